@@ -1,0 +1,54 @@
+# The two commands of the README (`make run`, `make test`) and the tools around them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+export DJANGO_SETTINGS_MODULE := config.settings
+
+.PHONY: setup run test lint format messages bench browser clean
+
+$(VENV)/.installed: pyproject.toml
+	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+	DEBUG=1 $(PY) manage.py compilemessages -v0 --ignore=$(VENV)
+
+run: export DEBUG ?= 1
+run: setup
+	$(PY) manage.py migrate -v0
+	$(PY) manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (log in with an account above)"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Debian's chromium for the end-to-end tests (Playwright drives it; no browser download).
+browser:
+	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
+
+test: setup browser
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/with-postgres $(PY) -W error::DeprecationWarning -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint --lint templates */templates
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Refresh the translation catalogues after changing strings: one per app, one for templates/.
+APPS := teams households ledgers assessments
+messages: setup
+	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -v0 --ignore='$(VENV)/*' $(foreach app,$(APPS),--ignore='$(app)/*')
+	for app in $(APPS); do (cd $$app && mkdir -p locale && DEBUG=1 ../$(PY) ../manage.py makemessages -l zh_Hans -v0); done
+
+bench: setup
+	scripts/with-postgres $(PY) -m bench
+
+clean:
+	rm -rf $(VENV) db.sqlite3 var staticfiles

@@ -1,0 +1,16 @@
+"""Who may do what with a team, beyond seeing it (seeing is `visible_to`)."""
+
+from teams.models import Member
+
+
+def can_manage_team(user, team) -> bool:
+    """County officers of the team's county, or the team's own leader and deputy."""
+    if user.can_manage_county:
+        return True
+    member = getattr(user, "member", None)
+    return bool(
+        member
+        and member.team_id == team.pk
+        and member.is_current
+        and member.role in {Member.Role.LEADER, Member.Role.DEPUTY}
+    )

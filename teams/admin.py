@@ -1,0 +1,144 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from teams.models import Area, Member, Team, Unit, User, VillageWorkTeam
+
+admin.site.site_header = _("Township assistance teams administration")
+admin.site.site_title = _("Township assistance teams")
+
+
+class ScopedAdmin(SimpleHistoryAdmin):
+    """The admin side of the one scoping mechanism.
+
+    Rows and the choices of related fields go through ``visible_to``; a row outside the user's
+    scope is a 404. County offices change the data of their county; city and province offices
+    read; superusers maintain everything.
+    """
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        queryset = db_field.remote_field.model._default_manager.all()
+        if hasattr(queryset, "visible_to"):
+            kwargs["queryset"] = queryset.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        queryset = db_field.remote_field.model._default_manager.all()
+        if hasattr(queryset, "visible_to"):
+            kwargs["queryset"] = queryset.visible_to(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_module_permission(request) and request.user.can_manage_county
+
+    has_add_permission = has_change_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+
+class ReferenceAdmin(ScopedAdmin):
+    """Reference data shared by every county: read by all staff, changed by superusers."""
+
+    def get_queryset(self, request):
+        return super(ScopedAdmin, self).get_queryset(request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    has_add_permission = has_change_permission
+    has_delete_permission = has_change_permission
+
+
+@admin.register(Area)
+class AreaAdmin(ScopedAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["parent"]
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    has_add_permission = has_change_permission
+    has_delete_permission = has_change_permission
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin, ScopedAdmin):
+    list_display = ["username", "first_name", "role", "area", "is_staff", "is_active"]
+    list_filter = ["role", "is_staff", "is_active"]
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets,
+        (_("Scope"), {"fields": ["role", "area"]}),
+    ]
+    add_fieldsets = [
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Scope"), {"fields": ["role", "area"]}),
+    ]
+    raw_id_fields = ["area"]
+
+    def has_change_permission(self, request, obj=None):
+        # Accounts carry scopes and privileges: only superusers hand them out.
+        return request.user.is_active and request.user.is_superuser
+
+    has_add_permission = has_change_permission
+    has_delete_permission = has_change_permission
+
+
+@admin.register(Unit)
+class UnitAdmin(ScopedAdmin):
+    list_display = ["name", "level", "has_poor_village_assignment", "head", "area"]
+    list_filter = ["level", "has_poor_village_assignment"]
+    search_fields = ["name", "head"]
+
+
+class MemberInline(admin.TabularInline):
+    model = Member
+    extra = 0
+    fields = ["name", "role", "source", "post", "unit", "duties", "phone", "joined", "left"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "unit":
+            kwargs["queryset"] = Unit.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Team)
+class TeamAdmin(ScopedAdmin):
+    list_display = ["township", "established", "office_phone"]
+    search_fields = ["township__name", "township__code"]
+    date_hierarchy = "established"
+    inlines = [MemberInline]
+
+
+@admin.register(Member)
+class MemberAdmin(ScopedAdmin):
+    list_display = ["name", "team", "role", "source", "post", "unit", "joined", "left"]
+    list_filter = ["role", "source", "unit__level"]
+    search_fields = ["name", "post", "unit__name", "team__township__name"]
+    list_select_related = ["team__township", "unit"]
+
+
+@admin.register(VillageWorkTeam)
+class VillageWorkTeamAdmin(ScopedAdmin):
+    list_display = ["village", "unit", "captain", "arrived"]
+    search_fields = ["village__name", "captain", "unit__name"]
+    list_select_related = ["village", "unit"]

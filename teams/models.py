@@ -1,0 +1,368 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from teams.scope import ScopedQuerySet
+
+
+class AreaQuerySet(ScopedQuerySet):
+    scope_field = "code"
+
+
+class UserQuerySet(ScopedQuerySet):
+    scope_field = "area__code"
+
+
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
+    """Django's user manager (create_user, natural keys) with the scoping queryset."""
+
+
+class UnitQuerySet(ScopedQuerySet):
+    scope_field = "area__code"
+
+    def in_area(self, area_code):
+        # A unit serves its own area and everything below it: a county unit is visible to the
+        # county's townships, a provincial unit everywhere in the province.
+        above = [area_code[:n] for n in sorted(Area.CODE_LENGTHS) if n <= len(area_code)]
+        return self.filter(Q(area_id__in=above) | Q(area__code__startswith=area_code))
+
+
+class TeamQuerySet(ScopedQuerySet):
+    scope_field = "township__code"
+
+
+class MemberQuerySet(ScopedQuerySet):
+    scope_field = "team__township__code"
+
+    def current(self):
+        return self.filter(left__isnull=True)
+
+
+class VillageWorkTeamQuerySet(ScopedQuerySet):
+    scope_field = "village__code"
+
+
+class Area(models.Model):
+    """A division of the national statistical division code (统计用区划代码).
+
+    The primary key is the significant part of the 12-digit code: 2 digits for a province,
+    4 for a city, 6 for a county, 9 for a township, 12 for a village.
+    """
+
+    class Level(models.IntegerChoices):
+        PROVINCE = 1, _("Province")
+        CITY = 2, _("City")
+        COUNTY = 3, _("County")
+        TOWNSHIP = 4, _("Township")
+        VILLAGE = 5, _("Village")
+
+    CODE_LENGTHS = {
+        2: Level.PROVINCE,
+        4: Level.CITY,
+        6: Level.COUNTY,
+        9: Level.TOWNSHIP,
+        12: Level.VILLAGE,
+    }
+
+    code = models.CharField(_("division code"), max_length=12, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+
+    objects = AreaQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$"),
+                name="area_code_digits",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def full_code(self):
+        """The 12-digit published form, with trailing zeros for higher levels."""
+        return self.code.ljust(12, "0")
+
+
+class User(AbstractUser):
+    """A login account with the area it may see and the office it works in."""
+
+    class Role(models.TextChoices):
+        TOWNSHIP = "township", _("Township staff")
+        COUNTY = "county", _("County office")
+        CITY = "city", _("City office")
+        PROVINCE = "province", _("Province office")
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.TOWNSHIP)
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("scope area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        help_text=_("The user sees data whose area code starts with this area's code."),
+    )
+
+    objects = ScopedUserManager()
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def is_county_or_above(self):
+        return self.is_superuser or self.role in {
+            self.Role.COUNTY,
+            self.Role.CITY,
+            self.Role.PROVINCE,
+        }
+
+    @property
+    def can_manage_county(self):
+        """County offices manage the data of their county; city and province only read."""
+        return self.is_superuser or (self.role == self.Role.COUNTY and self.area_id is not None)
+
+
+class Unit(models.Model):
+    """A dispatching unit (派出单位) that sends stationed cadres."""
+
+    class Level(models.TextChoices):
+        PROVINCIAL = "provincial", _("Provincial or central unit in Guangdong")
+        PRD = "prd", _("Pearl River Delta counterpart")
+        CITY = "city", _("City")
+        COUNTY = "county", _("County")
+        TOWNSHIP = "township", _("Township")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    has_poor_village_assignment = models.BooleanField(
+        _("holds a relatively-poor-village assignment"),
+        default=False,
+        help_text=_(
+            "Units that already assist a relatively poor village may not send "
+            "stationed cadres to township teams."
+        ),
+    )
+    head = models.CharField(_("head of unit"), max_length=50, blank=True)
+    head_phone = models.CharField(_("head's phone"), max_length=30, blank=True)
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("area"),
+        on_delete=models.PROTECT,
+        related_name="units",
+        help_text=_(
+            "The area the unit belongs to; it is visible to users of that area and "
+            "the areas below it."
+        ),
+    )
+    history = HistoricalRecords()
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dispatching unit")
+        verbose_name_plural = _("dispatching units")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Team(models.Model):
+    """A township assistance team (乡镇帮扶工作组): one per township."""
+
+    township = models.OneToOneField(
+        Area,
+        verbose_name=_("township"),
+        on_delete=models.PROTECT,
+        related_name="team",
+        limit_choices_to={"level": Area.Level.TOWNSHIP},
+    )
+    established = models.DateField(_("date set up"))
+    office_address = models.CharField(_("office address"), max_length=200, blank=True)
+    office_phone = models.CharField(_("office phone"), max_length=30, blank=True)
+    tasks = models.TextField(_("tasks of the team"), blank=True)
+    history = HistoricalRecords()
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("township team")
+        verbose_name_plural = _("township teams")
+        ordering = ["township_id"]
+
+    def __str__(self):
+        return _("%(township)s assistance team") % {"township": self.township.name}
+
+    def get_absolute_url(self):
+        return reverse("teams:detail", args=[self.pk])
+
+    def clean(self):
+        if self.township_id and self.township.level != Area.Level.TOWNSHIP:
+            raise ValidationError({"township": _("A team belongs to a township.")})
+
+
+class Member(models.Model):
+    """A member of a township team, with where they come from (DOMAIN.md §1)."""
+
+    class Source(models.TextChoices):
+        LEADER = "leader", _("Township leader")
+        CADRE = "cadre", _("Township cadre")
+        STATIONED = "stationed", _("Stationed cadre")
+        CAPTAIN = "captain", _("Village work team captain")
+
+    class Role(models.TextChoices):
+        LEADER = "leader", _("Team leader")
+        DEPUTY = "deputy", _("Deputy leader")
+        MEMBER = "member", _("Member")
+
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="members"
+    )
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    post = models.CharField(
+        _("post"),
+        max_length=50,
+        blank=True,
+        help_text=_("For example 书记, 副书记, 镇长, 副镇长, 科员."),
+    )
+    role = models.CharField(
+        _("role in the team"), max_length=8, choices=Role.choices, default=Role.MEMBER
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("dispatching unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    duties = models.CharField(_("division of labour"), max_length=200, blank=True)
+    tasks = models.CharField(_("tasks"), max_length=200, blank=True)
+    joined = models.DateField(_("date joined"))
+    left = models.DateField(_("date left"), null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member",
+    )
+    history = HistoricalRecords()
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+        ordering = ["team", "role", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team"],
+                condition=Q(role="leader", left__isnull=True),
+                name="one_current_leader_per_team",
+                violation_error_message=_("The team already has a leader."),
+            ),
+            models.UniqueConstraint(
+                fields=["team"],
+                condition=Q(role="deputy", left__isnull=True),
+                name="one_current_deputy_per_team",
+                violation_error_message=_("The team already has a deputy leader."),
+            ),
+            models.CheckConstraint(
+                condition=Q(left__isnull=True) | Q(left__gte=models.F("joined")),
+                name="member_left_after_joined",
+                violation_error_message=_("The date left cannot be before the date joined."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.source == self.Source.STATIONED:
+            if not self.unit_id:
+                errors["unit"] = _("A stationed cadre needs the unit that sent them.")
+            elif self.unit.has_poor_village_assignment:
+                errors["unit"] = _(
+                    "%(unit)s already holds a relatively-poor-village assignment; such units "
+                    "do not send stationed cadres to township teams (粤扶办〔2016〕98号 §1)."
+                ) % {"unit": self.unit.name}
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_current(self):
+        return self.left is None
+
+    @property
+    def leader_warning(self):
+        """The leader is in principle the town party secretary: warn, don't refuse."""
+        if self.role == self.Role.LEADER and self.post != settings.TEAM_MEMBER_LEADER_POST:
+            return _("The team leader is in principle the town party secretary (镇党委书记).")
+        return ""
+
+
+class VillageWorkTeam(models.Model):
+    """A village work team (驻村工作队): one per village (一村一队)."""
+
+    village = models.OneToOneField(
+        Area,
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="village_work_team",
+        limit_choices_to={"level": Area.Level.VILLAGE},
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("dispatching unit"),
+        on_delete=models.PROTECT,
+        related_name="village_work_teams",
+    )
+    captain = models.CharField(_("captain"), max_length=50)
+    captain_phone = models.CharField(_("captain's phone"), max_length=30, blank=True)
+    members = models.TextField(_("members"), blank=True, help_text=_("One name per line."))
+    arrived = models.DateField(_("date arrived"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = VillageWorkTeamQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("village work team")
+        verbose_name_plural = _("village work teams")
+        ordering = ["village_id"]
+
+    def __str__(self):
+        return _("%(village)s work team") % {"village": self.village.name}
+
+    def clean(self):
+        if self.village_id and self.village.level != Area.Level.VILLAGE:
+            raise ValidationError({"village": _("A village work team belongs to a village.")})
+
+    @property
+    def member_names(self):
+        return [name.strip() for name in self.members.splitlines() if name.strip()]

@@ -1,0 +1,35 @@
+"""The one scoping mechanism: every row a user may reach is found through `visible_to(user)`.
+
+A user's scope is an area; "data in my scope" is data whose area code starts with the code of the
+user's area (DOMAIN.md). Area primary keys are the significant digits of the division code
+(2/4/6/9/12 digits), so the check is a prefix match on a stored column, with no join.
+"""
+
+from django.db import models
+from django.http import Http404
+
+
+class ScopedQuerySet(models.QuerySet):
+    #: Path from the model to the primary key (the code) of the area that scopes the row.
+    scope_field = ""
+
+    def visible_to(self, user):
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if not user.area_id:
+            return self.none()
+        return self.in_area(user.area_id)
+
+    def in_area(self, area_code):
+        """Rows that belong to the area ``area_code`` or any area below it."""
+        return self.filter(**{f"{self.scope_field}__startswith": area_code})
+
+
+def get_visible_or_404(queryset, user, **lookup):
+    """The row if ``user`` may see it; 404 otherwise, so nothing tells it exists."""
+    try:
+        return queryset.visible_to(user).get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404 from exc

@@ -1,0 +1,33 @@
+from django.urls import reverse
+
+from tests.factories import MemberFactory
+
+
+def test_township_staff_admin_change_page_of_another_township_is_404(as_user, outsider, east_team):
+    outsider.is_staff = True
+    outsider.save()
+    url = reverse("admin:teams_team_change", args=[east_team.pk])
+    assert as_user(outsider).get(url).status_code == 404
+
+
+def test_county_officer_sees_only_their_county_in_the_admin(
+    as_user, county_officer, other_county_officer, east_team
+):
+    MemberFactory(team=east_team, name="本县成员")
+    response = as_user(other_county_officer).get(reverse("admin:teams_member_changelist"))
+    assert response.status_code == 200
+    assert "本县成员" not in response.content.decode()
+    url = reverse("admin:teams_team_change", args=[east_team.pk])
+    assert as_user(other_county_officer).get(url).status_code == 404
+    response = as_user(county_officer).get(reverse("admin:teams_member_changelist"))
+    assert "本县成员" in response.content.decode()
+
+
+def test_city_officer_reads_but_cannot_change_in_the_admin(as_user, city_officer, east_team):
+    client = as_user(city_officer)
+    url = reverse("admin:teams_team_change", args=[east_team.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"established": "2020-01-01"})
+    assert response.status_code == 403
+    east_team.refresh_from_db()
+    assert east_team.established.year == 2016
