@@ -16,8 +16,9 @@ def two_users(db):
 
 
 def attempt(client, username, password, ip="10.0.0.1"):
-    return client.post(reverse("login"), {"username": username, "password": password},
-                       REMOTE_ADDR=ip)
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 def test_login_page_is_in_chinese(client, db):
@@ -43,3 +44,14 @@ def test_repeated_failures_lock_that_username_at_that_address_only(client, two_u
     client.logout()
     # …nor is the same person from another address.
     assert attempt(client, "alice", PASSWORD, ip="10.0.0.2").status_code == 302
+
+
+def test_interface_is_chinese_even_for_an_english_browser(client, db):
+    body = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en").content.decode()
+    assert 'lang="zh-hans"' in body
+
+
+def test_english_is_available_when_chosen(client, db):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert 'lang="en"' in body
