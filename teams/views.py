@@ -194,7 +194,7 @@ def record_list(request, pk):
             "page": page,
             "kinds": WorkRecord.Kind.choices,
             "kind": kind,
-            "query": f"kind={kind}&" if kind else "",
+            "query": f"kind={kind}" if kind else "",
             "can_add": can_add_work_record(request.user, team),
         },
     )
@@ -456,7 +456,7 @@ def absences(request):
         {
             "page": page,
             "month": month,
-            "query": f"month={month:%Y-%m}&",
+            "query": f"month={month:%Y-%m}",
             "min_days": settings.PRESENCE_MIN_DAYS,
             "months": settings.PRESENCE_ABSENT_MONTHS,
         },
