@@ -566,7 +566,7 @@ class WorkGroup(models.Model):
     class Meta:
         verbose_name = _("work group")
         verbose_name_plural = _("work groups")
-        ordering = ["team", "name"]
+        ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["team", "name"],
@@ -618,7 +618,7 @@ class Presence(models.Model):
     class Meta:
         verbose_name = _("presence on site")
         verbose_name_plural = _("presence on site")
-        ordering = ["member", "month"]
+        ordering = ["member_id", "month"]
         constraints = [
             models.UniqueConstraint(
                 fields=["member", "month"],

@@ -178,7 +178,7 @@ def member_edit(request, pk):
 @login_required
 def record_list(request, pk):
     team = team_for(request, pk)
-    records = team.work_records.annotate(
+    records = team.work_records.order_by("-date", "-pk").annotate(
         attendee_count=Count("attendees", distinct=True),
         attachment_count=Count("attachments", distinct=True),
     )

@@ -133,7 +133,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'work group',
                 'verbose_name_plural': 'work groups',
-                'ordering': ['team', 'name'],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
@@ -250,7 +250,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'presence on site',
                 'verbose_name_plural': 'presence on site',
-                'ordering': ['member', 'month'],
+                'ordering': ['member_id', 'month'],
                 'constraints': [models.UniqueConstraint(fields=('member', 'month'), name='one_presence_per_member_and_month', violation_error_message='Presence for this month is already recorded.'), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='presence_month_is_first_day'), models.CheckConstraint(condition=models.Q(('days_on_site__lte', 31)), name='presence_days_in_a_month')],
             },
         ),
