@@ -163,6 +163,9 @@ class PresenceMonthForm(forms.Form):
                 max_value=days_in_month,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "days"}),
             )
+        if self.members:
+            # Straight into typing: the first cadre's box has the focus, Tab moves down.
+            self.fields[f"member_{self.members[0].pk}"].widget.attrs["autofocus"] = True
 
     def days(self):
         """Cadre → days on site, None where left blank."""

@@ -1,6 +1,6 @@
-from django.core.management import call_command
-
 import datetime
+
+from django.core.management import call_command
 
 from teams.models import (
     Area,
