@@ -170,3 +170,11 @@ LOGGING = {
 
 # Domain settings.
 TEAM_MEMBER_LEADER_POST = "书记"
+# Work-record attachments: at most this many bytes each (pdf, jpg, png, docx, xlsx).
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Stationed cadres (驻镇/驻村) on site fewer days than this in a month count as absent for it;
+# absent this many consecutive months is a long absence for which the unit's head answers.
+PRESENCE_MIN_DAYS = env.int("PRESENCE_MIN_DAYS", default=20)
+PRESENCE_ABSENT_MONTHS = env.int("PRESENCE_ABSENT_MONTHS", default=3)
+# A contact cadre carrying more households than this is flagged on the team page.
+MAX_HOUSEHOLDS_PER_CADRE = env.int("MAX_HOUSEHOLDS_PER_CADRE", default=10)

@@ -4,7 +4,20 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from teams.models import Area, Member, Team, Unit, User, VillageWorkTeam
+from teams.models import (
+    Area,
+    Member,
+    Presence,
+    SixHavesCheck,
+    SixHavesItem,
+    Team,
+    Unit,
+    User,
+    VillageWorkTeam,
+    WorkGroup,
+    WorkRecord,
+    WorkRecordAttachment,
+)
 
 admin.site.site_header = _("Township assistance teams administration")
 admin.site.site_title = _("Township assistance teams")
@@ -142,3 +155,54 @@ class VillageWorkTeamAdmin(ScopedAdmin):
     list_display = ["village", "unit", "captain", "arrived"]
     search_fields = ["village__name", "captain", "unit__name"]
     list_select_related = ["village", "unit"]
+
+
+class AttachmentInline(admin.TabularInline):
+    model = WorkRecordAttachment
+    extra = 0
+    fields = ["file", "name", "size", "uploaded_at"]
+    readonly_fields = ["name", "size", "uploaded_at"]
+
+
+@admin.register(WorkRecord)
+class WorkRecordAdmin(ScopedAdmin):
+    list_display = ["date", "kind", "title", "team"]
+    list_filter = ["kind"]
+    search_fields = ["title", "content", "team__township__name"]
+    date_hierarchy = "date"
+    list_select_related = ["team__township"]
+    filter_horizontal = ["attendees"]
+    raw_id_fields = ["created_by"]
+    inlines = [AttachmentInline]
+
+
+@admin.register(SixHavesItem)
+class SixHavesItemAdmin(ReferenceAdmin):
+    list_display = ["name", "description", "order"]
+
+
+@admin.register(SixHavesCheck)
+class SixHavesCheckAdmin(ScopedAdmin):
+    list_display = ["team", "item", "met", "checked_on", "checked_by"]
+    list_filter = ["item", "met"]
+    search_fields = ["team__township__name", "evidence"]
+    date_hierarchy = "checked_on"
+    list_select_related = ["team__township", "item", "checked_by"]
+    raw_id_fields = ["checked_by"]
+
+
+@admin.register(WorkGroup)
+class WorkGroupAdmin(ScopedAdmin):
+    list_display = ["name", "team"]
+    search_fields = ["name", "team__township__name"]
+    list_select_related = ["team__township"]
+    filter_horizontal = ["members", "villages"]
+
+
+@admin.register(Presence)
+class PresenceAdmin(ScopedAdmin):
+    list_display = ["member", "month", "days_on_site", "entered_by"]
+    search_fields = ["member__name", "member__unit__name"]
+    date_hierarchy = "month"
+    list_select_related = ["member", "entered_by"]
+    raw_id_fields = ["entered_by"]

@@ -1,4 +1,5 @@
-"""The made-up demo county (codes under 4499) for `seed_demo`: areas, units, teams, accounts.
+"""The made-up demo county (codes under 4499) for `seed_demo`: areas, units, teams, accounts,
+and the teams' work: records, 六有 checks, groups covering villages, presence on site.
 
 Every name is obviously fictional (示例…) so nobody mistakes the demo for real people. Rows are
 found by their natural keys, so running the seed twice changes nothing.
@@ -7,7 +8,20 @@ found by their natural keys, so running the seed twice changes nothing.
 import datetime
 import random
 
-from teams.models import Member, Team, Unit, User, VillageWorkTeam
+from teams.models import (
+    Area,
+    Member,
+    Presence,
+    SixHavesCheck,
+    SixHavesItem,
+    Team,
+    Unit,
+    User,
+    VillageWorkTeam,
+    WorkGroup,
+    WorkRecord,
+    add_months,
+)
 from teams.services import areas_load
 
 DEMO_PASSWORD = "bangfu-2016"
@@ -205,8 +219,103 @@ def seed_accounts():
     return [(username, full_name) for username, full_name, *_ in accounts]
 
 
+#: The demo's team short of two 六有 items, and the township with a village no group covers.
+SHORT_OF_SIX_HAVES = COUNTY + "101", ["攻坚图", "贫困户核查档案"]
+TOWNSHIP_WITH_UNCOVERED_VILLAGE = COUNTY + "104"
+#: The township whose first stationed cadre is long absent at the end of 2017.
+TOWNSHIP_WITH_ABSENCE = COUNTY + "102"
+RECORDS = [
+    # month, kind, title
+    (1, WorkRecord.Kind.STUDY, "学习粤扶办〔2016〕98号文件精神"),
+    (2, WorkRecord.Kind.MEETING, "2017年帮扶工作部署会"),
+    (3, WorkRecord.Kind.ANALYSIS, "一季度贫困户收入情况分析研判"),
+    (4, WorkRecord.Kind.REPORT, "一季度帮扶工作情况报告"),
+    (6, WorkRecord.Kind.MEETING, "产业帮扶项目推进会"),
+    (7, WorkRecord.Kind.STUDY, "学习“四看、五优先、六进、七不进”识别方法"),
+    (9, WorkRecord.Kind.ANALYSIS, "三季度脱贫进度分析研判"),
+    (10, WorkRecord.Kind.REPORT, "三季度帮扶工作情况报告"),
+]
+
+
+def seed_work(rng: random.Random):
+    """Work records, 六有 checks, groups and a year of presence for every demo team."""
+    county_user = User.objects.get(username="county")
+    items = list(SixHavesItem.objects.all())
+    for team in Team.objects.in_area(COUNTY).select_related("township"):
+        members = list(team.members.current().order_by("pk"))
+        day = 5 + 3 * int(team.township_id[-1])
+        for month, kind, title in RECORDS:
+            # Draw whether or not the row exists, so a second run draws the same numbers.
+            attendees = rng.sample(members, min(len(members), 5))
+            record, created = WorkRecord.objects.get_or_create(
+                team=team,
+                date=datetime.date(2017, month, day),
+                kind=kind,
+                title=title,
+                defaults={
+                    "content": f"{team.township.name}帮扶工作组{title}。",
+                    "decisions": "各帮扶联系干部按时走访，更新帮扶记录簿。",
+                    "created_by": county_user,
+                },
+            )
+            if created:
+                record.attendees.set(attendees)
+        seed_six_haves(team, items, county_user)
+        seed_groups(team, members)
+        seed_presence(rng, team, county_user)
+
+
+def seed_six_haves(team, items, checked_by):
+    code, missing = SHORT_OF_SIX_HAVES
+    for checked_on in [datetime.date(2016, 9, 1), datetime.date(2017, 3, 1)]:
+        for item in items:
+            met = team.township_id != code or item.name not in missing
+            SixHavesCheck.objects.get_or_create(
+                team=team,
+                item=item,
+                checked_on=checked_on,
+                defaults={
+                    "met": met,
+                    "evidence": "现场查看，资料齐全" if met else "现场查看，尚未建立",
+                    "checked_by": checked_by,
+                },
+            )
+
+
+def seed_groups(team, members):
+    villages = list(Area.objects.filter(parent=team.township).order_by("code"))
+    if team.township_id == TOWNSHIP_WITH_UNCOVERED_VILLAGE:
+        villages = villages[:-1]
+    half = (len(villages) + 1) // 2
+    for number, (covered, cadres) in enumerate(
+        [(villages[:half], members[0::2]), (villages[half:], members[1::2])], start=1
+    ):
+        group, created = WorkGroup.objects.get_or_create(team=team, name=f"第{number}片区组")
+        if created:
+            group.villages.set(covered)
+            group.members.set(cadres)
+
+
+def seed_presence(rng, team, entered_by):
+    stationed = team.members.current().filter(source__in=Presence.STATIONED_SOURCES)
+    absent = stationed.order_by("pk").first() if team.township_id == TOWNSHIP_WITH_ABSENCE else None
+    for member in stationed:
+        for n in range(12):
+            month = add_months(datetime.date(2017, 1, 1), n)
+            days = rng.randint(5, 12) if member == absent and n >= 9 else rng.randint(20, 26)
+            Presence.objects.get_or_create(
+                member=member,
+                month=month,
+                defaults={"days_on_site": days, "entered_by": entered_by},
+            )
+
+
 def seed(rng: random.Random):
+    # The work seed gets its own generator, so it is the same whatever the others consumed.
+    work_rng = random.Random(f"{rng.random()}-teamwork")
     seed_areas()
     seed_units()
     seed_teams(rng)
-    return seed_accounts()
+    accounts = seed_accounts()
+    seed_work(work_rng)
+    return accounts

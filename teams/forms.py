@@ -1,7 +1,20 @@
+import calendar
+
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from teams.models import Area, Member, Team, Unit, User
+from teams.models import (
+    Area,
+    Member,
+    SixHavesCheck,
+    Team,
+    Unit,
+    User,
+    WorkGroup,
+    WorkRecord,
+    WorkRecordAttachment,
+)
 
 
 class ScopedModelForm(forms.ModelForm):
@@ -68,3 +81,92 @@ class MemberForm(ScopedModelForm):
         exclusions = super()._get_validation_exclusions()
         exclusions.discard("team")
         return exclusions
+
+
+class WorkRecordForm(ScopedModelForm):
+    class Meta:
+        model = WorkRecord
+        fields = ["date", "kind", "title", "attendees", "content", "decisions"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "attendees": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.team = team
+        # The team's current members, and whoever attended before leaving the team.
+        attended = self.instance.attendees.all() if self.instance.pk else Member.objects.none()
+        self.fields["attendees"].queryset = (
+            self.fields["attendees"]
+            .queryset.filter(team=team)
+            .filter(Q(left__isnull=True) | Q(pk__in=attended))
+        )
+
+
+class AttachmentForm(forms.ModelForm):
+    class Meta:
+        model = WorkRecordAttachment
+        fields = ["file"]
+        help_texts = {"file": _("PDF, JPG, PNG, Word (docx) or Excel (xlsx).")}
+
+
+class SixHavesCheckForm(ScopedModelForm):
+    class Meta:
+        model = SixHavesCheck
+        fields = ["item", "met", "evidence", "checked_on"]
+        widgets = {"checked_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.team = team
+
+
+class WorkGroupForm(ScopedModelForm):
+    class Meta:
+        model = WorkGroup
+        fields = ["name", "members", "villages"]
+        widgets = {
+            "members": forms.CheckboxSelectMultiple,
+            "villages": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.team = team
+        self.fields["members"].queryset = team.members.current()
+        self.fields["villages"].queryset = Area.objects.filter(
+            parent_id=team.township_id, level=Area.Level.VILLAGE
+        )
+
+    def _get_validation_exclusions(self):
+        # Validate the unique name within the team here (the view sets the team).
+        exclusions = super()._get_validation_exclusions()
+        exclusions.discard("team")
+        return exclusions
+
+
+class PresenceMonthForm(forms.Form):
+    """Days on site in one month for each of a team's stationed cadres, in one form: one number
+    per cadre, Tab to the next one."""
+
+    def __init__(self, *args, members, month, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = list(members)
+        days_in_month = calendar.monthrange(month.year, month.month)[1]
+        for member in self.members:
+            label = f"{member.name} · {member.unit}" if member.unit else member.name
+            self.fields[f"member_{member.pk}"] = forms.IntegerField(
+                label=label,
+                required=False,
+                min_value=0,
+                max_value=days_in_month,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "days"}),
+            )
+        if self.members:
+            # Straight into typing: the first cadre's box has the focus, Tab moves down.
+            self.fields[f"member_{self.members[0].pk}"].widget.attrs["autofocus"] = True
+
+    def days(self):
+        """Cadre → days on site, None where left blank."""
+        return {member: self.cleaned_data[f"member_{member.pk}"] for member in self.members}

@@ -1,13 +1,25 @@
-"""Workflows of the teams app: loading the division-code tree."""
+"""Workflows of the teams app: loading the division-code tree, the 六有 status of teams,
+presence of stationed cadres and the coverage of villages by work groups."""
 
 import csv
+import datetime
 import io
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
-from teams.models import Area
+from teams.models import (
+    Area,
+    Member,
+    Presence,
+    SixHavesCheck,
+    SixHavesItem,
+    Team,
+    add_months,
+)
 
 #: Significant length of a code → length of its parent's code.
 PARENT_LENGTH = {2: None, 4: 2, 6: 4, 9: 6, 12: 9}
@@ -138,3 +150,110 @@ def areas_load(*, rows: list[tuple[int, str, str]]) -> AreaLoadResult:
     Area.objects.bulk_update(renamed, ["name"])
     result.created, result.updated = len(new), len(renamed)
     return result
+
+
+@dataclass
+class SixHavesStatus:
+    """Where a team stands on one 六有 item."""
+
+    item: SixHavesItem
+    latest: SixHavesCheck | None
+    #: When it is missing: the first check that found it missing with no later check finding it
+    #: met. None when met or never checked.
+    missing_since: datetime.date | None
+
+    @property
+    def met(self):
+        return self.latest is not None and self.latest.met
+
+
+def six_haves_status(teams) -> dict[int, list[SixHavesStatus]]:
+    """Each team's standing on every 六有 item (DOMAIN.md §3.1), in two queries.
+
+    An item never checked counts as not met: a team shows that it has its 六有 by a check.
+    """
+    items = list(SixHavesItem.objects.all())
+    latest, since = {}, {}
+    checks = SixHavesCheck.objects.filter(team__in=teams).select_related("checked_by")
+    for check in checks.order_by("checked_on", "pk"):
+        key = (check.team_id, check.item_id)
+        latest[key] = check
+        if check.met:
+            since.pop(key, None)
+        else:
+            since.setdefault(key, check.checked_on)
+    return {
+        team.pk: [
+            SixHavesStatus(item, latest.get((team.pk, item.pk)), since.get((team.pk, item.pk)))
+            for item in items
+        ]
+        for team in teams
+    }
+
+
+def stationed_members(team: Team, month: datetime.date):
+    """The team's stationed cadres and village work team captains serving in ``month``."""
+    return team.members.filter(
+        Q(left__isnull=True) | Q(left__gte=month),
+        source__in=Presence.STATIONED_SOURCES,
+        joined__lt=add_months(month, 1),
+    ).select_related("unit")
+
+
+@transaction.atomic
+def presence_record(
+    *, month: datetime.date, days: dict[Member, int | None], user
+) -> tuple[int, int]:
+    """Record a month's days on site for several stationed cadres at once.
+
+    A blank (None) removes the month's entry. Returns (entries saved, entries removed).
+    """
+    saved = removed = 0
+    for member, value in days.items():
+        if value is None:
+            removed += Presence.objects.filter(member=member, month=month).delete()[0]
+        else:
+            Presence.objects.update_or_create(
+                member=member, month=month, defaults={"days_on_site": value, "entered_by": user}
+            )
+            saved += 1
+    return saved, removed
+
+
+def long_absences(members, *, until: datetime.date):
+    """Stationed cadres on site fewer than PRESENCE_MIN_DAYS days in each of the
+    PRESENCE_ABSENT_MONTHS months up to ``until``: long absent (DOMAIN.md §4), so the head of
+    their dispatching unit answers for it. A month without an entry proves nothing either way
+    and breaks the run.
+
+    Each cadre carries ``recent``: the entries of those months.
+    """
+    start = add_months(until, 1 - settings.PRESENCE_ABSENT_MONTHS)
+    window = Q(presences__month__gte=start, presences__month__lte=until)
+    return (
+        members.current()
+        .filter(source__in=Presence.STATIONED_SOURCES)
+        .annotate(
+            short_months=Count(
+                "presences",
+                filter=window & Q(presences__days_on_site__lt=settings.PRESENCE_MIN_DAYS),
+            )
+        )
+        .filter(short_months=settings.PRESENCE_ABSENT_MONTHS)
+        .select_related("unit", "team__township")
+        .prefetch_related(
+            Prefetch(
+                "presences",
+                queryset=Presence.objects.filter(month__gte=start, month__lte=until),
+                to_attr="recent",
+            )
+        )
+        .order_by("team__township_id", "name")
+    )
+
+
+def uncovered_villages(team: Team):
+    """The villages of the team's township that no work group of the team covers (分组包片)."""
+    return Area.objects.filter(parent_id=team.township_id, level=Area.Level.VILLAGE).exclude(
+        work_groups__team=team
+    )

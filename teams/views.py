@@ -1,20 +1,49 @@
+import datetime
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.db.models import Count, Max, Prefetch
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from teams.access import can_manage_team
-from teams.forms import MemberForm, TeamForm
-from teams.models import Member, Team, VillageWorkTeam
+from teams.access import can_add_work_record, can_manage_team
+from teams.forms import (
+    AttachmentForm,
+    MemberForm,
+    PresenceMonthForm,
+    SixHavesCheckForm,
+    TeamForm,
+    WorkGroupForm,
+    WorkRecordForm,
+)
+from teams.models import (
+    Member,
+    Presence,
+    Team,
+    VillageWorkTeam,
+    WorkGroup,
+    WorkRecord,
+    WorkRecordAttachment,
+    add_months,
+    month_start,
+)
 from teams.scope import get_visible_or_404
+from teams.services import (
+    long_absences,
+    presence_record,
+    six_haves_status,
+    stationed_members,
+    uncovered_villages,
+)
 
 
 @require_GET
@@ -77,6 +106,10 @@ def team_detail(request, pk):
             "by_source": [(label, group) for label, group in by_source if group],
             "village_teams": village_teams,
             "can_manage": can_manage_team(request.user, team),
+            "recent_records": team.work_records.all()[:5],
+            "six_haves": six_haves_status([team])[team.pk],
+            "group_count": team.work_groups.count(),
+            "uncovered_villages": uncovered_villages(team),
             "former_members": team.members.filter(left__isnull=False).select_related("unit"),
         },
     )
@@ -141,3 +174,294 @@ def member_edit(request, pk):
         Member.objects.select_related("team__township"), request.user, pk=pk
     )
     return _member_form(request, member.team, member)
+
+
+# Work records (工作制度): study sessions, meetings, analysis sessions, situation reports.
+
+
+@login_required
+def record_list(request, pk):
+    team = team_for(request, pk)
+    records = team.work_records.order_by("-date", "-pk").annotate(
+        attendee_count=Count("attendees", distinct=True),
+        attachment_count=Count("attachments", distinct=True),
+    )
+    kind = request.GET.get("kind", "")
+    if kind in WorkRecord.Kind.values:
+        records = records.filter(kind=kind)
+    page = Paginator(records, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "teams/record_list.html",
+        {
+            "team": team,
+            "page": page,
+            "kinds": WorkRecord.Kind.choices,
+            "kind": kind,
+            "query": f"kind={kind}" if kind else "",
+            "can_add": can_add_work_record(request.user, team),
+        },
+    )
+
+
+def record_for(request, pk):
+    return get_visible_or_404(
+        WorkRecord.objects.select_related("team__township", "created_by"), request.user, pk=pk
+    )
+
+
+def _record_page(request, record, attachment_form=None):
+    can_add = can_add_work_record(request.user, record.team)
+    return render(
+        request,
+        "teams/record_detail.html",
+        {
+            "team": record.team,
+            "record": record,
+            "attendees": record.attendees.all(),
+            "attachments": record.attachments.all(),
+            "can_add": can_add,
+            "attachment_form": attachment_form or (AttachmentForm() if can_add else None),
+        },
+    )
+
+
+@login_required
+def record_detail(request, pk):
+    return _record_page(request, record_for(request, pk))
+
+
+def _record_form(request, team, record=None):
+    if not can_add_work_record(request.user, team):
+        raise PermissionDenied
+    form = WorkRecordForm(
+        request.POST or None,
+        instance=record,
+        team=team,
+        user=request.user,
+        initial={"date": timezone.localdate()},
+    )
+    if form.is_valid():
+        if record is None:
+            form.instance.created_by = request.user
+        record = form.save()
+        messages.success(request, _("The record was saved."))
+        return redirect(record)
+    title = record or _("New work record")
+    return render(request, "teams/work_form.html", {"form": form, "team": team, "title": title})
+
+
+@login_required
+def record_create(request, pk):
+    return _record_form(request, team_for(request, pk))
+
+
+@login_required
+def record_edit(request, pk):
+    record = record_for(request, pk)
+    return _record_form(request, record.team, record)
+
+
+@login_required
+@require_POST
+def attachment_add(request, pk):
+    record = record_for(request, pk)
+    if not can_add_work_record(request.user, record.team):
+        raise PermissionDenied
+    form = AttachmentForm(request.POST, request.FILES)
+    form.instance.record = record
+    form.instance.uploaded_by = request.user
+    if not form.is_valid():
+        return _record_page(request, record, form)
+    attachment = form.save()
+    messages.success(request, _("%(name)s was attached.") % {"name": attachment.name})
+    return redirect(record)
+
+
+@login_required
+def attachment_download(request, pk):
+    """The file, to those who may see its record only; always a download, never shown inline."""
+    attachment = get_visible_or_404(WorkRecordAttachment.objects, request.user, pk=pk)
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+
+
+# The 六有 checklist.
+
+
+@login_required
+def six_haves(request, pk):
+    team = team_for(request, pk)
+    return render(
+        request,
+        "teams/six_haves.html",
+        {
+            "team": team,
+            "statuses": six_haves_status([team])[team.pk],
+            "checks": team.six_haves_checks.select_related("item", "checked_by")[:100],
+            "can_manage": can_manage_team(request.user, team),
+        },
+    )
+
+
+@login_required
+def six_haves_check(request, pk):
+    team = team_for(request, pk)
+    if not can_manage_team(request.user, team):
+        raise PermissionDenied
+    form = SixHavesCheckForm(
+        request.POST or None,
+        team=team,
+        user=request.user,
+        initial={"item": request.GET.get("item"), "checked_on": timezone.localdate()},
+    )
+    if form.is_valid():
+        form.instance.checked_by = request.user
+        check = form.save()
+        messages.success(request, _("The check of %(item)s was recorded.") % {"item": check.item})
+        return redirect("teams:six_haves", team.pk)
+    title = _("Check a 六有 item")
+    return render(request, "teams/work_form.html", {"form": form, "team": team, "title": title})
+
+
+@login_required
+def six_haves_shortfalls(request):
+    """Teams in the user's area short of one or more 六有 items, with since when."""
+    teams = list(
+        Team.objects.visible_to(request.user).select_related("township").order_by("township_id")
+    )
+    statuses = six_haves_status(teams)
+    short = [
+        (team, [status for status in statuses[team.pk] if not status.met])
+        for team in teams
+        if not all(status.met for status in statuses[team.pk])
+    ]
+    page = Paginator(short, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "teams/six_haves_shortfalls.html", {"page": page, "team_count": len(teams)}
+    )
+
+
+# Groups covering villages (分组包片).
+
+
+@login_required
+def group_list(request, pk):
+    team = team_for(request, pk)
+    groups = team.work_groups.prefetch_related(
+        Prefetch("members", queryset=Member.objects.order_by("name")), "villages"
+    )
+    return render(
+        request,
+        "teams/group_list.html",
+        {
+            "team": team,
+            "groups": groups,
+            "uncovered_villages": uncovered_villages(team),
+            "can_manage": can_manage_team(request.user, team),
+        },
+    )
+
+
+def _group_form(request, team, group=None):
+    if not can_manage_team(request.user, team):
+        raise PermissionDenied
+    form = WorkGroupForm(request.POST or None, instance=group, team=team, user=request.user)
+    if form.is_valid():
+        group = form.save()
+        messages.success(request, _("%(name)s was saved.") % {"name": group.name})
+        return redirect("teams:groups", team.pk)
+    title = group or _("New work group")
+    return render(request, "teams/work_form.html", {"form": form, "team": team, "title": title})
+
+
+@login_required
+def group_create(request, pk):
+    return _group_form(request, team_for(request, pk))
+
+
+@login_required
+def group_edit(request, pk):
+    group = get_visible_or_404(
+        WorkGroup.objects.select_related("team__township"), request.user, pk=pk
+    )
+    return _group_form(request, group.team, group)
+
+
+# Presence of stationed cadres on site (DOMAIN.md §4).
+
+
+def parse_month(value):
+    """The first day of the month written ``YYYY-MM`` (an <input type=month>), or None."""
+    try:
+        return datetime.datetime.strptime(value or "", "%Y-%m").date()
+    except ValueError:
+        return None
+
+
+@login_required
+def presence(request, pk):
+    """A year of days on site of the team's stationed cadres; the month's entry form below."""
+    team = team_for(request, pk)
+    latest = Presence.objects.filter(member__team=team).aggregate(month=Max("month"))["month"]
+    month = parse_month(request.GET.get("month")) or latest or month_start(timezone.localdate())
+    members = list(stationed_members(team, month))
+    can_manage = can_manage_team(request.user, team)
+    if request.method == "POST" and not can_manage:
+        raise PermissionDenied
+    form = None
+    if can_manage:
+        recorded = Presence.objects.filter(month=month, member__team=team).values_list(
+            "member_id", "days_on_site"
+        )
+        form = PresenceMonthForm(
+            request.POST or None,
+            members=members,
+            month=month,
+            initial={f"member_{pk}": days for pk, days in recorded},
+        )
+        if form.is_valid():
+            saved, removed = presence_record(month=month, days=form.days(), user=request.user)
+            messages.success(
+                request,
+                _("Presence for %(month)s saved: %(saved)d entered, %(removed)d removed.")
+                % {"month": f"{month:%Y-%m}", "saved": saved, "removed": removed},
+            )
+            return redirect(f"{request.path}?month={month:%Y-%m}")
+    months = [add_months(month, n) for n in range(-11, 1)]
+    entries = {
+        (p.member_id, p.month): p
+        for p in Presence.objects.filter(member__in=members, month__range=(months[0], month))
+    }
+    rows = [(m, [entries.get((m.pk, day)) for day in months]) for m in members]
+    return render(
+        request,
+        "teams/presence.html",
+        {
+            "team": team,
+            "month": month,
+            "months": months,
+            "rows": rows,
+            "form": form,
+            "min_days": settings.PRESENCE_MIN_DAYS,
+        },
+    )
+
+
+@login_required
+def absences(request):
+    """Long-absent stationed cadres in the user's area, with their unit and its head (问责)."""
+    latest = Presence.objects.visible_to(request.user).aggregate(month=Max("month"))["month"]
+    month = parse_month(request.GET.get("month")) or latest or month_start(timezone.localdate())
+    cadres = long_absences(Member.objects.visible_to(request.user), until=month)
+    page = Paginator(cadres, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "teams/absences.html",
+        {
+            "page": page,
+            "month": month,
+            "query": f"month={month:%Y-%m}",
+            "min_days": settings.PRESENCE_MIN_DAYS,
+            "months": settings.PRESENCE_ABSENT_MONTHS,
+        },
+    )

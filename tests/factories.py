@@ -4,7 +4,19 @@ import datetime
 
 import factory
 
-from teams.models import Area, Member, Team, Unit, User, VillageWorkTeam
+from teams.models import (
+    Area,
+    Member,
+    Presence,
+    SixHavesCheck,
+    SixHavesItem,
+    Team,
+    Unit,
+    User,
+    VillageWorkTeam,
+    WorkGroup,
+    WorkRecord,
+)
 
 
 class AreaFactory(factory.django.DjangoModelFactory):
@@ -69,3 +81,43 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     role = User.Role.TOWNSHIP
     area = factory.SubFactory(AreaFactory, code="449901101")
+
+
+class WorkRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkRecord
+
+    team = factory.SubFactory(TeamFactory)
+    date = datetime.date(2017, 3, 15)
+    kind = WorkRecord.Kind.MEETING
+    title = factory.Sequence(lambda n: f"工作会议{n}")
+    content = "研究部署帮扶工作"
+
+
+class SixHavesCheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SixHavesCheck
+
+    team = factory.SubFactory(TeamFactory)
+    item = factory.LazyFunction(lambda: SixHavesItem.objects.order_by("order").first())
+    met = True
+    checked_on = datetime.date(2017, 3, 1)
+
+
+class WorkGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkGroup
+
+    team = factory.SubFactory(TeamFactory)
+    name = factory.Sequence(lambda n: f"第{n}片区组")
+
+
+class PresenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Presence
+
+    member = factory.SubFactory(
+        MemberFactory, source=Member.Source.STATIONED, unit=factory.SubFactory(UnitFactory)
+    )
+    month = datetime.date(2017, 3, 1)
+    days_on_site = 22

@@ -114,7 +114,7 @@ def test_team_page_query_count_does_not_grow_with_members(
     client.get(east_team.get_absolute_url())
     for _ in range(10):
         MemberFactory(team=east_team, source=Member.Source.STATIONED, unit=UnitFactory())
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(13):
         client.get(east_team.get_absolute_url())
 
 

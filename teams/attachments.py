@@ -1,0 +1,63 @@
+"""Checks on uploaded evidence: only a few document and image types, recognised by their name
+AND their first bytes, so a renamed executable or web page is refused."""
+
+import zipfile
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+#: Extension → the bytes a genuine file of that type starts with.
+SIGNATURES = {
+    "pdf": b"%PDF-",
+    "jpg": b"\xff\xd8\xff",
+    "jpeg": b"\xff\xd8\xff",
+    "png": b"\x89PNG\r\n\x1a\n",
+    "docx": b"PK\x03\x04",
+    "xlsx": b"PK\x03\x04",
+}
+#: Office files are zip archives: the part that tells a Word document from a workbook.
+OFFICE_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+
+
+def extension(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def validate_attachment(file) -> None:
+    """Refuse files over ATTACHMENT_MAX_BYTES and anything but pdf/jpg/png/docx/xlsx."""
+    if file.size > settings.ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            _("The file is %(size)s; files may be at most %(limit)s.")
+            % {
+                "size": filesizeformat(file.size),
+                "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
+            },
+            code="too_big",
+        )
+    ext = extension(file.name)
+    if ext not in SIGNATURES:
+        raise ValidationError(
+            _("Only PDF, JPG, PNG, Word (docx) and Excel (xlsx) files can be attached."),
+            code="type",
+        )
+    file.seek(0)
+    head = file.read(len(SIGNATURES[ext]))
+    file.seek(0)
+    if head != SIGNATURES[ext] or (ext in OFFICE_PARTS and not _has_part(file, OFFICE_PARTS[ext])):
+        raise ValidationError(
+            _("The content of “%(name)s” is not a %(type)s file.")
+            % {"name": file.name, "type": ext.upper()},
+            code="signature",
+        )
+
+
+def _has_part(file, part: str) -> bool:
+    try:
+        with zipfile.ZipFile(file) as archive:
+            return part in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+    finally:
+        file.seek(0)

@@ -1,0 +1,205 @@
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from teams.models import Member, WorkRecord, WorkRecordAttachment
+from tests.factories import MemberFactory, UserFactory, WorkRecordFactory
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def office_file(part):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(part, "<x/>")
+    return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def stored_files(media_root):
+    return [path for path in media_root.rglob("*") if path.is_file()] if media_root.exists() else []
+
+
+def test_team_member_records_a_meeting_with_attendees(as_user, township_cadre, east_team):
+    colleague = MemberFactory(team=east_team, name="同事甲")
+    response = as_user(township_cadre).post(
+        reverse("teams:record_create", args=[east_team.pk]),
+        {
+            "date": "2017-03-15",
+            "kind": "meeting",
+            "title": "工作部署会",
+            "attendees": [township_cadre.member.pk, colleague.pk],
+            "content": "部署一季度帮扶工作",
+            "decisions": "按月走访",
+        },
+    )
+    record = WorkRecord.objects.get()
+    assert response.url == record.get_absolute_url()
+    assert record.team == east_team and record.created_by == township_cadre
+    assert set(record.attendees.all()) == {township_cadre.member, colleague}
+
+
+def test_attendees_are_limited_to_the_teams_current_members(as_user, township_cadre, west_team):
+    stranger = MemberFactory(team=west_team)
+    client = as_user(township_cadre)
+    team = township_cadre.member.team
+    gone = MemberFactory(team=team, left="2017-01-01")
+    for member in (stranger, gone):
+        response = client.post(
+            reverse("teams:record_create", args=[team.pk]),
+            {
+                "date": "2017-03-15",
+                "kind": "study",
+                "title": "学习",
+                "attendees": [member.pk],
+                "content": "学习文件",
+            },
+        )
+        assert response.status_code == 200
+        assert "attendees" in response.context["form"].errors
+    assert not WorkRecord.objects.exists()
+
+
+def test_city_officer_reads_records_but_cannot_add_them(as_user, city_officer, east_team):
+    record = WorkRecordFactory(team=east_team)
+    client = as_user(city_officer)
+    assert client.get(record.get_absolute_url()).status_code == 200
+    assert client.get(reverse("teams:record_create", args=[east_team.pk])).status_code == 403
+
+
+def test_township_user_who_is_not_a_member_cannot_add_records(as_user, east_team):
+    user = UserFactory(area=east_team.township)
+    url = reverse("teams:record_create", args=[east_team.pk])
+    assert as_user(user).get(url).status_code == 403
+
+
+def test_record_list_filters_by_kind(as_user, township_cadre, east_team):
+    WorkRecordFactory(team=east_team, kind=WorkRecord.Kind.STUDY, title="学习会")
+    WorkRecordFactory(team=east_team, kind=WorkRecord.Kind.REPORT, title="情况报告")
+    url = reverse("teams:records", args=[east_team.pk])
+    page = as_user(township_cadre).get(url, {"kind": "study"}).context["page"]
+    assert [record.title for record in page] == ["学习会"]
+
+
+def test_record_list_query_count_is_constant(
+    as_user, township_cadre, east_team, django_assert_num_queries
+):
+    client = as_user(township_cadre)
+    url = reverse("teams:records", args=[east_team.pk])
+    client.get(url)
+    members = list(Member.objects.filter(team=east_team))
+    for _ in range(8):
+        WorkRecordFactory(team=east_team).attendees.set(members)
+    with django_assert_num_queries(7):
+        client.get(url)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("会议纪要.pdf", PDF),
+        ("现场照片.PNG", PNG),
+        ("签到表.docx", office_file("word/document.xml")),
+        ("台账.xlsx", office_file("xl/workbook.xml")),
+    ],
+)
+def test_allowed_files_are_attached_outside_the_web_root(
+    as_user, township_cadre, east_team, media_root, settings, name, content
+):
+    record = WorkRecordFactory(team=east_team)
+    response = as_user(township_cadre).post(
+        reverse("teams:attachment_add", args=[record.pk]),
+        {"file": SimpleUploadedFile(name, content)},
+    )
+    assert response.status_code == 302
+    attachment = WorkRecordAttachment.objects.get()
+    assert attachment.name == name and attachment.size == len(content)
+    stored = stored_files(media_root)
+    assert len(stored) == 1 and stored[0].read_bytes() == content
+    assert not str(stored[0]).startswith(str(settings.STATIC_ROOT))
+    assert name not in str(stored[0])  # stored under a random name
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("setup.exe", b"MZ\x90\x00", "只能附加 PDF、JPG、PNG"),
+        ("page.html", b"<html></html>", "只能附加 PDF、JPG、PNG"),
+        ("伪装.pdf", b"MZ\x90\x00 not a pdf", "不是 PDF 文件"),
+        ("伪装.png", PDF, "不是 PNG 文件"),
+        ("伪装.docx", office_file("xl/workbook.xml"), "不是 DOCX 文件"),
+        ("伪装.xlsx", b"PK\x03\x04broken", "不是 XLSX 文件"),
+    ],
+)
+def test_bad_or_spoofed_files_are_refused_and_nothing_is_saved(
+    as_user, township_cadre, east_team, media_root, name, content, message
+):
+    record = WorkRecordFactory(team=east_team)
+    response = as_user(township_cadre).post(
+        reverse("teams:attachment_add", args=[record.pk]),
+        {"file": SimpleUploadedFile(name, content)},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not WorkRecordAttachment.objects.exists()
+    assert stored_files(media_root) == []
+
+
+def test_oversized_files_are_refused(as_user, township_cadre, east_team, media_root, settings):
+    settings.ATTACHMENT_MAX_BYTES = 1024
+    record = WorkRecordFactory(team=east_team)
+    response = as_user(township_cadre).post(
+        reverse("teams:attachment_add", args=[record.pk]),
+        {"file": SimpleUploadedFile("大文件.pdf", PDF + b"0" * 2048)},
+    )
+    assert "文件最大为" in response.content.decode()
+    assert not WorkRecordAttachment.objects.exists()
+    assert stored_files(media_root) == []
+
+
+def test_attachment_is_downloaded_through_the_scoped_view(
+    as_user, township_cadre, outsider, east_team, county_officer, other_county_officer
+):
+    record = WorkRecordFactory(team=east_team)
+    as_user(township_cadre).post(
+        reverse("teams:attachment_add", args=[record.pk]),
+        {"file": SimpleUploadedFile("会议纪要.pdf", PDF)},
+    )
+    url = WorkRecordAttachment.objects.get().get_absolute_url()
+    response = as_user(county_officer).get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert as_user(outsider).get(url).status_code == 404
+    assert as_user(other_county_officer).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["teams:records", "teams:record_create"])
+def test_outsider_gets_404_for_another_teams_record_pages(as_user, outsider, east_team, name):
+    assert as_user(outsider).get(reverse(name, args=[east_team.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("teams:record_detail", "get"),
+        ("teams:record_edit", "get"),
+        ("teams:attachment_add", "post"),
+    ],
+)
+def test_outsider_gets_404_for_another_teams_record(as_user, outsider, east_team, name, method):
+    record = WorkRecordFactory(team=east_team)
+    client = as_user(outsider)
+    response = getattr(client, method)(reverse(name, args=[record.pk]))
+    assert response.status_code == 404
