@@ -10,6 +10,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from households.sensitive import keyed_hash
+
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 CHECK_CHARACTERS = "10X98765432"
 FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789xX")
@@ -108,3 +110,17 @@ def mask_id_number(value: str) -> str:
     if not value:
         return ""
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def id_number_hash(value: str) -> str:
+    """The keyed hash stored beside an encrypted ID number, for uniqueness and exact lookup."""
+    return keyed_hash(value)
+
+
+def compose_id_number(region: str, born: datetime.date, sequence: int) -> str:
+    """A valid number for a made-up person (demo data and tests): region, birth date, sequence.
+
+    The last digit of ``sequence`` (0–999) decides the sex: odd for men, even for women.
+    """
+    first17 = f"{region}{born:%Y%m%d}{sequence:03d}"
+    return first17 + check_character(first17)

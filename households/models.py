@@ -13,8 +13,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from households.idnumber import birth_date, is_male, mask_id_number, validate_id_number
-from households.sensitive import EncryptedTextField, keyed_hash, mask_account, mask_phone
+from households.idnumber import (
+    birth_date,
+    id_number_hash,
+    is_male,
+    mask_id_number,
+    validate_id_number,
+)
+from households.sensitive import EncryptedTextField, mask_account, mask_phone
 from teams.models import Area, Member
 from teams.scope import ScopedQuerySet
 
@@ -259,7 +265,7 @@ class PersonQuerySet(HouseholdPartQuerySet):
 
     def with_id_number(self, value):
         """Exact lookup of a normalised ID number through its keyed hash."""
-        return self.filter(id_number_hash=keyed_hash(value))
+        return self.filter(id_number_hash=id_number_hash(value))
 
 
 class Person(models.Model):
@@ -342,7 +348,7 @@ class Person(models.Model):
 
     def derive_from_id_number(self):
         """Fill the hash, sex, birth date and head flag; call before `bulk_create` too."""
-        self.id_number_hash = keyed_hash(self.id_number)
+        self.id_number_hash = id_number_hash(self.id_number)
         self.sex = self.Sex.MALE if is_male(self.id_number) else self.Sex.FEMALE
         self.birth_date = birth_date(self.id_number)
         self.is_head = bool(self.relation_id) and self.relation.name == self.HEAD
