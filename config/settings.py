@@ -22,6 +22,16 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-never-use-in-production-0123456789"
 
+# Sensitive personal information (docs/security.md): AES-GCM keys (base64 of 32 bytes; the
+# first encrypts, the others still decrypt during a rotation) and the keyed-hash key.
+FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
+FIELD_HASH_KEY = env("FIELD_HASH_KEY", default="")
+if not (FIELD_ENCRYPTION_KEY and FIELD_HASH_KEY):
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY and FIELD_HASH_KEY must be set.")
+    FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEY or ["ZGV2ZWxvcG1lbnQta2V5LW5ldmVyLWluLXByb2R1Y3Q="]
+    FIELD_HASH_KEY = FIELD_HASH_KEY or "development-hash-key-never-in-production"
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -4,6 +4,8 @@ import datetime
 
 import factory
 
+from households.idnumber import compose_id_number
+from households.models import Household, Person, ReferenceItem
 from teams.models import (
     Area,
     Member,
@@ -121,3 +123,34 @@ class PresenceFactory(factory.django.DjangoModelFactory):
     )
     month = datetime.date(2017, 3, 1)
     days_on_site = 22
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    village = factory.SubFactory(AreaFactory, code="449901101201")
+    number = factory.Sequence(lambda n: n)
+    status = Household.Status.REGISTERED
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # The number is the village code and a serial, whatever village the test chose.
+        kwargs["number"] = f"{kwargs['village'].code}{kwargs['number'] % 100000:05d}"
+        return super()._create(model_class, *args, **kwargs)
+
+
+def reference(kind, name):
+    return ReferenceItem.objects.get(kind=kind, name=name)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    household = factory.SubFactory(HouseholdFactory)
+    name = factory.Sequence(lambda n: f"村民{n}")
+    id_number = factory.Sequence(
+        lambda n: compose_id_number(
+            "449901", datetime.date(1950, 1, 1) + datetime.timedelta(days=n // 1000), n % 1000
+        )
+    )
+    relation = factory.LazyFunction(lambda: reference(ReferenceItem.Kind.RELATION, "户主"))

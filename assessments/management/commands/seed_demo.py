@@ -3,6 +3,7 @@ import random
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from households import demo as households_demo
 from teams import demo as teams_demo
 
 
@@ -26,6 +27,8 @@ class Command(BaseCommand):
     def handle(self, *args, households, seed, **options):
         rng = random.Random(seed)
         accounts = teams_demo.seed(rng)
+        created = households_demo.seed(random.Random(f"{seed}-households"), households)
+        self.stdout.write(f"{created} demo households created.")
         self.stdout.write("Demo county 示例县 (449901) is ready. Demo accounts:")
         for username, description in accounts:
             self.stdout.write(f"  {username:<12} {teams_demo.DEMO_PASSWORD}  {description}")

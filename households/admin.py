@@ -1,0 +1,102 @@
+from django.contrib import admin
+
+from households.models import (
+    Disclosure,
+    Household,
+    IdentificationStep,
+    Person,
+    ReferenceItem,
+    StatusChange,
+)
+from teams.admin import ReferenceAdmin, ScopedAdmin
+
+
+@admin.register(ReferenceItem)
+class ReferenceItemAdmin(ReferenceAdmin):
+    list_display = ["name", "kind", "synonyms", "order", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "synonyms"]
+    list_editable = ["order", "is_active"]
+
+
+class PersonInline(admin.TabularInline):
+    # Sensitive values are shown masked; full values go through the logged reveal page.
+    model = Person
+    extra = 0
+    fields = ["name", "masked_id_number", "relation", "education", "health", "disability_grade"]
+    readonly_fields = ["masked_id_number"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Household)
+class HouseholdAdmin(ScopedAdmin):
+    list_display = ["number", "village", "attribute", "main_cause", "contact_cadre", "status"]
+    list_filter = ["status", "attribute", "main_cause", "housing"]
+    search_fields = ["number", "village__name", "persons__name"]
+    list_select_related = ["village", "attribute", "main_cause", "contact_cadre"]
+    raw_id_fields = ["village", "contact_cadre"]
+    # Status and contact cadre change through their workflows (services), which record them.
+    readonly_fields = [
+        "status",
+        "status_since",
+        "registered_on",
+        "exited_on",
+        "contact_cadre",
+        "masked_phone",
+        "masked_bank_account",
+    ]
+    exclude = ["phone", "bank_account"]
+    inlines = [PersonInline]
+
+
+@admin.register(Person)
+class PersonAdmin(ScopedAdmin):
+    list_display = ["name", "masked_id_number", "household", "relation", "sex", "birth_date"]
+    list_filter = ["sex", "relation", "health", "dibao", "wubao"]
+    search_fields = ["name", "household__number"]
+    list_select_related = ["household", "relation"]
+    raw_id_fields = ["household"]
+    readonly_fields = ["masked_id_number"]
+
+    def get_exclude(self, request, obj=None):
+        # The full number is typed when a person is added, never shown again here.
+        return ["id_number"] if obj else []
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ScopedAdmin):
+    list_display = ["household", "old_status", "new_status", "date", "reason", "recorded_by"]
+    list_filter = ["new_status"]
+    list_select_related = ["household", "recorded_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    has_add_permission = has_delete_permission = has_change_permission
+
+
+@admin.register(IdentificationStep)
+class IdentificationStepAdmin(ScopedAdmin):
+    list_display = ["household", "step", "date", "responsible", "outcome"]
+    list_filter = ["step", "outcome"]
+    list_select_related = ["household"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    has_add_permission = has_delete_permission = has_change_permission
+
+
+@admin.register(Disclosure)
+class DisclosureAdmin(ScopedAdmin):
+    list_display = ["at", "actor", "action", "record", "field", "reason", "area_code"]
+    list_filter = ["action"]
+    search_fields = ["actor", "record", "reason"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    has_add_permission = has_delete_permission = has_change_permission

@@ -1,0 +1,105 @@
+"""Demo households and members for `seed_demo`: made-up people with valid made-up ID numbers.
+
+The spread of causes follows Guangdong's end-of-2016 figures (DOMAIN.md). The seed is skipped
+when the demo county already has households, so running it twice changes nothing.
+"""
+
+import datetime
+import random
+
+from households.idnumber import compose_id_number
+from households.models import CadreAssignment, Household, Person, ReferenceItem, StatusChange
+from teams.demo import COUNTY, demo_name, demo_phone
+from teams.models import Area, Member
+
+Kind, Status = ReferenceItem.Kind, Household.Status
+CAUSES = {
+    "因病": 36.2,
+    "缺劳力": 23.3,
+    "因残": 19.9,
+    "因学": 4.9,
+    "缺资金": 4.5,
+    "因灾": 2.5,
+    "缺技术": 2.5,
+    "缺土地": 2,
+    "缺水": 1.2,
+    "交通条件落后": 1.5,
+    "因婚": 0.5,
+    "自身发展动力不足": 1,
+}
+ATTRIBUTES = {"一般贫困户": 60, "低保贫困户": 30, "特困供养贫困户": 10}
+STATUSES = {
+    Status.REGISTERED: 70,
+    Status.EXITED: 15,
+    Status.IDENTIFYING: 8,
+    Status.RETURNED: 4,
+    Status.CANCELLED: 3,
+}
+SIZES = {1: 12, 2: 20, 3: 25, 4: 22, 5: 13, 6: 8}
+# Relation, age range of the members after the head, in the order they are added.
+FAMILY = [("配偶", 25, 75), ("子", 1, 30), ("女", 1, 30), ("母亲", 55, 90), ("孙子", 1, 12)]
+REGISTERED_ON = datetime.date(2016, 9, 30)
+
+
+def pick(rng, weights):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def born(rng, low, high):
+    return datetime.date(2016 - rng.randint(low, high), rng.randint(1, 12), rng.randint(1, 28))
+
+
+def seed(rng: random.Random, count: int) -> int:
+    """Create ``count`` households in the demo county; returns how many were created."""
+    if Household.objects.in_area(COUNTY).exists():
+        return 0
+    refs = {(r.kind, r.name): r for r in ReferenceItem.objects.all()}
+    villages = list(Area.objects.in_area(COUNTY).filter(level=Area.Level.VILLAGE))
+    cadres = {}
+    for member in Member.objects.in_area(COUNTY).current():
+        cadres.setdefault(member.team.township_id, []).append(member)
+    used = set()
+    for serial in range(1, count + 1):
+        village = villages[serial % len(villages)]
+        status = pick(rng, STATUSES)
+        causes = rng.sample(list(CAUSES), 2)
+        cadre = rng.choice(cadres[village.parent_id]) if village.parent_id in cadres else None
+        household = Household.objects.create(
+            village=village,
+            number=f"{village.code}{serial:05d}",
+            attribute=refs[Kind.ATTRIBUTE, pick(rng, ATTRIBUTES)],
+            ability=refs[Kind.ABILITY, rng.choice(["有劳动能力", "无劳动能力"])],
+            main_cause=refs[Kind.CAUSE, pick(rng, CAUSES)],
+            phone=demo_phone(rng),
+            housing=rng.choices(list(Household.Housing), weights=[80, 17, 3])[0],
+            safe_water=rng.random() < 0.85,
+            farmland_mu=round(rng.uniform(0, 4), 1),
+            contact_cadre=cadre if status != Status.IDENTIFYING else None,
+            status=status,
+            status_since=REGISTERED_ON,
+            registered_on=REGISTERED_ON if status != Status.IDENTIFYING else None,
+        )
+        household.other_causes.set([refs[Kind.CAUSE, causes[0]]] if rng.random() < 0.4 else [])
+        StatusChange.objects.create(
+            household=household, new_status=status, date=REGISTERED_ON, reason="示例数据"
+        )
+        if household.contact_cadre:
+            CadreAssignment.objects.create(household=household, cadre=cadre, start=REGISTERED_ON)
+        members = [("户主", 25, 80), *FAMILY[: pick(rng, SIZES) - 1]]
+        for relation, low, high in members:
+            id_number = compose_id_number(COUNTY, born(rng, low, high), rng.randrange(1000))
+            while id_number in used:
+                id_number = compose_id_number(COUNTY, born(rng, low, high), rng.randrange(1000))
+            used.add(id_number)
+            Person.objects.create(
+                household=household,
+                name=demo_name(rng),
+                id_number=id_number,
+                relation=refs[Kind.RELATION, relation],
+                ethnicity=refs[Kind.ETHNICITY, "汉族" if rng.random() < 0.95 else "瑶族"],
+                education=refs[Kind.EDUCATION, rng.choice(["小学", "初中", "文盲或半文盲"])],
+                health=refs[Kind.HEALTH, rng.choice(["健康", "健康", "长期慢性病", "残疾"])],
+                medical_insurance=rng.random() < 0.95,
+                pension_insurance=rng.random() < 0.6,
+            )
+    return count

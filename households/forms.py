@@ -1,0 +1,265 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from households.idnumber import normalise_id_number
+from households.models import (
+    Household,
+    IdentificationStep,
+    MemberChange,
+    Person,
+    ReferenceItem,
+)
+from teams.forms import ScopedModelForm
+from teams.models import Area, Member
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def _reference_choices(form, **kinds):
+    for name, kind in kinds.items():
+        form.fields[name].queryset = ReferenceItem.objects.of_kind(kind)
+
+
+class HouseholdForm(ScopedModelForm):
+    """Household fields a township office keeps up to date; status has its own workflow."""
+
+    class Meta:
+        model = Household
+        fields = [
+            "village",
+            "attribute",
+            "ability",
+            "main_cause",
+            "other_causes",
+            "phone",
+            "bank_name",
+            "bank_account",
+            "housing",
+            "safe_water",
+            "electricity",
+            "farmland_mu",
+            "forest_mu",
+            "publicly_displayed",
+        ]
+        widgets = {"other_causes": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        Kind = ReferenceItem.Kind
+        _reference_choices(
+            self, attribute=Kind.ATTRIBUTE, ability=Kind.ABILITY, main_cause=Kind.CAUSE
+        )
+        self.fields["other_causes"].queryset = ReferenceItem.objects.of_kind(Kind.CAUSE)
+        if self.instance.pk:
+            del self.fields["village"]
+        else:
+            self.fields["village"].queryset = self.fields["village"].queryset.filter(
+                level=Area.Level.VILLAGE
+            )
+        for name in ["phone", "bank_account"]:
+            self.fields[name].widget = forms.TextInput(attrs={"autocomplete": "off"})
+
+    def clean_phone(self):
+        return "".join(self.cleaned_data["phone"].split())
+
+    def clean_bank_account(self):
+        return "".join(self.cleaned_data["bank_account"].split())
+
+
+class PersonForm(ScopedModelForm):
+    """A household member; the ID number is normalised and checked against the whole database."""
+
+    class Meta:
+        model = Person
+        fields = [
+            "name",
+            "id_number",
+            "relation",
+            "ethnicity",
+            "education",
+            "in_school",
+            "health",
+            "disability_grade",
+            "labour_skill",
+            "work_status",
+            "months_worked",
+            "medical_insurance",
+            "pension_insurance",
+            "dibao",
+            "wubao",
+        ]
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.household = household
+        Kind = ReferenceItem.Kind
+        _reference_choices(
+            self,
+            relation=Kind.RELATION,
+            ethnicity=Kind.ETHNICITY,
+            education=Kind.EDUCATION,
+            in_school=Kind.IN_SCHOOL,
+            health=Kind.HEALTH,
+            labour_skill=Kind.LABOUR_SKILL,
+            work_status=Kind.WORK_STATUS,
+        )
+        self.fields["id_number"].widget = forms.TextInput(attrs={"autocomplete": "off"})
+
+    def clean_id_number(self):
+        value, _repairs = normalise_id_number(self.cleaned_data["id_number"])
+        if Person.objects.with_id_number(value).exclude(pk=self.instance.pk).exists():
+            # Unique across the database: one person, one household, wherever it is.
+            raise ValidationError(_("A person with this ID number is already registered."))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        relation = cleaned.get("relation")
+        household = self.instance.household
+        if (
+            relation
+            and relation.name == Person.HEAD
+            and household.persons.filter(is_head=True).exclude(pk=self.instance.pk).exists()
+        ):
+            self.add_error("relation", _("The household already has a head."))
+        return cleaned
+
+
+class HouseholdFilter(forms.Form):
+    """The filters of the household list: one `filter(queryset)` method."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        help_text=_("Name, household number or exact ID number."),
+    )
+    township = forms.ModelChoiceField(queryset=Area.objects.none(), required=False)
+    village = forms.ModelChoiceField(queryset=Area.objects.none(), required=False)
+    status = forms.ChoiceField(
+        choices=[("", "---------"), *Household.Status.choices], required=False
+    )
+    attribute = forms.ModelChoiceField(
+        queryset=ReferenceItem.objects.of_kind(ReferenceItem.Kind.ATTRIBUTE), required=False
+    )
+    cause = forms.ModelChoiceField(
+        queryset=ReferenceItem.objects.of_kind(ReferenceItem.Kind.CAUSE), required=False
+    )
+    contact_cadre = forms.ModelChoiceField(queryset=Member.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        areas = Area.objects.visible_to(user)
+        self.fields["township"].queryset = areas.filter(level=Area.Level.TOWNSHIP)
+        self.fields["township"].label = _("Township")
+        self.fields["village"].queryset = areas.filter(level=Area.Level.VILLAGE)
+        self.fields["village"].label = _("Village")
+        self.fields["status"].label = _("Status")
+        self.fields["attribute"].label = _("Household attribute")
+        self.fields["cause"].label = _("Cause of poverty")
+        self.fields["contact_cadre"].queryset = Member.objects.visible_to(user).current()
+        self.fields["contact_cadre"].label = _("Contact cadre")
+
+    def filter(self, queryset):
+        if not self.is_valid():
+            return queryset
+        data = self.cleaned_data
+        if data["township"]:
+            queryset = queryset.in_area(data["township"].code)
+        if data["village"]:
+            queryset = queryset.filter(village=data["village"])
+        for field in ["status", "attribute", "contact_cadre"]:
+            if data[field]:
+                queryset = queryset.filter(**{field: data[field]})
+        if data["cause"]:
+            queryset = queryset.filter(Q(main_cause=data["cause"]) | Q(other_causes=data["cause"]))
+        if q := data["q"].strip():
+            queryset = self._search(queryset, q)
+        return queryset.distinct()
+
+    @staticmethod
+    def _search(queryset, q):
+        try:
+            value, _repairs = normalise_id_number(q)
+        except ValidationError:
+            pass
+        else:
+            return queryset.filter(persons__in=Person.objects.with_id_number(value))
+        if q.isdigit():
+            return queryset.filter(number__startswith=q)
+        return queryset.filter(persons__name__contains=q)
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(label=_("Why do you need the full value?"), max_length=300)
+
+
+class StatusChangeForm(forms.Form):
+    to = forms.ChoiceField(label=_("New status"), choices=Household.Status.choices)
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class CadreForm(forms.Form):
+    cadre = forms.ModelChoiceField(
+        label=_("Contact cadre"),
+        queryset=Member.objects.none(),
+        required=False,
+        help_text=_("Leave empty only to end the link of a household out of poverty."),
+    )
+    date = forms.DateField(label=_("From"), widget=DATE)
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+    def __init__(self, *args, household, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cadre"].queryset = (
+            Member.objects.visible_to(user)
+            .current()
+            .filter(team__township_id=household.township_id)
+        )
+
+
+class IdentificationStepForm(forms.ModelForm):
+    class Meta:
+        model = IdentificationStep
+        fields = ["step", "date", "responsible", "outcome", "notice_until", "note"]
+        widgets = {"date": DATE, "notice_until": DATE, "note": forms.Textarea(attrs={"rows": 2})}
+
+
+class ObjectionForm(forms.Form):
+    received_on = forms.DateField(label=_("Received on"), widget=DATE)
+    content = forms.CharField(label=_("Objection"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssessmentForm(forms.Form):
+    items = forms.ModelMultipleChoiceField(
+        label=_("Items that applied"),
+        queryset=ReferenceItem.objects.filter(
+            kind__in=ReferenceItem.ASSESSMENT_KINDS, is_active=True
+        ),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    assessed_on = forms.DateField(label=_("Assessed on"), widget=DATE)
+    assessors = forms.CharField(label=_("Assessed by"), max_length=200)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class MemberChangeForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.none())
+    kind = forms.ChoiceField(label=_("Change"), choices=MemberChange.Kind.choices)
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    new_household = forms.ModelChoiceField(
+        label=_("New household (for a split)"), queryset=Household.objects.none(), required=False
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = household.persons.current()
+        self.fields["new_household"].queryset = Household.objects.filter(
+            village_id=household.village_id
+        ).exclude(pk=household.pk)

@@ -1,0 +1,126 @@
+"""Resident ID numbers (公民身份号码, GB 11643-1999): normalise, check, derive, mask.
+
+The roster import and the pages share these functions, so a number is judged the same way
+wherever it comes from.
+"""
+
+import datetime
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from households.sensitive import keyed_hash
+
+WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+CHECK_CHARACTERS = "10X98765432"
+FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789xX")
+
+# Repairs reported by `normalise_id_number`, so the import can count them.
+REPAIR_SPACES = "spaces"
+REPAIR_FULL_WIDTH = "full_width"
+REPAIR_LOWERCASE_X = "lowercase_x"
+REPAIR_UPGRADED = "upgraded_15"
+
+
+def check_character(first17: str) -> str:
+    """The 18th character of a number whose first 17 digits are ``first17``."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
+    return CHECK_CHARACTERS[total % 11]
+
+
+def birth_date(value: str) -> datetime.date | None:
+    """The birth date encoded in an 18-character number, or None when it is not a date."""
+    try:
+        return datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return None
+
+
+def is_male(value: str) -> bool:
+    """The 17th digit (the sequence code) is odd for men, even for women."""
+    return int(value[16]) % 2 == 1
+
+
+def normalise_id_number(raw) -> tuple[str, list[str]]:
+    """The valid 18-character number for ``raw`` and the repairs it needed.
+
+    Repaired: spaces anywhere, full-width digits, a lowercase x, a 15-digit first-generation
+    number (the century 19 is inserted and the check character computed). Anything else that
+    is not a valid number raises ValidationError with a message for the person fixing the sheet.
+    A number Excel stored as a number has lost its last digits and cannot be repaired.
+    """
+    if isinstance(raw, int | float) or (
+        isinstance(raw, str) and re.fullmatch(r"\s*\d(\.\d+)?[eE]\+?\d+\s*", raw)
+    ):
+        raise ValidationError(
+            _(
+                "The ID number was stored by Excel as a number, which loses its last digits. "
+                "Format the column as text and type the numbers again."
+            ),
+            code="stored_as_number",
+        )
+    text = str(raw or "")
+    repairs = []
+    stripped = re.sub(r"\s+", "", text)
+    if stripped != text:
+        repairs.append(REPAIR_SPACES)
+    value = stripped.translate(FULL_WIDTH)
+    if value != stripped:
+        repairs.append(REPAIR_FULL_WIDTH)
+    if value.endswith("x"):
+        value = value[:-1] + "X"
+        repairs.append(REPAIR_LOWERCASE_X)
+    if re.fullmatch(r"\d{15}", value):
+        first17 = value[:6] + "19" + value[6:]
+        value = first17 + check_character(first17)
+        repairs.append(REPAIR_UPGRADED)
+    validate_id_number(value)
+    return value, repairs
+
+
+def validate_id_number(value: str) -> None:
+    """Refuse anything but an 18-character number with a real birth date and check character."""
+    if not re.fullmatch(r"\d{17}[\dX]", value or ""):
+        raise ValidationError(
+            _(
+                "“%(value)s” is not an ID number: it must have 18 characters (17 digits and a "
+                "digit or X)."
+            ),
+            code="format",
+            params={"value": value},
+        )
+    born = birth_date(value)
+    if born is None or born.year < 1880:
+        raise ValidationError(
+            _("The ID number %(value)s does not contain a valid birth date."),
+            code="birth_date",
+            params={"value": value},
+        )
+    if check_character(value[:17]) != value[17]:
+        raise ValidationError(
+            _("The check character of the ID number %(value)s is wrong: the number has a typo."),
+            code="check_character",
+            params={"value": value},
+        )
+
+
+def mask_id_number(value: str) -> str:
+    """``4499**********123X``: the area of issue and the last four, nothing that identifies."""
+    if not value:
+        return ""
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def id_number_hash(value: str) -> str:
+    """The keyed hash stored beside an encrypted ID number, for uniqueness and exact lookup."""
+    return keyed_hash(value)
+
+
+def compose_id_number(region: str, born: datetime.date, sequence: int) -> str:
+    """A valid number for a made-up person (demo data and tests): region, birth date, sequence.
+
+    The last digit of ``sequence`` (0–999) decides the sex: odd for men, even for women.
+    """
+    first17 = f"{region}{born:%Y%m%d}{sequence:03d}"
+    return first17 + check_character(first17)

@@ -1,0 +1,689 @@
+"""The household registry (建档立卡): households, their members, identification, status.
+
+Rules that must never break are database constraints (unique ID numbers, one head per
+household, the household-number convention); workflows that touch several rows (status
+changes, identification steps, contact cadres) are in `households/services.py`.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from households.idnumber import (
+    birth_date,
+    id_number_hash,
+    is_male,
+    mask_id_number,
+    validate_id_number,
+)
+from households.sensitive import EncryptedTextField, mask_account, mask_phone
+from teams.models import Area, Member
+from teams.scope import ScopedQuerySet
+
+
+class ReferenceItemQuerySet(models.QuerySet):
+    def of_kind(self, kind):
+        return self.filter(kind=kind, is_active=True)
+
+    def resolve(self, kind, text):
+        """The item of ``kind`` named ``text`` or having it among its synonyms, else None."""
+        text = "".join((text or "").split())
+        if not text:
+            return None
+        for item in self.filter(kind=kind):
+            if text == item.name or text in item.synonym_list:
+                return item
+        return None
+
+
+class ReferenceItem(models.Model):
+    """An entry of a reference list (causes, attributes, education …): data, not code."""
+
+    class Kind(models.TextChoices):
+        ATTRIBUTE = "attribute", _("Household attribute")
+        ABILITY = "ability", _("Ability to work")
+        CAUSE = "cause", _("Cause of poverty")
+        RELATION = "relation", _("Relation to the head")
+        ETHNICITY = "ethnicity", _("Ethnicity")
+        EDUCATION = "education", _("Education")
+        IN_SCHOOL = "in_school", _("In-school status")
+        HEALTH = "health", _("Health")
+        LABOUR_SKILL = "labour_skill", _("Labour skill")
+        WORK_STATUS = "work_status", _("Work status")
+        FOUR_LOOKS = "four_looks", _("四看 (four looks)")
+        FIVE_PRIORITIES = "five_priorities", _("五优先 (five priorities)")
+        SIX_IN = "six_in", _("六进 (six in)")
+        SEVEN_OUT = "seven_out", _("七不进 (seven out)")
+
+    #: The kinds whose items are ticked in an identification assessment.
+    ASSESSMENT_KINDS = [Kind.FOUR_LOOKS, Kind.FIVE_PRIORITIES, Kind.SIX_IN, Kind.SEVEN_OUT]
+
+    kind = models.CharField(_("list"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    synonyms = models.CharField(
+        _("synonyms"),
+        max_length=300,
+        blank=True,
+        help_text=_("Other spellings found in rosters, separated by 、 or commas."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    objects = ReferenceItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reference list item")
+        verbose_name_plural = _("reference list items")
+        ordering = ["kind", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "name"], name="reference_item_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def synonym_list(self):
+        return [s for s in "".join(self.synonyms.split()).replace(",", "、").split("、") if s]
+
+
+def _reference(kind, verbose_name, **kwargs):
+    return models.ForeignKey(
+        ReferenceItem,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": kind},
+        **kwargs,
+    )
+
+
+def _optional_reference(kind, verbose_name):
+    return _reference(kind, verbose_name, null=True, blank=True)
+
+
+class HouseholdQuerySet(ScopedQuerySet):
+    scope_field = "village__code"
+
+    def with_head(self):
+        """Prefetch the head of household (one query for the whole page)."""
+        return self.prefetch_related(
+            models.Prefetch("persons", Person.objects.filter(is_head=True), to_attr="heads")
+        )
+
+    def for_roster(self):
+        """Households with everything a register or roster row shows, in a fixed query count."""
+        return (
+            self.select_related(
+                "village__parent", "attribute", "ability", "main_cause", "contact_cadre"
+            )
+            .prefetch_related(
+                "other_causes",
+                models.Prefetch(
+                    "persons",
+                    Person.objects.current()
+                    .select_related(*Person.REFERENCES)
+                    .order_by("-is_head", "birth_date"),
+                    to_attr="members",
+                ),
+            )
+            .order_by("number")
+        )
+
+
+class Household(models.Model):
+    """A registered poor household (建档立卡贫困户) with the national indicators."""
+
+    class Status(models.TextChoices):
+        IDENTIFYING = "identifying", _("Being identified")
+        REGISTERED = "registered", _("Registered")
+        EXITED = "exited", _("Out of poverty")
+        RETURNED = "returned", _("Back in poverty")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    #: Households the team must still help (不脱贫不脱钩 applies to them).
+    ACTIVE_STATUSES = [Status.REGISTERED, Status.RETURNED]
+
+    class Housing(models.TextChoices):
+        SAFE = "safe", _("Safe")
+        DANGEROUS = "dangerous", _("Dangerous (危房)")
+        NONE = "none", _("No housing of their own")
+
+    village = models.ForeignKey(
+        Area,
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="households",
+        limit_choices_to={"level": Area.Level.VILLAGE},
+    )
+    number = models.CharField(
+        _("household number"),
+        max_length=17,
+        unique=True,
+        help_text=_("17 digits: the 12-digit village code and a 5-digit serial number."),
+    )
+    attribute = _optional_reference(ReferenceItem.Kind.ATTRIBUTE, _("household attribute"))
+    ability = _optional_reference(ReferenceItem.Kind.ABILITY, _("ability to work"))
+    main_cause = _optional_reference(ReferenceItem.Kind.CAUSE, _("main cause of poverty"))
+    other_causes = models.ManyToManyField(
+        ReferenceItem,
+        verbose_name=_("other causes of poverty"),
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": ReferenceItem.Kind.CAUSE},
+    )
+    phone = EncryptedTextField(_("phone"), blank=True)
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    bank_account = EncryptedTextField(_("bank account"), blank=True)
+    housing = models.CharField(
+        _("housing safety"), max_length=10, choices=Housing.choices, default=Housing.SAFE
+    )
+    safe_water = models.BooleanField(_("safe drinking water"), default=True)
+    electricity = models.BooleanField(_("electricity for daily use"), default=True)
+    farmland_mu = models.DecimalField(_("farmland (mu)"), max_digits=7, decimal_places=2, default=0)
+    forest_mu = models.DecimalField(
+        _("forest land (mu)"), max_digits=7, decimal_places=2, default=0
+    )
+    contact_cadre = models.ForeignKey(
+        Member,
+        verbose_name=_("contact cadre"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="households",
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.IDENTIFYING
+    )
+    status_since = models.DateField(_("status since"), null=True, blank=True)
+    registered_on = models.DateField(_("date registered"), null=True, blank=True)
+    exited_on = models.DateField(_("date out of poverty"), null=True, blank=True)
+    publicly_displayed = models.BooleanField(_("shown on the public list"), default=True)
+    history = HistoricalRecords()
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__regex=r"^[0-9]{17}$") & Q(number__startswith=F("village_id")),
+                name="household_number_is_village_code_and_serial",
+                violation_error_message=_(
+                    "The household number is the 12-digit village code and a 5-digit serial."
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "village"], name="household_status_village")]
+
+    def __str__(self):
+        head = self.head
+        return f"{self.number} {head.name}" if head else self.number
+
+    def get_absolute_url(self):
+        return reverse("households:detail", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        if self.village_id and self.village.level != Area.Level.VILLAGE:
+            errors["village"] = _("A household belongs to a village.")
+        if self.village_id and self.number and not self.number.startswith(self.village_id):
+            errors["number"] = _(
+                "The household number must start with the village code %(code)s."
+            ) % {"code": self.village_id}
+        if (
+            self.contact_cadre_id
+            and self.village_id
+            and self.contact_cadre.team.township_id != self.village.parent_id
+        ):
+            errors["contact_cadre"] = _(
+                "The contact cadre must be a member of the team of the household's township."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def head(self):
+        """The head of household; uses `with_head()` when the queryset prefetched it."""
+        if hasattr(self, "heads"):
+            return self.heads[0] if self.heads else None
+        return self.persons.filter(is_head=True).first()
+
+    @property
+    def township_id(self):
+        return self.village_id[:9]
+
+    @property
+    def masked_phone(self):
+        return mask_phone(self.phone)
+
+    @property
+    def masked_bank_account(self):
+        return mask_account(self.bank_account)
+
+    @property
+    def is_active(self):
+        return self.status in self.ACTIVE_STATUSES
+
+
+class HouseholdPartQuerySet(ScopedQuerySet):
+    """Rows that belong to one household: scoped by the household's village."""
+
+    scope_field = "household__village__code"
+
+
+class PersonQuerySet(HouseholdPartQuerySet):
+    def current(self):
+        return self.filter(left_on__isnull=True)
+
+    def with_id_number(self, value):
+        """Exact lookup of a normalised ID number through its keyed hash."""
+        return self.filter(id_number_hash=id_number_hash(value))
+
+
+class Person(models.Model):
+    """A member of a household. The ID number is encrypted; sex and birth date stay plain."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+
+    class DisabilityGrade(models.IntegerChoices):
+        ONE = 1, _("Grade 1")
+        TWO = 2, _("Grade 2")
+        THREE = 3, _("Grade 3")
+        FOUR = 4, _("Grade 4")
+
+    #: The name of the relation item that marks the head of household.
+    HEAD = "户主"
+    #: The reference-list fields, for select_related.
+    REFERENCES = [
+        "relation",
+        "ethnicity",
+        "education",
+        "in_school",
+        "health",
+        "labour_skill",
+        "work_status",
+    ]
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="persons"
+    )
+    name = models.CharField(_("name"), max_length=50)
+    id_number = EncryptedTextField(_("ID number"), validators=[validate_id_number])
+    id_number_hash = models.CharField(_("ID number keyed hash"), max_length=64, editable=False)
+    relation = _reference(ReferenceItem.Kind.RELATION, _("relation to the head"))
+    is_head = models.BooleanField(_("head of household"), default=False, editable=False)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
+    birth_date = models.DateField(_("birth date"), editable=False)
+    ethnicity = _optional_reference(ReferenceItem.Kind.ETHNICITY, _("ethnicity"))
+    education = _optional_reference(ReferenceItem.Kind.EDUCATION, _("education"))
+    in_school = _optional_reference(ReferenceItem.Kind.IN_SCHOOL, _("in-school status"))
+    health = _optional_reference(ReferenceItem.Kind.HEALTH, _("health"))
+    disability_grade = models.PositiveSmallIntegerField(
+        _("disability grade"), choices=DisabilityGrade.choices, null=True, blank=True
+    )
+    labour_skill = _optional_reference(ReferenceItem.Kind.LABOUR_SKILL, _("labour skill"))
+    work_status = _optional_reference(ReferenceItem.Kind.WORK_STATUS, _("work status"))
+    months_worked = models.PositiveSmallIntegerField(_("months worked"), default=0)
+    medical_insurance = models.BooleanField(_("basic medical insurance"), default=False)
+    pension_insurance = models.BooleanField(_("basic pension insurance"), default=False)
+    dibao = models.BooleanField(_("receives 低保"), default=False)
+    wubao = models.BooleanField(_("receives 五保"), default=False)
+    left_on = models.DateField(
+        _("left the household on"),
+        null=True,
+        blank=True,
+        help_text=_("Set through a member change (death, marriage out, split)."),
+    )
+    history = HistoricalRecords()
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household member")
+        verbose_name_plural = _("household members")
+        ordering = ["household", "-is_head", "birth_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number_hash"],
+                name="person_unique_id_number",
+                violation_error_message=_("A person with this ID number is already registered."),
+            ),
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(is_head=True),
+                name="one_head_per_household",
+                violation_error_message=_("The household already has a head."),
+            ),
+            models.CheckConstraint(
+                condition=Q(months_worked__lte=12), name="person_months_worked_at_most_12"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.derive_from_id_number()
+        super().save(*args, **kwargs)
+
+    def derive_from_id_number(self):
+        """Fill the hash, sex, birth date and head flag; call before `bulk_create` too."""
+        self.id_number_hash = id_number_hash(self.id_number)
+        self.sex = self.Sex.MALE if is_male(self.id_number) else self.Sex.FEMALE
+        self.birth_date = birth_date(self.id_number)
+        self.is_head = bool(self.relation_id) and self.relation.name == self.HEAD
+
+    def clean(self):
+        if self.id_number:
+            try:
+                validate_id_number(self.id_number)
+            except ValidationError as exc:
+                raise ValidationError({"id_number": exc}) from exc
+            self.derive_from_id_number()
+
+    @property
+    def masked_id_number(self):
+        return mask_id_number(self.id_number)
+
+
+class MemberChange(models.Model):
+    """A dated change of a household's members (动态管理)."""
+
+    class Kind(models.TextChoices):
+        BIRTH = "birth", _("Birth")
+        DEATH = "death", _("Death")
+        MARRIAGE_IN = "marriage_in", _("Marriage into the household")
+        MARRIAGE_OUT = "marriage_out", _("Marriage out of the household")
+        SPLIT = "split", _("Household split")
+        OTHER = "other", _("Other")
+
+    #: Changes after which the person no longer belongs to the household.
+    LEAVING = [Kind.DEATH, Kind.MARRIAGE_OUT, Kind.SPLIT]
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="changes"
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="changes"
+    )
+    kind = models.CharField(_("change"), max_length=16, choices=Kind.choices)
+    date = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = HouseholdPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("member change")
+        verbose_name_plural = _("member changes")
+        ordering = ["household", "date", "pk"]
+
+    def __str__(self):
+        return f"{self.date} {self.get_kind_display()} {self.person}"
+
+
+class StatusChange(models.Model):
+    """An entry of a household's status history, written only by `household_change_status`."""
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+    )
+    old_status = models.CharField(
+        _("from"), max_length=12, choices=Household.Status.choices, blank=True
+    )
+    new_status = models.CharField(_("to"), max_length=12, choices=Household.Status.choices)
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=300)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = HouseholdPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["household", "date", "pk"]
+
+    def __str__(self):
+        return f"{self.date} {self.get_old_status_display()} → {self.get_new_status_display()}"
+
+
+class CadreAssignment(models.Model):
+    """A period during which a cadre was the household's contact cadre (帮扶责任人)."""
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="cadre_assignments",
+    )
+    cadre = models.ForeignKey(
+        Member, verbose_name=_("contact cadre"), on_delete=models.PROTECT, related_name="+"
+    )
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = HouseholdPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact cadre assignment")
+        verbose_name_plural = _("contact cadre assignments")
+        ordering = ["household", "start", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(end__isnull=True),
+                name="one_current_cadre_per_household",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cadre} {self.start}–{self.end or ''}"
+
+
+class IdentificationStep(models.Model):
+    """One step of precise identification (精准识贫), in the order of `Step`."""
+
+    class Step(models.TextChoices):
+        APPLICATION = "application", _("Application")
+        DEMOCRATIC_REVIEW = "democratic_review", _("Village democratic review (民主评议)")
+        FIRST_NOTICE = "first_notice", _("Village check and first notice (公示)")
+        TOWNSHIP_REVIEW = "township_review", _("Township review")
+        SECOND_NOTICE = "second_notice", _("Second notice")
+        COUNTY_APPROVAL = "county_approval", _("County approval and announcement (公告)")
+
+    class Outcome(models.TextChoices):
+        PASSED = "passed", _("Passed")
+        REJECTED = "rejected", _("Rejected")
+
+    NOTICES = [Step.FIRST_NOTICE, Step.SECOND_NOTICE]
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="identification_steps",
+    )
+    step = models.CharField(_("step"), max_length=20, choices=Step.choices)
+    date = models.DateField(_("date"))
+    responsible = models.CharField(_("responsible person"), max_length=50)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    notice_until = models.DateField(
+        _("notice period ends"),
+        null=True,
+        blank=True,
+        help_text=_("For the public notices: the last day objections are accepted."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = HouseholdPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("identification step")
+        verbose_name_plural = _("identification steps")
+        ordering = ["household", "date", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "step"], name="identification_step_once"),
+            models.CheckConstraint(
+                condition=Q(notice_until__isnull=True) | Q(notice_until__gte=F("date")),
+                name="notice_ends_after_it_starts",
+                violation_error_message=_("A notice cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_step_display()} {self.date}"
+
+    @property
+    def is_notice(self):
+        return self.step in self.NOTICES
+
+
+class ObjectionQuerySet(ScopedQuerySet):
+    scope_field = "step__household__village__code"
+
+
+class Objection(models.Model):
+    """An objection raised during a public notice, and how it was resolved."""
+
+    step = models.ForeignKey(
+        IdentificationStep,
+        verbose_name=_("notice"),
+        on_delete=models.CASCADE,
+        related_name="objections",
+    )
+    received_on = models.DateField(_("received on"))
+    content = models.TextField(_("objection"))
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+
+    objects = ObjectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["step", "received_on", "pk"]
+
+    def __str__(self):
+        return self.content[:40]
+
+
+class Assessment(models.Model):
+    """Which 四看/五优先/六进/七不进 items applied to a candidate, and who assessed it."""
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="assessments",
+    )
+    items = models.ManyToManyField(
+        ReferenceItem,
+        verbose_name=_("items that applied"),
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind__in": ReferenceItem.ASSESSMENT_KINDS},
+    )
+    assessed_on = models.DateField(_("assessed on"))
+    assessors = models.CharField(_("assessed by"), max_length=200)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = HouseholdPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("identification assessment")
+        verbose_name_plural = _("identification assessments")
+        ordering = ["household", "assessed_on", "pk"]
+
+    def __str__(self):
+        return f"{self.assessed_on} {self.assessors}"
+
+
+class DisclosureQuerySet(ScopedQuerySet):
+    scope_field = "area_code"
+
+
+class Disclosure(models.Model):
+    """A logged look at unmasked sensitive data: a reveal on a page or a full export (PIPL)."""
+
+    class Action(models.TextChoices):
+        REVEAL = "reveal", _("Reveal on a page")
+        EXPORT = "export", _("Full export")
+
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor = models.CharField(
+        _("actor"), max_length=150, help_text=_("The account, or the system user of a command.")
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    area_code = models.CharField(_("area"), max_length=12)
+    record = models.CharField(
+        _("record"), max_length=100, help_text=_("Which record or export, e.g. person 12.")
+    )
+    field = models.CharField(_("field"), max_length=50, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+
+    objects = DisclosureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("disclosure of sensitive data")
+        verbose_name_plural = _("disclosures of sensitive data")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.record} {self.field}"

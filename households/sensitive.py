@@ -1,0 +1,106 @@
+"""Sensitive personal information (PIPL): encrypted columns, keyed hashes, masks, reveals.
+
+ID numbers, phones and bank accounts are encrypted with AES-GCM before they reach the
+database; the key comes from the environment (FIELD_ENCRYPTION_KEY), never from the database.
+A keyed hash (HMAC-SHA256 with FIELD_HASH_KEY) of each ID number gives uniqueness and exact
+lookup without decrypting anything. See docs/security.md for key rotation.
+"""
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import cache
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+#: Stored values look like ``v1$<key id>$<base64 nonce+ciphertext>``.
+PREFIX = "v1"
+
+
+def _decode_key(text: str) -> bytes:
+    key = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+    if len(key) != 32:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY entries must be 32 bytes, base64.")
+    return key
+
+
+def key_id(key: bytes) -> str:
+    return hashlib.sha256(key).hexdigest()[:8]
+
+
+@cache
+def _keys() -> tuple[tuple[str, AESGCM], ...]:
+    """(id, cipher) for every configured key; the first one encrypts, all of them decrypt."""
+    keys = [_decode_key(text) for text in settings.FIELD_ENCRYPTION_KEY]
+    return tuple((key_id(key), AESGCM(key)) for key in keys)
+
+
+def encrypt(value: str) -> str:
+    kid, cipher = _keys()[0]
+    nonce = os.urandom(12)
+    sealed = cipher.encrypt(nonce, value.encode(), kid.encode())
+    return f"{PREFIX}${kid}${base64.b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(stored: str) -> str:
+    prefix, kid, payload = stored.split("$", 2)
+    if prefix != PREFIX:
+        raise ValueError(f"Unknown encrypted value format {prefix!r}.")
+    for candidate, cipher in _keys():
+        if candidate == kid:
+            data = base64.b64decode(payload)
+            try:
+                return cipher.decrypt(data[:12], data[12:], kid.encode()).decode()
+            except InvalidTag as exc:
+                raise ValueError("An encrypted value failed its integrity check.") from exc
+    raise ImproperlyConfigured(
+        f"No FIELD_ENCRYPTION_KEY with id {kid}: keep old keys after the new one until "
+        "`manage.py reencrypt_fields` has run."
+    )
+
+
+def current_key_id() -> str:
+    return _keys()[0][0]
+
+
+def keyed_hash(value: str) -> str:
+    """HMAC-SHA256 of a normalised value: equal values, equal hashes; useless without the key."""
+    return hmac.new(settings.FIELD_HASH_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+class EncryptedTextField(models.TextField):
+    """A text column stored encrypted; Python code sees the plain value.
+
+    The empty string stays empty (so "no phone" needs no decryption). Lookups other than
+    ``isnull``/empty are meaningless on ciphertext: look values up through a keyed hash.
+    """
+
+    def from_db_value(self, value, expression, connection):
+        if not value:
+            return value
+        return decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if not value:
+            return value
+        return encrypt(value)
+
+
+def mask_phone(value: str) -> str:
+    """``138****1234``."""
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_account(value: str) -> str:
+    """A bank account with only its last four digits."""
+    if not value:
+        return ""
+    return "*" * max(len(value) - 4, 4) + value[-4:]

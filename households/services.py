@@ -1,0 +1,314 @@
+"""Workflows of the household registry: the only code that changes a household's status,
+its contact cadre, its identification record and its members over time.
+
+Views, the admin, the roster import and the commands call these functions; each one checks the
+rule of the notice it enforces and records who did what and when.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from households.models import (
+    Assessment,
+    CadreAssignment,
+    Disclosure,
+    Household,
+    IdentificationStep,
+    MemberChange,
+    Objection,
+    Person,
+    StatusChange,
+)
+from teams.models import Area, Member
+
+Status = Household.Status
+Step = IdentificationStep.Step
+
+#: Which status may follow which (动态管理).
+TRANSITIONS = {
+    Status.IDENTIFYING: {Status.REGISTERED, Status.CANCELLED},
+    Status.REGISTERED: {Status.EXITED, Status.CANCELLED},
+    Status.EXITED: {Status.RETURNED, Status.CANCELLED},
+    Status.RETURNED: {Status.EXITED, Status.CANCELLED},
+    Status.CANCELLED: set(),
+}
+
+
+class HouseholdError(Exception):
+    """A rule of the registry refused the change; the message is for the user."""
+
+
+def next_household_number(village: Area) -> str:
+    """The village code and the next free 5-digit serial (the sample roster's convention)."""
+    last = Household.objects.filter(village=village).aggregate(last=Max("number"))["last"]
+    serial = int(last[12:]) + 1 if last else 1
+    return f"{village.code}{serial:05d}"
+
+
+@transaction.atomic
+def household_create(*, household: Household, by, date: datetime.date) -> Household:
+    """Save a new candidate household (识别中), numbered in its village when it has no number."""
+    if not household.number:
+        household.number = next_household_number(household.village)
+    household.status = Status.IDENTIFYING
+    household.status_since = date
+    household.full_clean()
+    household.save()
+    StatusChange.objects.create(
+        household=household,
+        new_status=Status.IDENTIFYING,
+        date=date,
+        reason=_("Application"),
+        recorded_by=by,
+    )
+    return household
+
+
+@transaction.atomic
+def household_change_status(
+    *, household: Household, to: str, date: datetime.date, reason: str, by
+) -> StatusChange:
+    """Move a household along 识别中 → 已建档 → 已脱贫 ⇄ 返贫, or cancel it; record the change."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if to not in TRANSITIONS[household.status]:
+        raise HouseholdError(
+            _("A household that is “%(old)s” cannot become “%(new)s”.")
+            % {"old": household.get_status_display(), "new": Status(to).label}
+        )
+    if not reason.strip():
+        raise HouseholdError(_("Give the reason for the status change."))
+    if household.status_since and date < household.status_since:
+        raise HouseholdError(_("The date is before the household's current status began."))
+    if to in Household.ACTIVE_STATUSES and not household.persons.current().filter(is_head=True):
+        raise HouseholdError(_("A registered household needs a head of household (户主)."))
+    change = StatusChange.objects.create(
+        household=household,
+        old_status=household.status,
+        new_status=to,
+        date=date,
+        reason=reason.strip(),
+        recorded_by=by,
+    )
+    household.status, household.status_since = to, date
+    if to == Status.REGISTERED:
+        household.registered_on = date
+    elif to == Status.EXITED:
+        household.exited_on = date
+    household.save(update_fields=["status", "status_since", "registered_on", "exited_on"])
+    return change
+
+
+@transaction.atomic
+def household_assign_cadre(
+    *, household: Household, cadre: Member | None, date: datetime.date, reason: str, by
+) -> None:
+    """Make ``cadre`` the household's one contact cadre, closing the current link.
+
+    不脱贫、不脱钩 (粤扶办〔2016〕98号 §3.3): the link of a household that has not exited
+    poverty ends only when a replacement is named.
+    """
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if cadre is None and household.status not in {Status.EXITED, Status.CANCELLED}:
+        raise HouseholdError(
+            _(
+                "The household has not exited poverty: name the new contact cadre instead of "
+                "removing the link (不脱贫不脱钩)."
+            )
+        )
+    if cadre is not None:
+        if cadre.team.township_id != household.township_id or not cadre.is_current:
+            raise HouseholdError(
+                _("The contact cadre must be a current member of the township's team.")
+            )
+        if cadre.pk == household.contact_cadre_id:
+            raise HouseholdError(_("%(name)s is already the contact cadre.") % {"name": cadre})
+    household.cadre_assignments.filter(end__isnull=True).update(end=date)
+    if cadre is not None:
+        CadreAssignment.objects.create(
+            household=household, cadre=cadre, start=date, reason=reason, recorded_by=by
+        )
+    household.contact_cadre = cadre
+    household.save(update_fields=["contact_cadre"])
+
+
+@transaction.atomic
+def identification_record_step(
+    *,
+    household: Household,
+    step: str,
+    date: datetime.date,
+    responsible: str,
+    outcome: str,
+    by,
+    notice_until: datetime.date | None = None,
+    note: str = "",
+) -> IdentificationStep:
+    """Record the next step of precise identification (精准识贫), in order.
+
+    Each step follows a passed previous step; a notice (公示) has an end date; a rejection ends
+    the procedure (the candidate is cancelled) and county approval registers the household.
+    """
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.status != Status.IDENTIFYING:
+        raise HouseholdError(_("Only a household being identified goes through identification."))
+    steps = list(Step)
+    done = list(household.identification_steps.order_by("date", "pk"))
+    expected = steps[len(done)] if len(done) < len(steps) else None
+    if step != expected:
+        raise HouseholdError(
+            _("The next step is “%(step)s”.") % {"step": Step(expected).label}
+            if expected
+            else _("Identification is complete.")
+        )
+    if done and date < done[-1].date:
+        raise HouseholdError(_("A step cannot be dated before the previous one."))
+    if step in IdentificationStep.NOTICES and not notice_until:
+        raise HouseholdError(_("A public notice needs the last day of its notice period."))
+    if not responsible.strip():
+        raise HouseholdError(_("Name the person responsible for this step."))
+    recorded = IdentificationStep(
+        household=household,
+        step=step,
+        date=date,
+        responsible=responsible.strip(),
+        outcome=outcome,
+        notice_until=notice_until if step in IdentificationStep.NOTICES else None,
+        note=note,
+        recorded_by=by,
+    )
+    recorded.full_clean()
+    recorded.save()
+    label = Step(step).label
+    if outcome == IdentificationStep.Outcome.REJECTED:
+        household_change_status(
+            household=household,
+            to=Status.CANCELLED,
+            date=date,
+            reason=_("Not identified: %(step)s") % {"step": label},
+            by=by,
+        )
+    elif step == Step.COUNTY_APPROVAL:
+        household_change_status(
+            household=household, to=Status.REGISTERED, date=date, reason=label, by=by
+        )
+    return recorded
+
+
+def objection_record(
+    *, step: IdentificationStep, received_on: datetime.date, content: str
+) -> Objection:
+    """An objection to a candidate, raised during one of its public notices."""
+    if not step.is_notice:
+        raise HouseholdError(_("Objections are raised during a public notice."))
+    if not content.strip():
+        raise HouseholdError(_("Write down the objection."))
+    return Objection.objects.create(step=step, received_on=received_on, content=content.strip())
+
+
+@transaction.atomic
+def assessment_record(
+    *, household: Household, items, assessed_on: datetime.date, assessors: str, note: str, by
+) -> Assessment:
+    """Which 四看/五优先/六进/七不进 items applied to a candidate, and who assessed it."""
+    if not assessors.strip():
+        raise HouseholdError(_("Name who assessed the household."))
+    assessment = Assessment.objects.create(
+        household=household,
+        assessed_on=assessed_on,
+        assessors=assessors.strip(),
+        note=note,
+        recorded_by=by,
+    )
+    assessment.items.set(items)
+    return assessment
+
+
+@transaction.atomic
+def member_change_record(
+    *,
+    person: Person,
+    kind: str,
+    date: datetime.date,
+    by,
+    note: str = "",
+    new_household: Household | None = None,
+) -> MemberChange:
+    """Record a birth, death, marriage or split; a leaving person stays in the file, dated.
+
+    The head cannot leave while still head: name the new head first (one head per household).
+    A split moves the person into ``new_household`` of the same village.
+    """
+    household = person.household
+    if kind in MemberChange.LEAVING:
+        if person.left_on:
+            raise HouseholdError(_("%(name)s has already left the household.") % {"name": person})
+        if person.is_head:
+            raise HouseholdError(
+                _("%(name)s is the head of household: name the new head first.") % {"name": person}
+            )
+    if kind == MemberChange.Kind.SPLIT and (
+        new_household is None
+        or new_household == household
+        or new_household.village_id != household.village_id
+    ):
+        raise HouseholdError(_("A split moves the person to another household of the village."))
+    change = MemberChange.objects.create(
+        household=household, person=person, kind=kind, date=date, note=note, recorded_by=by
+    )
+    if kind == MemberChange.Kind.SPLIT:
+        person.household = new_household
+        person.save()
+        MemberChange.objects.create(
+            household=new_household, person=person, kind=kind, date=date, note=note, recorded_by=by
+        )
+    elif kind in MemberChange.LEAVING:
+        person.left_on = date
+        person.save()
+    return change
+
+
+def can_reveal(user, household: Household) -> bool:
+    """Who may see unmasked sensitive data: county offices and the household's contact cadre."""
+    if user.can_manage_county:
+        return True
+    member = getattr(user, "member", None)
+    return bool(member and member.pk == household.contact_cadre_id)
+
+
+def can_export_full(user) -> bool:
+    """Full-value exports are for the county office (and administrators) only."""
+    return user.can_manage_county
+
+
+def disclosure_log(
+    *, action: str, user, area_code: str, record: str, reason: str, field: str = "", actor=""
+) -> Disclosure:
+    """Log a look at unmasked personal information: who, when, which record, why (PIPL)."""
+    if not reason.strip():
+        raise HouseholdError(_("Give the reason for seeing the full value."))
+    return Disclosure.objects.create(
+        action=action,
+        user=user,
+        actor=actor or user.get_username(),
+        area_code=area_code,
+        record=record,
+        field=field,
+        reason=reason.strip(),
+    )
+
+
+def townships_without_team(user):
+    """Townships in the user's scope with registered households and no team: a finding (§1)."""
+    return (
+        Area.objects.visible_to(user)
+        .filter(
+            level=Area.Level.TOWNSHIP,
+            team__isnull=True,
+            children__households__status__in=Household.ACTIVE_STATUSES,
+        )
+        .distinct()
+        .order_by("code")
+    )

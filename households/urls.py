@@ -1,0 +1,29 @@
+from django.urls import path
+
+from households import views
+
+app_name = "households"
+urlpatterns = [
+    path("", views.household_list, name="list"),
+    path("new/", views.household_create, name="create"),
+    path("<int:pk>/", views.household_detail, name="detail"),
+    path("<int:pk>/edit/", views.household_edit, name="edit"),
+    path("<int:pk>/card/", views.household_card, name="card"),
+    path("<int:pk>/persons/new/", views.person_create, name="person_create"),
+    path("<int:pk>/status/", views.status_change, name="status_change"),
+    path("<int:pk>/cadre/", views.cadre_assign, name="cadre_assign"),
+    path("<int:pk>/member-change/", views.member_change, name="member_change"),
+    path("<int:pk>/identification/", views.identification, name="identification"),
+    path("<int:pk>/identification/step/", views.identification_step, name="identification_step"),
+    path("<int:pk>/identification/assessment/", views.assessment_add, name="assessment_add"),
+    path("steps/<int:pk>/objection/", views.objection_add, name="objection_add"),
+    path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("reveal/<str:field>/<int:pk>/", views.reveal, name="reveal"),
+    path("villages/<str:code>/register/", views.village_register, name="village_register"),
+    path(
+        "villages/<str:code>/register.xlsx",
+        views.village_register_xlsx,
+        name="village_register_xlsx",
+    ),
+    path("villages/<str:code>/notice/", views.village_notice, name="village_notice"),
+]

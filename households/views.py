@@ -1,0 +1,443 @@
+import datetime
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from households import services
+from households.exports import register_workbook, workbook_response
+from households.forms import (
+    AssessmentForm,
+    CadreForm,
+    HouseholdFilter,
+    HouseholdForm,
+    IdentificationStepForm,
+    MemberChangeForm,
+    ObjectionForm,
+    PersonForm,
+    RevealForm,
+    StatusChangeForm,
+)
+from households.models import Household, IdentificationStep, Person
+from households.services import HouseholdError
+from teams.access import can_manage_team
+from teams.models import Area, User
+from teams.scope import get_visible_or_404
+
+
+def household_for(request, pk):
+    """The household if the user may see it, with what its pages need; 404 otherwise."""
+    return get_visible_or_404(
+        Household.objects.select_related(
+            "village__parent", "attribute", "ability", "main_cause", "contact_cadre__team"
+        ).with_head(),
+        request.user,
+        pk=pk,
+    )
+
+
+def village_for(request, code):
+    return get_visible_or_404(
+        Area.objects.filter(level=Area.Level.VILLAGE).select_related("parent"),
+        request.user,
+        code=code,
+    )
+
+
+def can_edit(user) -> bool:
+    """Township staff keep their households' files; county offices too; city/province read."""
+    return user.can_manage_county or user.role == User.Role.TOWNSHIP
+
+
+def can_assign_cadre(user, household) -> bool:
+    team = getattr(household.village.parent, "team", None)
+    return user.can_manage_county or bool(team and can_manage_team(user, team))
+
+
+def _require(allowed):
+    if not allowed:
+        raise PermissionDenied
+
+
+@login_required
+def household_list(request):
+    user = request.user
+    filters = HouseholdFilter(request.GET or None, user=user)
+    households = filters.filter(
+        Household.objects.visible_to(user)
+        .select_related("village__parent", "attribute", "main_cause", "contact_cadre")
+        .annotate(size=Count("persons", filter=Q(persons__left_on__isnull=True)))
+        .with_head()
+        .order_by("number")
+    )
+    page = Paginator(households, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "households/household_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "can_edit": can_edit(user),
+            "without_team": list(services.townships_without_team(user))
+            if user.is_county_or_above
+            else [],
+        },
+    )
+
+
+def change_history(household):
+    """Every recorded change of the household and its members, newest first, with the names
+    of the fields that changed (never their values: some are sensitive)."""
+    records = sorted(
+        [
+            *household.history.select_related("history_user"),
+            *Person.history.filter(household_id=household.pk).select_related("history_user"),
+        ],
+        key=lambda r: r.history_date,
+    )
+    previous, rows = {}, []
+    for record in records:
+        key = (type(record), record.id)
+        old = previous.get(key)
+        fields = [
+            f for f in record.instance_type._meta.fields if f.name not in {"id", "id_number_hash"}
+        ]
+        changed = (
+            [
+                str(f.verbose_name)
+                for f in fields
+                if getattr(record, f.attname) != getattr(old, f.attname)
+            ]
+            if old
+            else []
+        )
+        previous[key] = record
+        rows.append(
+            {
+                "record": record,
+                "kind": record.instance_type._meta.verbose_name,
+                "changed": changed,
+            }
+        )
+    return rows[::-1]
+
+
+@login_required
+def household_detail(request, pk):
+    household = household_for(request, pk)
+    persons = household.persons.select_related(*Person.REFERENCES).order_by(
+        "left_on", "-is_head", "birth_date"
+    )
+    steps = household.identification_steps.select_related("recorded_by").prefetch_related(
+        "objections"
+    )
+    user = request.user
+    return render(
+        request,
+        "households/household_detail.html",
+        {
+            "household": household,
+            "persons": persons,
+            "other_causes": household.other_causes.all(),
+            "steps": steps,
+            "assessments": household.assessments.prefetch_related("items"),
+            "status_changes": household.status_changes.select_related("recorded_by"),
+            "cadre_assignments": household.cadre_assignments.select_related("cadre"),
+            "member_changes": household.changes.select_related("person"),
+            "history": change_history(household),
+            "can_edit": can_edit(user),
+            "can_reveal": services.can_reveal(user, household),
+            "can_manage": user.can_manage_county,
+            "can_assign": can_assign_cadre(user, household),
+            "status_form": StatusChangeForm(),
+            "cadre_form": CadreForm(household=household, user=user),
+            "member_change_form": MemberChangeForm(household=household),
+        },
+    )
+
+
+@login_required
+def household_create(request):
+    _require(can_edit(request.user))
+    form = HouseholdForm(request.POST or None, user=request.user)
+    if form.is_valid():
+        household = services.household_create(
+            household=form.save(commit=False), by=request.user, date=timezone.localdate()
+        )
+        form.save_m2m()
+        messages.success(
+            request, _("Household %(number)s was created.") % {"number": household.number}
+        )
+        return redirect("households:person_create", pk=household.pk)
+    return render(request, "households/household_form.html", {"form": form})
+
+
+@login_required
+def household_edit(request, pk):
+    household = household_for(request, pk)
+    _require(can_edit(request.user))
+    form = HouseholdForm(request.POST or None, instance=household, user=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("The household was saved."))
+        return redirect(household)
+    return render(request, "households/household_form.html", {"form": form, "household": household})
+
+
+def _person_form(request, household, person=None):
+    _require(can_edit(request.user))
+    form = PersonForm(request.POST or None, instance=person, household=household, user=request.user)
+    if form.is_valid():
+        person = form.save()
+        messages.success(request, _("%(name)s was saved.") % {"name": person.name})
+        return redirect(household)
+    return render(
+        request,
+        "households/person_form.html",
+        {"form": form, "household": household, "person": person},
+    )
+
+
+@login_required
+def person_create(request, pk):
+    return _person_form(request, household_for(request, pk))
+
+
+@login_required
+def person_edit(request, pk):
+    person = get_visible_or_404(Person.objects.select_related("household"), request.user, pk=pk)
+    return _person_form(request, household_for(request, person.household_id), person)
+
+
+#: What a reveal may show: the model holding it, its field, and how to find the household.
+REVEALABLE = {
+    "id_number": (Person, "household"),
+    "phone": (Household, None),
+    "bank_account": (Household, None),
+}
+
+
+@login_required
+def reveal(request, field, pk):
+    """Show one sensitive value in full to a permitted user, after logging who, when and why."""
+    if field not in REVEALABLE:
+        raise Http404
+    model, to_household = REVEALABLE[field]
+    obj = get_visible_or_404(model.objects.all(), request.user, pk=pk)
+    household = getattr(obj, to_household) if to_household else obj
+    _require(services.can_reveal(request.user, household))
+    form = RevealForm(request.POST or None)
+    value = None
+    if request.method == "POST" and form.is_valid():
+        services.disclosure_log(
+            action="reveal",
+            user=request.user,
+            area_code=household.village_id,
+            record=f"{model._meta.model_name} {obj.pk}",
+            field=field,
+            reason=form.cleaned_data["reason"],
+        )
+        value = getattr(obj, field)
+    return render(
+        request,
+        "households/reveal.html",
+        {
+            "form": form,
+            "obj": obj,
+            "household": household,
+            "label": model._meta.get_field(field).verbose_name,
+            "value": value,
+        },
+    )
+
+
+def _run_service(request, form, action, success):
+    """Run ``action(form.cleaned_data)`` for a valid POST; a refused rule becomes a message."""
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except HouseholdError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, success)
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+
+
+@login_required
+@require_POST
+def status_change(request, pk):
+    household = household_for(request, pk)
+    _require(request.user.can_manage_county)
+    _run_service(
+        request,
+        StatusChangeForm(request.POST),
+        lambda data: services.household_change_status(household=household, by=request.user, **data),
+        _("The status was changed."),
+    )
+    return redirect(household)
+
+
+@login_required
+@require_POST
+def cadre_assign(request, pk):
+    household = household_for(request, pk)
+    _require(can_assign_cadre(request.user, household))
+    _run_service(
+        request,
+        CadreForm(request.POST, household=household, user=request.user),
+        lambda data: services.household_assign_cadre(household=household, by=request.user, **data),
+        _("The contact cadre was changed."),
+    )
+    return redirect(household)
+
+
+@login_required
+@require_POST
+def member_change(request, pk):
+    household = household_for(request, pk)
+    _require(can_edit(request.user))
+    _run_service(
+        request,
+        MemberChangeForm(request.POST, household=household),
+        lambda data: services.member_change_record(by=request.user, **data),
+        _("The member change was recorded."),
+    )
+    return redirect(household)
+
+
+@login_required
+def identification(request, pk):
+    """The identification record of a candidate, with the forms of the county office."""
+    household = household_for(request, pk)
+    _require(request.user.can_manage_county)
+    steps = household.identification_steps.prefetch_related("objections")
+    done = len(steps)
+    next_step = list(IdentificationStep.Step)[done] if done < 6 else None
+    return render(
+        request,
+        "households/identification.html",
+        {
+            "household": household,
+            "steps": steps,
+            "assessments": household.assessments.prefetch_related("items"),
+            "step_form": IdentificationStepForm(initial={"step": next_step}) if next_step else None,
+            "assessment_form": AssessmentForm(),
+            "objection_form": ObjectionForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def identification_step(request, pk):
+    household = household_for(request, pk)
+    _require(request.user.can_manage_county)
+    form = IdentificationStepForm(request.POST)
+    form.instance.household = household
+    _run_service(
+        request,
+        form,
+        lambda data: services.identification_record_step(
+            household=household, by=request.user, **data
+        ),
+        _("The identification step was recorded."),
+    )
+    return redirect("households:identification", pk=household.pk)
+
+
+@login_required
+@require_POST
+def assessment_add(request, pk):
+    household = household_for(request, pk)
+    _require(request.user.can_manage_county)
+    _run_service(
+        request,
+        AssessmentForm(request.POST),
+        lambda data: services.assessment_record(household=household, by=request.user, **data),
+        _("The assessment was recorded."),
+    )
+    return redirect("households:identification", pk=household.pk)
+
+
+@login_required
+@require_POST
+def objection_add(request, pk):
+    step = get_visible_or_404(
+        IdentificationStep.objects.select_related("household"), request.user, pk=pk
+    )
+    _require(request.user.can_manage_county)
+    _run_service(
+        request,
+        ObjectionForm(request.POST),
+        lambda data: services.objection_record(step=step, **data),
+        _("The objection was recorded."),
+    )
+    return redirect("households:identification", pk=step.household_id)
+
+
+@login_required
+def household_card(request, pk):
+    """The household card (户有卡), printable, with a QR code linking to the household page."""
+    household = household_for(request, pk)
+    url = request.build_absolute_uri(household.get_absolute_url())
+    qr = segno.make(url, error="m").svg_inline(scale=3)
+    persons = household.persons.current().select_related(*Person.REFERENCES)
+    return render(
+        request,
+        "households/household_card.html",
+        {"household": household, "persons": persons, "qr": qr, "today": timezone.localdate()},
+    )
+
+
+def _village_households(request, village, **filters):
+    return (
+        Household.objects.visible_to(request.user).filter(village=village, **filters).for_roster()
+    )
+
+
+@login_required
+def village_register(request, code):
+    """The village register (村有册): every household of the village and its members."""
+    village = village_for(request, code)
+    households = _village_households(request, village).exclude(status=Household.Status.CANCELLED)
+    return render(
+        request,
+        "households/village_register.html",
+        {"village": village, "households": households, "today": timezone.localdate()},
+    )
+
+
+@login_required
+def village_register_xlsx(request, code):
+    village = village_for(request, code)
+    households = _village_households(request, village).exclude(status=Household.Status.CANCELLED)
+    name = f"{village.code}-{village.name}-村有册-{datetime.date.today():%Y%m%d}.xlsx"
+    return workbook_response(register_workbook(village, households), name)
+
+
+@login_required
+def village_notice(request, code):
+    """The printable public-notice list (公示) of a village: no ID numbers, no phones."""
+    village = village_for(request, code)
+    households = _village_households(
+        request, village, publicly_displayed=True, status__in=Household.ACTIVE_STATUSES
+    )
+    return render(
+        request,
+        "households/village_notice.html",
+        {"village": village, "households": households, "today": timezone.localdate()},
+    )
