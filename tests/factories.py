@@ -123,6 +123,8 @@ class PresenceFactory(factory.django.DjangoModelFactory):
     )
     month = datetime.date(2017, 3, 1)
     days_on_site = 22
+
+
 class HouseholdFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Household
