@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "teams",
     "households",
     "ledgers",
@@ -55,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "teams.middleware.require_two_factor",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -101,6 +105,10 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "login"
+# Two-factor login (TOTP apps): required for county, city and province offices, superusers and
+# the admin site; township staff may enrol. Secrets are never shown again after enrolment.
+OTP_TOTP_ISSUER = "乡镇帮扶工作组"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -13,7 +13,7 @@ What a persona gets:
 - the right scope without the permission: 403 (personas listed in `denied`, or the admin's rights).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
@@ -23,6 +23,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
 from teams.models import Area, Member, Team, Unit, User, VillageWorkTeam
@@ -59,6 +60,7 @@ class Page:
     public: bool = False  # no login needed
     method: str = "get"
     status: int | str = 200  # for everybody allowed in
+    status_for: dict = field(default_factory=dict)  # ...but these personas
 
     def expect(self, persona):
         if persona == "anonymous" and not self.public:
@@ -69,7 +71,7 @@ class Page:
             return 403
         if self.scope == "list":
             return HIDDEN if persona in OTHER_SCOPE else SHOWN
-        return self.status
+        return self.status_for.get(persona, self.status)
 
 
 VIEW = frozenset({"view"})
@@ -144,6 +146,7 @@ ADMIN_MODELS = {
     AccessFailureLog: AdminModel(
         obj=lambda w: w.access_failure, county=NOTHING, superuser=VIEW | {"delete"}, scoped=False
     ),
+    TOTPDevice: AdminModel(obj=lambda w: w.totp_device, county=NOTHING, scoped=False),
     DBTaskResult: AdminModel(
         obj=lambda w: w.task_result, county=NOTHING, superuser=VIEW, scoped=False
     ),
@@ -171,7 +174,10 @@ def admin_urls(models):
     return urls
 
 
+# as_user gives township personas no device: the code page sends them on to enrolment.
+TOWNSHIP_PERSONAS = ("cadre", "leader", "outsider")
 team_pk = lambda w: {"pk": w.team.pk}  # noqa: E731
+totp_pk = lambda w: {"pk": w.totp_device.pk}  # noqa: E731
 TEAM_MANAGERS_ONLY = frozenset({"cadre", "city"})
 
 URLS = {
@@ -181,6 +187,9 @@ URLS = {
     "logout": Page(method="post", public=True, status=LOGIN),
     "password_change": Page(),
     "password_change_done": Page(),
+    "two_factor_verify": Page(status=302),
+    "two_factor_enrol": Page(status=302, status_for=dict.fromkeys(TOWNSHIP_PERSONAS, 200)),
+    "security": Page(),
     "set_language": Page(method="post", public=True, status=302),
     "teams:list": Page(scope="list", marker=lambda w: w.team.township.name),
     "teams:create": Page(denied=frozenset({"cadre", "leader", "city", "outsider"})),
@@ -198,6 +207,9 @@ URLS = {
     "admin:auth_user_password_change": Admin(
         "password", User, kwargs=lambda w: {"id": w.users["cadre"].pk}, scope="object"
     ),
+    # Device secrets are never shown again after enrolment (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+    "admin:otp_totp_totpdevice_config": Admin("secret", TOTPDevice, kwargs=totp_pk),
+    "admin:otp_totp_totpdevice_qrcode": Admin("secret", TOTPDevice, kwargs=totp_pk),
     **admin_urls(ADMIN_MODELS),
 }
 
@@ -282,6 +294,7 @@ def world(
             village=AreaFactory(code="449901101201", name="东镇一村"), unit=unit
         ),
         group=Group.objects.create(name="示例组"),
+        totp_device=TOTPDevice.objects.create(user=township_cadre, name="手机", confirmed=False),
         access_attempt=AccessAttempt.objects.create(
             **access, get_data="", post_data="", failures_since_start=1
         ),
