@@ -34,6 +34,7 @@ def require_two_factor(get_response):
 
     Runs after django-otp's OTPMiddleware, which gives ``request.user.is_verified()``.
     """
+
     def middleware(request):
         user = request.user
         if user.is_authenticated and two_factor_required(request) and not user.is_verified():
