@@ -147,6 +147,8 @@ STORAGES = {
 }
 # Uploaded evidence lives outside the web root and is served only through scoped views.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# `manage.py backup` writes a database dump and a tar of MEDIA_ROOT here (`make backup`).
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
 
 TASKS = {
     "default": {
