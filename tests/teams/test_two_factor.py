@@ -89,7 +89,7 @@ def test_codes_are_throttled_after_a_wrong_one(client, officer):
     assert client.get(reverse("teams:list")).status_code == 302
 
 
-def test_a_device_is_not_redirected_to_another_site(client, officer):
+def test_code_page_ignores_a_next_url_of_another_site(client, officer):
     device = totp_device(officer)
     password_login(client, officer)
     response = client.post(VERIFY, {"code": totp_code(device), "next": "https://evil.example/"})
