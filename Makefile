@@ -6,7 +6,7 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: setup run test lint format messages bench browser clean
+.PHONY: setup run test lint format messages bench browser backup restore clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext; }
@@ -46,6 +46,15 @@ APPS := teams households ledgers assessments
 messages: setup
 	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -v0 --ignore='$(VENV)/*' $(foreach app,$(APPS),--ignore='$(app)/*')
 	for app in $(APPS); do (cd $$app && mkdir -p locale && DEBUG=1 ../$(PY) ../manage.py makemessages -l zh_Hans -v0); done
+
+# Database dump and media tar into BACKUP_DIR (default var/backups); see docs/deploy.md.
+backup:
+	$(PY) manage.py backup
+
+# make restore BACKUP=bangfu-20170301-020000 (a stamp in BACKUP_DIR, or the path of a .dump)
+restore:
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=<stamp or .dump path>" >&2; exit 2; }
+	$(PY) manage.py restore $(BACKUP)
 
 bench: setup
 	scripts/with-postgres $(PY) -m bench

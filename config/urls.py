@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from assessments import views as assessment_views
+from teams import two_factor
 from teams import views as team_views
 
 urlpatterns = [
@@ -17,6 +18,9 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/two-factor/", two_factor.verify, name="two_factor_verify"),
+    path("accounts/two-factor/enrol/", two_factor.enrol, name="two_factor_enrol"),
+    path("accounts/security/", two_factor.security, name="security"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("teams/", include("teams.urls")),
     path("households/", include("households.urls")),

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,25 @@ class ScopedAdmin(SimpleHistoryAdmin):
         if obj is None:
             raise Http404
         return obj
+
+    # simple-history finds the rows of its two history pages without get_queryset (so that
+    # deleted rows keep a history): without this check they show other counties' rows.
+    # Models without HistoricalRecords (areas, users) fall back to Django's own history page.
+    def history_view(self, request, object_id, extra_context=None):
+        self.get_object(request, unquote(object_id))
+        if not self.keeps_history:
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.get_object(request, unquote(object_id))
+        if not self.keeps_history:
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    @property
+    def keeps_history(self):
+        return hasattr(self.model._meta, "simple_history_manager_attribute")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         queryset = db_field.remote_field.model._default_manager.all()

@@ -5,8 +5,11 @@ Every name is obviously fictional (示例…) so nobody mistakes the demo for re
 found by their natural keys, so running the seed twice changes nothing.
 """
 
+import base64
 import datetime
 import random
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from teams.models import (
     Area,
@@ -23,8 +26,12 @@ from teams.models import (
     add_months,
 )
 from teams.services import areas_load
+from teams.two_factor import needs_two_factor
 
 DEMO_PASSWORD = "bangfu-2016"
+#: The TOTP key of the demo office accounts, for any authenticator app. DEMO ONLY: it is printed
+#: by seed_demo and written in the README, so it protects nothing.
+DEMO_TOTP_SECRET = "DEMODEMODEMODEMODEMODEMODEMODEMO"
 PROVINCE, CITY, COUNTY = "44", "4499", "449901"
 TOWNSHIPS = [
     ("101", "示例东1镇", ["石塘1村", "新坑2村", "大岭3村", "小村4村"]),
@@ -216,7 +223,19 @@ def seed_accounts():
             if member:
                 member.user = user
                 member.save(update_fields=["user"])
-    return [(username, full_name) for username, full_name, *_ in accounts]
+        if needs_two_factor(user):
+            TOTPDevice.objects.get_or_create(
+                user=user,
+                name="demo",
+                defaults={
+                    "key": base64.b32decode(DEMO_TOTP_SECRET).hex(),
+                    "confirmed": True,
+                },
+            )
+    return [
+        (username, f"{full_name}  TOTP {DEMO_TOTP_SECRET} (demo only)" if staff else full_name)
+        for username, full_name, _area, _role, staff in accounts
+    ]
 
 
 #: The demo's team short of two 六有 items, and the township with a village no group covers.

@@ -1,3 +1,9 @@
+from django.contrib.auth.views import redirect_to_login
+from django.urls import Resolver404, resolve, reverse
+
+from teams.two_factor import two_factor_required
+
+
 def chinese_unless_chosen(get_response):
     """Serve the interface in Chinese unless the user chose another language in the footer.
 
@@ -7,6 +13,37 @@ def chinese_unless_chosen(get_response):
 
     def middleware(request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return get_response(request)
+
+    return middleware
+
+
+#: Pages a user who still owes the second factor may open.
+OPEN_BEFORE_SECOND_FACTOR = {
+    "two_factor_verify",
+    "two_factor_enrol",
+    "login",
+    "logout",
+    "set_language",
+    "healthz",
+}
+
+
+def require_two_factor(get_response):
+    """Send a user who must use two-factor login to the code page (or enrolment) until verified.
+
+    Runs after django-otp's OTPMiddleware, which gives ``request.user.is_verified()``.
+    """
+
+    def middleware(request):
+        user = request.user
+        if user.is_authenticated and two_factor_required(request) and not user.is_verified():
+            try:
+                view_name = resolve(request.path_info).view_name
+            except Resolver404:
+                view_name = None
+            if view_name and view_name not in OPEN_BEFORE_SECOND_FACTOR:
+                return redirect_to_login(request.get_full_path(), reverse("two_factor_verify"))
         return get_response(request)
 
     return middleware

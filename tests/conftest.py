@@ -6,8 +6,12 @@ import shutil
 import pytest
 from django.conf import settings
 from django.utils import translation
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from teams.models import User
+from teams.two_factor import needs_two_factor
 from tests.factories import AreaFactory, MemberFactory, TeamFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in that thread
@@ -88,12 +92,31 @@ def other_county_officer(db):
     )
 
 
+def totp_device(user):
+    """The user's confirmed TOTP device (made on first use)."""
+    device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=True)
+    return device
+
+
+def totp_code(device):
+    """The code the user's authenticator app shows now."""
+    return f"{totp(device.bin_key):06d}"
+
+
 @pytest.fixture
 def as_user(client):
-    """Log ``client`` in as a user: ``as_user(township_cadre).get(url)``."""
+    """Log ``client`` in as a user: ``as_user(township_cadre).get(url)``.
+
+    Users who must use two-factor login (and staff, for the admin) get a session that has
+    already passed it. Tests of the second step itself use ``client.force_login``.
+    """
 
     def login(user):
         client.force_login(user)
+        if needs_two_factor(user) or user.is_staff:
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+            session.save()
         return client
 
     return login
@@ -133,13 +156,21 @@ def page(browser, live_server):
 
 @pytest.fixture
 def login_page(page):
-    """Log in through the real login form; returns the page on the home screen."""
+    """Log in through the real login form; returns the page on the home screen.
+
+    Users who must use two-factor login get a TOTP device, and the code is entered for them.
+    """
 
     def login(username, password="pw-for-tests-2016"):
+        user = User.objects.filter(username=username).first()
+        device = totp_device(user) if user and needs_two_factor(user) else None
         page.goto("/accounts/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
         page.click("button[type=submit]")
+        if device and "/accounts/two-factor/" in page.url:
+            page.fill("input[name=code]", totp_code(device))
+            page.click("main button[type=submit]")
         return page
 
     return login

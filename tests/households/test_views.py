@@ -72,11 +72,11 @@ def test_list_query_count_does_not_grow_with_rows(
     for _ in range(5):
         PersonFactory(household=HouseholdFactory(village=household.village))
     # session, user, scope area, 6 filter choices, townships without team, count, page, heads
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get(reverse("households:list"))
     for _ in range(10):
         PersonFactory(household=HouseholdFactory(village=household.village))
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(reverse("households:list"))
     assert response.context["page"].paginator.count == 16
 
@@ -87,7 +87,7 @@ def test_detail_query_count_does_not_grow_with_members(
     client = as_user(county_officer)
     url = household.get_absolute_url()
     client.get(url)
-    with django_assert_num_queries(17) as before:
+    with django_assert_num_queries(18) as before:
         client.get(url)
     for _ in range(4):
         PersonFactory(household=household, relation=reference("relation", "子"))

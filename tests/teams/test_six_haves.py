@@ -86,7 +86,7 @@ def test_shortfall_list_query_count_is_constant(
             township=AreaFactory(code=f"44990110{n}"), established=datetime.date(2016, 6, 1)
         )
         check_all(team, datetime.date(2017, 3, 1), missing=["攻坚图"])
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(reverse("teams:six_haves_shortfalls"))
 
 
