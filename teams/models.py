@@ -239,7 +239,7 @@ class Member(models.Model):
     team = models.ForeignKey(
         Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="members"
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     post = models.CharField(
@@ -310,7 +310,7 @@ class Member(models.Model):
             elif self.unit.has_poor_village_assignment:
                 errors["unit"] = _(
                     "%(unit)s already holds a relatively-poor-village assignment; such units "
-                    "do not send stationed cadres to township teams (粤扶办〔2016〕98号 §1)."
+                    "do not send stationed cadres to township teams (粤扶办〔2016〕98号 第一部分)."
                 ) % {"unit": self.unit.name}
         if errors:
             raise ValidationError(errors)

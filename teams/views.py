@@ -48,7 +48,11 @@ def team_list(request):
 @login_required
 def team_detail(request, pk):
     team = team_for(request, pk)
-    members = list(team.members.current().select_related("unit", "user"))
+    roles = list(Member.Role.values)
+    members = sorted(
+        team.members.current().select_related("unit", "user"),
+        key=lambda m: (roles.index(m.role), m.name),
+    )
     by_role = {
         role: list(group)
         for role, group in groupby(sorted(members, key=lambda m: m.role), key=lambda m: m.role)

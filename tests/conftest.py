@@ -4,6 +4,8 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from teams.models import User
 from tests.factories import AreaFactory, MemberFactory, TeamFactory, UserFactory
@@ -12,6 +14,13 @@ from tests.factories import AreaFactory, MemberFactory, TeamFactory, UserFactory
 # are ordinary synchronous ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    """Each test starts in the product's language, whatever an earlier request activated."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture

@@ -59,9 +59,7 @@ def test_stationed_cadre_from_a_unit_with_a_poor_village_assignment_is_refused(e
     )
     with pytest.raises(ValidationError) as error:
         member.full_clean()
-    assert "相对贫困村" in str(error.value.message_dict["unit"]) or "poor-village" in str(
-        error.value.message_dict["unit"]
-    )
+    assert "已承担相对贫困村帮扶任务" in str(error.value.message_dict["unit"])
 
 
 def test_stationed_cadre_needs_a_unit(east_team):
