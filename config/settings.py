@@ -180,3 +180,5 @@ LOGGING = {
 
 # Domain settings.
 TEAM_MEMBER_LEADER_POST = "书记"
+# Photo evidence of ledger visits: the largest upload accepted, in bytes.
+LEDGER_PHOTO_MAX_BYTES = env.int("LEDGER_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)

@@ -69,3 +69,78 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     role = User.Role.TOWNSHIP
     area = factory.SubFactory(AreaFactory, code="449901101")
+
+
+# Households and ledgers (appended by the ledgers branch).
+from households.idnumber import check_character  # noqa: E402
+from households.models import Household, Person, ReferenceItem  # noqa: E402
+
+
+def valid_id_number(serial: int, born=datetime.date(1970, 1, 1)) -> str:
+    first17 = f"449901{born:%Y%m%d}{serial % 1000:03d}"
+    return first17 + check_character(first17)
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    village = factory.SubFactory(AreaFactory, code="449901101201")
+    number = factory.Sequence(lambda n: n)
+    status = Household.Status.REGISTERED
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if isinstance(kwargs["number"], int):
+            kwargs["number"] = f"{kwargs['village'].code}{kwargs['number']:05d}"
+        return super()._create(model_class, *args, **kwargs)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    """The head of household unless ``relation`` says otherwise."""
+
+    class Meta:
+        model = Person
+
+    household = factory.SubFactory(HouseholdFactory)
+    name = factory.Sequence(lambda n: f"户主{n}")
+    id_number = factory.Sequence(valid_id_number)
+    relation = factory.LazyFunction(
+        lambda: ReferenceItem.objects.get(kind=ReferenceItem.Kind.RELATION, name=Person.HEAD)
+    )
+
+
+from ledgers.models import Income, Measure, MeasureCategory, Visit  # noqa: E402
+
+
+class MeasureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Measure
+
+    household = factory.SubFactory(HouseholdFactory)
+    category = factory.LazyFunction(lambda: MeasureCategory.objects.get(name="产业帮扶"))
+    date = datetime.date(2017, 3, 1)
+    description = "发放鸡苗200只"
+    amount = 2000
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Visit
+
+    household = factory.SubFactory(HouseholdFactory)
+    date = datetime.date(2017, 3, 1)
+    findings = "家中老人慢性病，需要定期买药"
+
+
+class IncomeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Income
+
+    household = factory.SubFactory(HouseholdFactory)
+    year = 2017
+    members = 4
+    wages = 12000
+    production_income = 6000
+    production_costs = 2000
+    transfer_dibao = 3600

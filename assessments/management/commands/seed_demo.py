@@ -3,6 +3,7 @@ import random
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from ledgers import demo as ledgers_demo
 from teams import demo as teams_demo
 
 
@@ -26,6 +27,8 @@ class Command(BaseCommand):
     def handle(self, *args, households, seed, **options):
         rng = random.Random(seed)
         accounts = teams_demo.seed(rng)
+        ledgers = ledgers_demo.seed(seed)
         self.stdout.write("Demo county 示例县 (449901) is ready. Demo accounts:")
         for username, description in accounts:
             self.stdout.write(f"  {username:<12} {teams_demo.DEMO_PASSWORD}  {description}")
+        self.stdout.write(f"Ledgers filled for {ledgers} households.")
