@@ -20,6 +20,4 @@ def can_edit_ledger(user, household) -> bool:
     if user.can_manage_county:
         return True
     member = getattr(user, "member", None)
-    return bool(
-        member and member.is_current and member.team.township_id == household.township_id
-    )
+    return bool(member and member.is_current and member.team.township_id == household.township_id)

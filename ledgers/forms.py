@@ -40,10 +40,14 @@ class LedgerForm(VersionedForm):
         members = Member.objects.current().filter(team__township_id=household.township_id)
         for name in self.member_fields:
             self.fields[name].queryset = members
-        if self.instance._state.adding:
-            own = getattr(self.user, "member", None)
-            for name in self.member_fields:
-                self.initial.setdefault(name, household.contact_cadre_id or (own and own.pk))
+        own = getattr(self.user, "member", None)
+        for name in self.member_fields:
+            self.default(name, household.contact_cadre_id or (own and own.pk))
+
+    def default(self, name, value):
+        """Propose ``value`` for a field the new record has no value for yet."""
+        if self.initial.get(name) is None:
+            self.initial[name] = value
 
     def _get_validation_exclusions(self):
         # The household comes from the URL, but the one-per-year constraints involve it:
@@ -77,7 +81,7 @@ class PlanForm(LedgerForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["planned_measures"].queryset = MeasureCategory.objects.filter(is_active=True)
-        self.initial.setdefault("year", timezone.localdate().year)
+        self.default("year", timezone.localdate().year)
 
 
 class MeasureForm(LedgerForm):
@@ -90,7 +94,7 @@ class MeasureForm(LedgerForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.initial.setdefault("date", timezone.localdate())
+        self.default("date", timezone.localdate())
 
 
 class VisitForm(LedgerForm):
@@ -110,10 +114,11 @@ class VisitForm(LedgerForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.initial.setdefault("date", timezone.localdate())
-        if self.instance._state.adding:
-            own = getattr(self.user, "member", None)
-            self.initial["cadre"] = own.pk if own else self.initial.get("cadre")
+        self.default("date", timezone.localdate())
+        # A visit is usually recorded by the cadre who made it.
+        own = getattr(self.user, "member", None)
+        if self.instance._state.adding and own:
+            self.initial["cadre"] = own.pk
 
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
@@ -150,10 +155,11 @@ class IncomeForm(LedgerForm):
 
     def __init__(self, *args, household, **kwargs):
         super().__init__(*args, household=household, **kwargs)
+        # Income is recorded once the year is over.
+        self.default("year", timezone.localdate().year - 1)
         if self.instance._state.adding:
-            self.initial.setdefault("year", timezone.localdate().year - 1)
-            self.initial.setdefault("members", household.persons.current().count() or 1)
-        for name, field in self.fields.items():
+            self.default("members", household.persons.current().count() or 1)
+        for field in self.fields.values():
             if isinstance(field, forms.DecimalField):
                 field.widget.attrs["inputmode"] = "decimal"
 
@@ -165,4 +171,4 @@ class GuaranteeForm(LedgerForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.initial.setdefault("year", timezone.localdate().year)
+        self.default("year", timezone.localdate().year)

@@ -399,4 +399,3 @@ class Guarantee(VersionedModel):
             )
             for state, evidence in self.ITEMS
         ]
-

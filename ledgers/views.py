@@ -90,12 +90,9 @@ def my_households(request):
     show_all = member is None or request.GET.get("all") == "1"
     if not show_all:
         households = households.filter(contact_cadre=member)
-    households = (
-        selectors.with_ledger_summary(
-            households.select_related("village", "main_cause", "contact_cadre").with_head()
-        )
-        .order_by(F("last_visit").asc(nulls_first=True), "number")
-    )
+    households = selectors.with_ledger_summary(
+        households.select_related("village", "main_cause", "contact_cadre").with_head()
+    ).order_by(F("last_visit").asc(nulls_first=True), "number")
     page = Paginator(households, 50).get_page(request.GET.get("page"))
     standards = selectors.standards()
     cutoff = timezone.localdate() - VISIT_INTERVAL
@@ -205,9 +202,7 @@ def item_create(request, pk, kind):
 
 def item_for(request, kind, pk):
     return get_visible_or_404(
-        kind.model.objects.select_related(
-            "household__village__parent", "household__contact_cadre"
-        ),
+        kind.model.objects.select_related("household__village__parent", "household__contact_cadre"),
         request.user,
         pk=pk,
     )
@@ -256,9 +251,7 @@ def visit_photo(request, pk):
         raise Http404 from exc
     kind = photo_type(handle.read(12))
     handle.seek(0)
-    response = FileResponse(
-        handle, content_type=kind[1] if kind else "application/octet-stream"
-    )
+    response = FileResponse(handle, content_type=kind[1] if kind else "application/octet-stream")
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

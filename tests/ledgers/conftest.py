@@ -23,7 +23,6 @@ def household(township_cadre):
     return household
 
 
-
 @pytest.fixture(autouse=True)
 def registry_urls(settings):
     settings.ROOT_URLCONF = "tests.ledgers.urls"

@@ -162,9 +162,7 @@ def test_adding_a_measure_in_place_returns_the_refreshed_section(
     assert b"<html" not in response.content
 
 
-def test_bad_input_shows_a_chinese_message_and_changes_nothing(
-    as_user, township_cadre, household
-):
+def test_bad_input_shows_a_chinese_message_and_changes_nothing(as_user, township_cadre, household):
     url = reverse("ledgers:item_create", args=[household.pk, "income"])
     response = as_user(township_cadre).post(
         url, {"year": "2017", "members": "0", "wages": "-5"}, **FRAGMENT
@@ -261,9 +259,7 @@ def test_photo_that_is_not_a_picture_is_refused(as_user, township_cadre, househo
     assert not Visit.objects.exists()
 
 
-def test_photo_over_the_size_limit_is_refused(
-    as_user, township_cadre, household, media, settings
-):
+def test_photo_over_the_size_limit_is_refused(as_user, township_cadre, household, media, settings):
     settings.LEDGER_PHOTO_MAX_BYTES = 32
     response = post_photo(as_user(township_cadre), household, PNG, "a.png")
     assert response.status_code == 200

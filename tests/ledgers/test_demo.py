@@ -1,0 +1,30 @@
+from django.core.management import call_command
+
+from households.models import Household
+from ledgers import demo
+from ledgers.models import Guarantee, Income, Measure, Plan, Visit
+from tests.factories import AreaFactory, HouseholdFactory, PersonFactory
+
+MODELS = (Plan, Measure, Visit, Income, Guarantee)
+
+
+def counts():
+    return [model.objects.count() for model in MODELS]
+
+
+def test_seed_fills_realistic_ledgers_once(db):
+    call_command("seed_demo", "--households", "5")  # areas, teams and accounts
+    village = AreaFactory(code="449901101201")
+    for _ in range(4):
+        PersonFactory(household=HouseholdFactory(village=village))
+    HouseholdFactory(village=village, status=Household.Status.EXITED)
+    assert demo.seed(2016) == 4
+    first = counts()
+    assert demo.seed(2016) == 0
+    assert counts() == first
+    assert Plan.objects.filter(kind=Plan.Kind.THREE_YEAR).count() == 4
+    assert Plan.objects.filter(planned_measures__name="政策宣传").count() == 4
+    assert set(Income.objects.values_list("year", flat=True)) == {2016, 2017, 2018}
+    assert all(i.per_capita == i.compute_per_capita() for i in Income.objects.all())
+    assert Visit.objects.count() >= 12
+    assert Measure.history.count() == Measure.objects.count()
