@@ -264,7 +264,9 @@ class Income(VersionedModel):
     )
     year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
     members = models.PositiveSmallIntegerField(
-        _("members"), validators=[MinValueValidator(1)], help_text=_("People in the household.")
+        _("household size"),
+        validators=[MinValueValidator(1)],
+        help_text=_("People in the household that year."),
     )
     wages = _yuan(_("wages (工资性收入)"))
     production_income = _yuan(_("production income (生产经营性收入)"))
