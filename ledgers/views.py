@@ -80,8 +80,8 @@ def is_fragment(request):
 def my_households(request):
     """A contact cadre's households, those not visited for longest first.
 
-    Users who are not contact cadres (leaders, county officers) see every active household in
-    their scope in the same order.
+    Team members switch to every active household of their scope with ``?all=1``; users who
+    are not team members (county, city, province offices) always see those.
     """
     member = getattr(request.user, "member", None)
     households = Household.objects.visible_to(request.user).filter(
@@ -104,7 +104,12 @@ def my_households(request):
     return render(
         request,
         "ledgers/my_households.html",
-        {"page": page, "member": member, "show_all": show_all, "query": request.GET},
+        {
+            "page": page,
+            "member": member,
+            "show_all": show_all,
+            "query": "all=1" if show_all else "",
+        },
     )
 
 

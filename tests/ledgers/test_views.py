@@ -89,6 +89,16 @@ def test_my_households_lists_mine_not_visited_for_longest_first(
     assert "陈户主" in body and "王近访" in body and other.number not in body
 
 
+def test_county_officer_sees_every_active_household_of_the_county(
+    as_user, county_officer, household, west_team
+):
+    west = HouseholdFactory(village=AreaFactory(code="449901102201"))
+    HouseholdFactory(village=AreaFactory(code="449902101201"))
+    response = as_user(county_officer).get(reverse("ledgers:mine"))
+    assert response.context["show_all"]
+    assert {h.pk for h in response.context["page"]} == {household.pk, west.pk}
+
+
 def test_my_households_query_count_does_not_grow_with_rows(
     as_user, township_cadre, household, django_assert_num_queries
 ):
