@@ -215,3 +215,5 @@ PRESENCE_MIN_DAYS = env.int("PRESENCE_MIN_DAYS", default=20)
 PRESENCE_ABSENT_MONTHS = env.int("PRESENCE_ABSENT_MONTHS", default=3)
 # A contact cadre carrying more households than this is flagged on the team page.
 MAX_HOUSEHOLDS_PER_CADRE = env.int("MAX_HOUSEHOLDS_PER_CADRE", default=10)
+# Photo evidence of ledger visits: the largest upload accepted, in bytes.
+LEDGER_PHOTO_MAX_BYTES = env.int("LEDGER_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)

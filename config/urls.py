@@ -24,5 +24,6 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("teams/", include("teams.urls")),
     path("households/", include("households.urls")),
+    path("ledgers/", include("ledgers.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -4,7 +4,10 @@ import os
 import shutil
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.db.migrations import RunPython
+from django.db.migrations.loader import MigrationLoader
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
@@ -18,6 +21,31 @@ from tests.factories import AreaFactory, MemberFactory, TeamFactory, UserFactory
 # are ordinary synchronous ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+PROJECT_APPS = {"teams", "households", "ledgers", "assessments"}
+
+
+@pytest.fixture(autouse=True)
+def reference_lists(request):
+    """Put back the reference lists that data migrations seed, for transactional tests.
+
+    A transactional test (browser, backup) starts after another has flushed every table, and
+    the lists (causes, measure categories, 六有 items, poverty lines …) went with them. Every
+    data migration of the project is written to be re-run safely (get_or_create).
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    graph = MigrationLoader(None, ignore_no_migrations=True).graph
+    plan = dict.fromkeys(node for leaf in graph.leaf_nodes() for node in graph.forwards_plan(leaf))
+    for node in plan:
+        if node[0] not in PROJECT_APPS:
+            continue
+        for operation in graph.nodes[node].operations:
+            if isinstance(operation, RunPython):
+                operation.code(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ import factory
 
 from households.idnumber import compose_id_number
 from households.models import Household, Person, ReferenceItem
+from ledgers.models import Income, Measure, MeasureCategory, Visit
 from teams.models import (
     Area,
     Member,
@@ -136,7 +137,8 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         # The number is the village code and a serial, whatever village the test chose.
-        kwargs["number"] = f"{kwargs['village'].code}{kwargs['number'] % 100000:05d}"
+        if isinstance(kwargs["number"], int):
+            kwargs["number"] = f"{kwargs['village'].code}{kwargs['number'] % 100000:05d}"
         return super()._create(model_class, *args, **kwargs)
 
 
@@ -145,6 +147,8 @@ def reference(kind, name):
 
 
 class PersonFactory(factory.django.DjangoModelFactory):
+    """The head of household unless ``relation`` says otherwise."""
+
     class Meta:
         model = Person
 
@@ -155,4 +159,37 @@ class PersonFactory(factory.django.DjangoModelFactory):
             "449901", datetime.date(1950, 1, 1) + datetime.timedelta(days=n // 1000), n % 1000
         )
     )
-    relation = factory.LazyFunction(lambda: reference(ReferenceItem.Kind.RELATION, "户主"))
+    relation = factory.LazyFunction(lambda: reference(ReferenceItem.Kind.RELATION, Person.HEAD))
+
+
+class MeasureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Measure
+
+    household = factory.SubFactory(HouseholdFactory)
+    category = factory.LazyFunction(lambda: MeasureCategory.objects.get(name="产业帮扶"))
+    date = datetime.date(2017, 3, 1)
+    description = "发放鸡苗200只"
+    amount = 2000
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Visit
+
+    household = factory.SubFactory(HouseholdFactory)
+    date = datetime.date(2017, 3, 1)
+    findings = "家中老人慢性病，需要定期买药"
+
+
+class IncomeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Income
+
+    household = factory.SubFactory(HouseholdFactory)
+    year = 2017
+    members = 4
+    wages = 12000
+    production_income = 6000
+    production_costs = 2000
+    transfer_dibao = 3600

@@ -26,7 +26,7 @@ def fingerprint(cursor, tables):
 
 
 @pytest.fixture
-def empty_database(transactional_db):
+def empty_database():
     with connection.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {RESTORED}")
         cursor.execute(f"CREATE DATABASE {RESTORED}")
@@ -39,6 +39,7 @@ def empty_database(transactional_db):
         cursor.execute(f"DROP DATABASE IF EXISTS {RESTORED} WITH (FORCE)")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_backup_restores_every_table_and_file_into_an_empty_database(
     empty_database, settings, tmp_path, capsys
 ):

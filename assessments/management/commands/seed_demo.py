@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from households import demo as households_demo
+from ledgers import demo as ledgers_demo
 from teams import demo as teams_demo
 
 
@@ -29,6 +30,8 @@ class Command(BaseCommand):
         accounts = teams_demo.seed(rng)
         created = households_demo.seed(random.Random(f"{seed}-households"), households)
         self.stdout.write(f"{created} demo households created.")
+        ledgers = ledgers_demo.seed(seed)
         self.stdout.write("Demo county 示例县 (449901) is ready. Demo accounts:")
         for username, description in accounts:
             self.stdout.write(f"  {username:<12} {teams_demo.DEMO_PASSWORD}  {description}")
+        self.stdout.write(f"Ledgers filled for {ledgers} households.")

@@ -1,0 +1,65 @@
+from django.contrib import admin
+
+from ledgers.models import Guarantee, Income, Measure, MeasureCategory, Plan, PovertyStandard, Visit
+from teams.admin import ReferenceAdmin, ScopedAdmin
+
+
+@admin.register(PovertyStandard)
+class PovertyStandardAdmin(ReferenceAdmin):
+    list_display = ["year", "poverty_line", "exit_line", "note"]
+
+
+@admin.register(MeasureCategory)
+class MeasureCategoryAdmin(ReferenceAdmin):
+    list_display = ["name", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+
+
+class LedgerAdmin(ScopedAdmin):
+    """Ledger rows: the household is chosen by number (thousands per county)."""
+
+    raw_id_fields = ["household"]
+    search_fields = ["household__number"]
+
+    def save_model(self, request, obj, form, change):
+        # The admin has no version field to compare, but its saves count as changes: an edit
+        # form opened on a page before this save is refused afterwards.
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Plan)
+class PlanAdmin(LedgerAdmin):
+    list_display = ["household", "kind", "year", "responsible", "agreed_on"]
+    list_filter = ["kind", "year"]
+    list_select_related = ["household", "responsible"]
+
+
+@admin.register(Measure)
+class MeasureAdmin(LedgerAdmin):
+    list_display = ["household", "category", "date", "amount", "status", "responsible"]
+    list_filter = ["category", "status"]
+    list_select_related = ["household", "category", "responsible"]
+    date_hierarchy = "date"
+
+
+@admin.register(Visit)
+class VisitAdmin(LedgerAdmin):
+    list_display = ["household", "date", "cadre"]
+    list_select_related = ["household", "cadre"]
+    date_hierarchy = "date"
+
+
+@admin.register(Income)
+class IncomeAdmin(LedgerAdmin):
+    list_display = ["household", "year", "members", "per_capita"]
+    list_filter = ["year"]
+    list_select_related = ["household"]
+
+
+@admin.register(Guarantee)
+class GuaranteeAdmin(LedgerAdmin):
+    list_display = ["household", "year", "education", "medical", "housing", "water"]
+    list_filter = ["year", "education", "medical", "housing", "water"]
+    list_select_related = ["household"]

@@ -1,0 +1,194 @@
+"""Realistic demo ledgers for `seed_demo`: plans, measures, visits, income and guarantees.
+
+Fills the ledger of every active demo household (county 449901) that has none yet, so running
+the seed twice changes nothing. Visits fall in the year before today; plans, measures, incomes
+and guarantees follow the 2016–2018 campaign.
+"""
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from households.models import Household
+from ledgers.models import Guarantee, Income, Measure, MeasureCategory, Plan, Visit
+from teams.models import Member
+
+COUNTY = "449901"
+YEARS = [2016, 2017, 2018]
+
+#: Measures that answer each main cause of poverty; 政策宣传 and 产业帮扶 go to everybody able.
+CAUSE_MEASURES = {
+    "因病": ["医保救助", "社会保障"],
+    "因残": ["社会保障", "资产收益"],
+    "因学": ["教育资助", "就业服务"],
+    "因灾": ["危房改造", "产业帮扶"],
+    "缺劳力": ["社会保障", "资产收益"],
+    "缺资金": ["金融扶持", "产业帮扶"],
+    "缺技术": ["就业服务", "产业帮扶"],
+}
+MEASURE_TEXTS = {
+    "政策宣传": ("入户宣讲精准扶贫政策，发放明白卡", 0, 0),
+    "产业帮扶": ("扶持种养：发放鸡苗、鸭苗或果苗并提供技术指导", 1500, 5000),
+    "就业服务": ("推荐到县工业园就业，参加免费技能培训", 0, 800),
+    "社会保障": ("协助申请低保、残疾人两项补贴", 1200, 4800),
+    "教育资助": ("落实教育生活费补助", 2500, 5000),
+    "医保救助": ("代缴城乡居民医保，申请大病救助", 300, 6000),
+    "危房改造": ("危房改造补助，组织施工并验收", 20000, 40000),
+    "金融扶持": ("协助申请扶贫小额信贷（免抵押、财政贴息）", 10000, 50000),
+    "资产收益": ("入股村光伏电站，按年分红", 500, 2000),
+}
+FINDINGS = [
+    "家中老人病情稳定，按时服药",
+    "种植的百香果长势良好，担心销路",
+    "孩子在县城读初中，成绩中等",
+    "房屋雨季有渗漏，需要修补",
+    "户主在镇上打零工，收入不稳定",
+    "养殖的鸡已出栏一批，收入约三千元",
+    "低保金按月到账",
+]
+ACTIONS = [
+    "讲解医保报销政策，帮助整理住院票据",
+    "联系合作社上门收购",
+    "核实教育补助发放情况",
+    "上报村委安排维修",
+    "推荐到园区企业面试",
+    "登记下一批鸡苗需求",
+]
+REQUESTS = ["希望增加种苗", "希望帮忙找工作", "希望解决孩子交通费", "", "", "无"]
+NEXT_STEPS = ["下月回访", "跟进补助到账", "联系技术员上门指导", "协调贷款审批"]
+
+
+def _yuan(rng, low, high):
+    return Decimal(rng.randrange(low, high + 1, 100) if high > low else low)
+
+
+def _date(rng, year):
+    return datetime.date(year, rng.randint(1, 12), rng.randint(1, 28))
+
+
+def seed(seed: int) -> int:
+    """Fill the ledgers of the demo households that have none; returns how many were filled."""
+    rng = random.Random(f"{seed}-ledgers")
+    today = timezone.localdate()
+    categories = {category.name: category for category in MeasureCategory.objects.all()}
+    members_by_township = {}
+    for member in Member.objects.current().select_related("team").order_by("pk"):
+        members_by_township.setdefault(member.team.township_id, []).append(member)
+    households = list(
+        Household.objects.filter(
+            village__code__startswith=COUNTY,
+            status__in=Household.ACTIVE_STATUSES,
+            plans__isnull=True,
+        )
+        .select_related("main_cause", "contact_cadre")
+        .with_head()
+        .order_by("number")
+    )
+    rows = {model: [] for model in (Plan, Measure, Visit, Income, Guarantee)}
+    planned = []
+    for household in households:
+        team = members_by_township.get(household.township_id, [])
+        cadre = household.contact_cadre or (rng.choice(team) if team else None)
+        head = household.head.name if household.head else ""
+        names = ["政策宣传", *CAUSE_MEASURES.get(str(household.main_cause), ["产业帮扶"])]
+        members = max(1, household.persons.current().count())
+        plan = Plan(
+            household=household,
+            kind=Plan.Kind.THREE_YEAR,
+            year=2016,
+            goals=f"针对{household.main_cause or '致贫原因'}，落实{'、'.join(names)}措施，"
+            "2018年底前人均可支配收入稳定超过脱贫标准，三保障全部落实。",
+            target_income=_yuan(rng, 8000, 10000),
+            responsible=cadre,
+            agreed_on=datetime.date(2016, rng.randint(7, 11), rng.randint(1, 28)),
+            agreed_with=head,
+        )
+        rows[Plan].append(plan)
+        planned.append((plan, [categories[name] for name in names]))
+        for year in YEARS:
+            rows[Plan].append(
+                Plan(
+                    household=household,
+                    year=year,
+                    goals=f"{year}年：落实{'、'.join(names[1:])}，每月走访不少于一次。",
+                    target_income=_yuan(rng, 6000 + (year - 2016) * 1200, 9000),
+                    responsible=cadre,
+                    agreed_on=datetime.date(year, rng.randint(1, 3), rng.randint(1, 28)),
+                    agreed_with=head,
+                )
+            )
+            for name in names:
+                text, low, high = MEASURE_TEXTS[name]
+                rows[Measure].append(
+                    Measure(
+                        household=household,
+                        category=categories[name],
+                        date=_date(rng, year),
+                        description=text,
+                        amount=_yuan(rng, low, high),
+                        responsible=cadre,
+                        status=Measure.Status.DONE
+                        if year < 2018 or rng.random() < 0.6
+                        else rng.choice([Measure.Status.PLANNED, Measure.Status.IN_PROGRESS]),
+                    )
+                )
+            base = 3800 + (year - 2016) * 1800 + rng.randint(-800, 1500)
+            income = Income(
+                household=household,
+                year=year,
+                members=members,
+                wages=_yuan(rng, 0, base * members // 2),
+                production_income=_yuan(rng, 1000, 3000 * members),
+                production_costs=_yuan(rng, 200, 1000 * members),
+                property_income=_yuan(rng, 0, 600),
+                transfer_subsidies=_yuan(rng, 200, 1500),
+                transfer_dibao=_yuan(rng, 0, 3600) if rng.random() < 0.4 else Decimal(0),
+                transfer_pensions=_yuan(rng, 0, 2000) if rng.random() < 0.5 else Decimal(0),
+                transfer_ecological=_yuan(rng, 0, 300),
+            )
+            income.per_capita = income.compute_per_capita()
+            rows[Income].append(income)
+            met = rng.random() < 0.5 + (year - 2016) * 0.22
+            state = Guarantee.State.MET if met else Guarantee.State.NOT_MET
+            rows[Guarantee].append(
+                Guarantee(
+                    household=household,
+                    year=year,
+                    education=Guarantee.State.MET
+                    if rng.random() < 0.6
+                    else Guarantee.State.NOT_APPLICABLE,
+                    education_evidence="义务教育阶段子女均在校，学校证明",
+                    medical=Guarantee.State.MET,
+                    medical_evidence="全家参加城乡居民医保，缴费凭证",
+                    housing=state,
+                    housing_evidence="住房安全鉴定（A/B级）" if met else "",
+                    water=Guarantee.State.MET,
+                    water_evidence="已通自来水",
+                )
+            )
+        for _visit in range(rng.randint(3, 9)):
+            rows[Visit].append(
+                Visit(
+                    household=household,
+                    date=today - datetime.timedelta(days=rng.randint(0, 365)),
+                    cadre=cadre,
+                    findings=rng.choice(FINDINGS),
+                    actions=rng.choice(ACTIONS),
+                    requests=rng.choice(REQUESTS),
+                    next_step=rng.choice(NEXT_STEPS),
+                )
+            )
+    with transaction.atomic():
+        for model, objs in rows.items():
+            bulk_create_with_history(objs, model, batch_size=1000)
+        through = Plan.planned_measures.through
+        through.objects.bulk_create(
+            through(plan_id=plan.pk, measurecategory_id=category.pk)
+            for plan, chosen in planned
+            for category in chosen
+        )
+    return len(households)

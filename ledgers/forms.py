@@ -1,0 +1,174 @@
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ledgers.locking import VersionedForm
+from ledgers.models import Guarantee, Income, Measure, MeasureCategory, Plan, Visit
+from teams.models import Member
+
+#: The picture types accepted as visit evidence, by the first bytes of the file.
+PHOTO_SIGNATURES = [
+    (b"\xff\xd8\xff", ".jpg", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", ".png", "image/png"),
+]
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+SHORT_TEXT = forms.Textarea(attrs={"rows": 2})
+
+
+def photo_type(head: bytes):
+    """(suffix, content type) of a JPEG, PNG or WebP file starting with ``head``, else None."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return ".webp", "image/webp"
+    for signature, suffix, content_type in PHOTO_SIGNATURES:
+        if head.startswith(signature):
+            return suffix, content_type
+    return None
+
+
+class LedgerForm(VersionedForm):
+    """A ledger record of ``household``: cadres are chosen among its township team."""
+
+    #: Fields holding a team member, narrowed to the household's township team.
+    member_fields = []
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.household = household
+        members = Member.objects.current().filter(team__township_id=household.township_id)
+        for name in self.member_fields:
+            self.fields[name].queryset = members
+        own = getattr(self.user, "member", None)
+        for name in self.member_fields:
+            self.default(name, household.contact_cadre_id or (own and own.pk))
+
+    def default(self, name, value):
+        """Propose ``value`` for a field the new record has no value for yet."""
+        if self.initial.get(name) is None:
+            self.initial[name] = value
+
+    def _get_validation_exclusions(self):
+        # The household comes from the URL, but the one-per-year constraints involve it:
+        # validate them here to show a message instead of a database error.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.discard("household")
+        return exclusions
+
+
+class PlanForm(LedgerForm):
+    member_fields = ["responsible"]
+
+    class Meta:
+        model = Plan
+        fields = [
+            "kind",
+            "year",
+            "goals",
+            "planned_measures",
+            "target_income",
+            "responsible",
+            "agreed_on",
+            "agreed_with",
+        ]
+        widgets = {
+            "goals": SHORT_TEXT,
+            "agreed_on": DATE,
+            "planned_measures": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["planned_measures"].queryset = MeasureCategory.objects.filter(is_active=True)
+        self.default("year", timezone.localdate().year)
+
+
+class MeasureForm(LedgerForm):
+    member_fields = ["responsible"]
+
+    class Meta:
+        model = Measure
+        fields = ["category", "date", "description", "amount", "responsible", "status"]
+        widgets = {"date": DATE, "description": SHORT_TEXT}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default("date", timezone.localdate())
+
+
+class VisitForm(LedgerForm):
+    member_fields = ["cadre"]
+
+    class Meta:
+        model = Visit
+        fields = ["date", "cadre", "findings", "actions", "requests", "next_step", "photo"]
+        widgets = {
+            "date": DATE,
+            "findings": SHORT_TEXT,
+            "actions": SHORT_TEXT,
+            "requests": SHORT_TEXT,
+            "next_step": SHORT_TEXT,
+            "photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default("date", timezone.localdate())
+        # A visit is usually recorded by the cadre who made it.
+        own = getattr(self.user, "member", None)
+        if self.instance._state.adding and own:
+            self.initial["cadre"] = own.pk
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if not isinstance(photo, UploadedFile):
+            return photo
+        limit = settings.LEDGER_PHOTO_MAX_BYTES
+        if photo.size > limit:
+            raise forms.ValidationError(
+                _("The photo is %(size)s; at most %(limit)s is accepted.")
+                % {"size": filesizeformat(photo.size), "limit": filesizeformat(limit)}
+            )
+        photo.seek(0)
+        kind = photo_type(photo.read(12))
+        photo.seek(0)
+        if kind is None:
+            raise forms.ValidationError(_("Only JPEG, PNG or WebP pictures are accepted."))
+        # The stored name gets the suffix of the real content, whatever the upload claimed.
+        photo.name = "photo" + kind[0]
+        return photo
+
+
+class IncomeForm(LedgerForm):
+    class Meta:
+        model = Income
+        fields = [
+            "year",
+            "members",
+            "wages",
+            "production_income",
+            "production_costs",
+            "property_income",
+            *Income.TRANSFERS,
+        ]
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, household=household, **kwargs)
+        # Income is recorded once the year is over.
+        self.default("year", timezone.localdate().year - 1)
+        if self.instance._state.adding:
+            self.default("members", household.persons.current().count() or 1)
+        for field in self.fields.values():
+            if isinstance(field, forms.DecimalField):
+                field.widget.attrs["inputmode"] = "decimal"
+
+
+class GuaranteeForm(LedgerForm):
+    class Meta:
+        model = Guarantee
+        fields = ["year"] + [name for item in Guarantee.ITEMS for name in item]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default("year", timezone.localdate().year)

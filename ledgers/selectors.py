@@ -1,0 +1,241 @@
+"""Reading the ledger: the sections of a household's page, summaries, history, the export."""
+
+from io import BytesIO
+from itertools import chain
+
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from ledgers.models import Guarantee, Income, Measure, Plan, PovertyStandard, Visit
+
+#: The record models of a ledger, in the order of the page.
+LEDGER_MODELS = [Plan, Measure, Visit, Income, Guarantee]
+
+
+def ledger_url(household):
+    return reverse("ledgers:ledger", args=[household.pk])
+
+
+def standards():
+    """{year: PovertyStandard} in one query."""
+    return {standard.year: standard for standard in PovertyStandard.objects.all()}
+
+
+def standing(per_capita, standard):
+    """(badge class, label) of a per-capita income against the year's lines, or None."""
+    if per_capita is None or standard is None:
+        return None
+    if per_capita >= standard.exit_line:
+        return "ok", _("At or above the exit line")
+    if per_capita >= standard.poverty_line:
+        return "warn", _("Above the poverty line, below the exit line")
+    return "bad", _("Below the poverty line")
+
+
+def with_ledger_summary(households):
+    """Annotate last visit, open measures and the latest year's per-capita income."""
+    latest_income = Income.objects.filter(household=OuterRef("pk")).order_by("-year")
+    open_measures = (
+        Measure.objects.filter(household=OuterRef("pk"), status__in=Measure.OPEN_STATUSES)
+        .values("household")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    last_visit = Visit.objects.filter(household=OuterRef("pk")).order_by("-date")
+    return households.annotate(
+        last_visit=Subquery(last_visit.values("date")[:1]),
+        open_measures=Coalesce(Subquery(open_measures), 0),
+        income_year=Subquery(latest_income.values("year")[:1]),
+        income_per_capita=Subquery(latest_income.values("per_capita")[:1]),
+    )
+
+
+def plan_against_actual(measures):
+    """Per year and category: measures and yuan planned (all of them) against those done."""
+    rows = {}
+    for measure in measures:
+        row = rows.setdefault(
+            (measure.date.year, measure.category.order, measure.category_id),
+            {
+                "year": measure.date.year,
+                "category": measure.category,
+                "planned": 0,
+                "done": 0,
+                "planned_amount": 0,
+                "done_amount": 0,
+            },
+        )
+        row["planned"] += 1
+        row["planned_amount"] += measure.amount
+        if measure.status == Measure.Status.DONE:
+            row["done"] += 1
+            row["done_amount"] += measure.amount
+    return [rows[key] for key in sorted(rows, key=lambda k: (-k[0], k[1], k[2]))]
+
+
+def _plans(household):
+    plans = household.plans.select_related("responsible").prefetch_related("planned_measures")
+    return {"plans": list(plans)}
+
+
+def _measures(household):
+    measures = list(household.measures.select_related("category", "responsible"))
+    return {"measures": measures, "plan_against_actual": plan_against_actual(measures)}
+
+
+def _visits(household):
+    return {"visits": list(household.visits.select_related("cadre"))}
+
+
+def _incomes(household):
+    by_year = standards()
+    incomes = list(household.incomes.all())
+    for income in incomes:
+        income.standard = by_year.get(income.year)
+        income.standing = standing(income.per_capita, income.standard)
+    return {"incomes": incomes}
+
+
+def _guarantees(household):
+    return {"guarantees": list(household.guarantees.all())}
+
+
+SECTIONS = {
+    "plan": _plans,
+    "measure": _measures,
+    "visit": _visits,
+    "income": _incomes,
+    "guarantee": _guarantees,
+}
+
+
+def ledger_sections(household, names=SECTIONS):
+    """The context of the named sections of the ledger page (all of them by default)."""
+    context = {}
+    for name in names:
+        context.update(SECTIONS[name](household))
+    return context
+
+
+def ledger_page(household):
+    """Everything the ledger page and the printable book show, with the at-a-glance summary."""
+    context = ledger_sections(household)
+    context["persons"] = household.persons.current().select_related(
+        "relation", "health", "education", "in_school"
+    )
+    context["other_causes"] = household.other_causes.all()
+    measures, incomes = context["measures"], context["incomes"]
+    context["summary"] = {
+        "last_visit": context["visits"][0].date if context["visits"] else None,
+        "open_measures": sum(1 for m in measures if m.is_open),
+        "done_measures": sum(1 for m in measures if not m.is_open),
+        "income": incomes[0] if incomes else None,
+        "guarantee": context["guarantees"][0] if context["guarantees"] else None,
+    }
+    return context
+
+
+def _label(record):
+    return getattr(record, "date", None) or getattr(record, "year", "")
+
+
+def ledger_changes(household, limit=200):
+    """The latest ``limit`` history records of every ledger model of the household."""
+    records = chain.from_iterable(
+        model.history.filter(household_id=household.pk)
+        .select_related("history_user")
+        .order_by("-history_date")[:limit]
+        for model in LEDGER_MODELS
+    )
+    changes = sorted(records, key=lambda r: r.history_date, reverse=True)[:limit]
+    for change in changes:
+        change.label = _label(change)
+        change.model_name = change.instance_type._meta.verbose_name
+    return changes
+
+
+def _fields(model, names):
+    return [str(model._meta.get_field(name).verbose_name) for name in names]
+
+
+def ledgers_workbook(households) -> bytes:
+    """An .xlsx of the ledgers of ``households``: a summary sheet and one sheet per record."""
+    book = Workbook(write_only=True)
+    households = with_ledger_summary(
+        households.select_related("village", "main_cause", "contact_cadre").with_head()
+    ).order_by("number")
+    by_year = standards()
+    numbers = {}
+    sheet = book.create_sheet(_("Households"))
+    sheet.append(
+        [
+            _("Household number"),
+            _("Village"),
+            _("Head of household"),
+            _("Main cause"),
+            _("Contact cadre"),
+            _("Status"),
+            _("Last visit"),
+            _("Open measures"),
+            _("Income year"),
+            _("Per-capita disposable income"),
+            _("Against the lines"),
+        ]
+    )
+    for household in households.iterator(chunk_size=2000):
+        numbers[household.pk] = household.number
+        verdict = standing(household.income_per_capita, by_year.get(household.income_year))
+        sheet.append(
+            [
+                household.number,
+                household.village.name,
+                household.head.name if household.head else "",
+                str(household.main_cause or ""),
+                str(household.contact_cadre or ""),
+                household.get_status_display(),
+                household.last_visit,
+                household.open_measures,
+                household.income_year,
+                household.income_per_capita,
+                str(verdict[1]) if verdict else "",
+            ]
+        )
+    columns = {
+        Plan: ["kind", "year", "goals", "target_income", "responsible", "agreed_on", "agreed_with"],
+        Measure: ["category", "date", "description", "amount", "responsible", "status"],
+        Visit: ["date", "cadre", "findings", "actions", "requests", "next_step"],
+        Income: [
+            "year",
+            "members",
+            "wages",
+            "production_income",
+            "production_costs",
+            "property_income",
+            *Income.TRANSFERS,
+            "per_capita",
+        ],
+        Guarantee: ["year"] + [name for item in Guarantee.ITEMS for name in item],
+    }
+    related = {Plan: ["responsible"], Measure: ["category", "responsible"], Visit: ["cadre"]}
+    for model, names in columns.items():
+        sheet = book.create_sheet(str(model._meta.verbose_name_plural))
+        sheet.append([_("Household number"), *_fields(model, names)])
+        rows = model.objects.filter(household_id__in=households.values("pk"))
+        rows = rows.select_related(*related.get(model, [])).order_by("household_id", "pk")
+        for row in rows.iterator(chunk_size=2000):
+            values = []
+            for name in names:
+                field = model._meta.get_field(name)
+                if field.choices:
+                    values.append(str(getattr(row, f"get_{name}_display")()))
+                elif field.is_relation:
+                    values.append(str(getattr(row, name) or ""))
+                else:
+                    values.append(getattr(row, name))
+            sheet.append([numbers.get(row.household_id, ""), *values])
+    output = BytesIO()
+    book.save(output)
+    return output.getvalue()

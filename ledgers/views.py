@@ -1,0 +1,281 @@
+"""The ledger pages: "my households", a household's ledger, its printable book, the export.
+
+Records are added and edited in place: the add/edit/delete endpoints answer a request carrying
+``HX-Request: true`` (sent by static/js/ledger.js) with an HTML fragment, and any other request
+with a full page and a redirect back to the ledger, so everything works without JavaScript.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from households.models import Household
+from ledgers import selectors
+from ledgers.access import can_edit_ledger, household_for
+from ledgers.forms import GuaranteeForm, IncomeForm, MeasureForm, PlanForm, VisitForm, photo_type
+from ledgers.locking import EditConflict, conflict_details, delete_versioned
+from ledgers.models import Visit
+from teams.models import Area
+from teams.scope import get_visible_or_404
+
+#: A household not visited for this long comes first on "my households".
+VISIT_INTERVAL = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of ledger record: its form and the section of the ledger page showing it."""
+
+    name: str
+    form: type
+
+    @property
+    def model(self):
+        return self.form._meta.model
+
+    @property
+    def verbose_name(self):
+        return self.model._meta.verbose_name
+
+    @property
+    def section_template(self):
+        return f"ledgers/_{self.name}s.html"
+
+
+KINDS = {
+    kind.name: kind
+    for kind in [
+        Kind("plan", PlanForm),
+        Kind("measure", MeasureForm),
+        Kind("visit", VisitForm),
+        Kind("income", IncomeForm),
+        Kind("guarantee", GuaranteeForm),
+    ]
+}
+
+
+def kind_or_404(name):
+    try:
+        return KINDS[name]
+    except KeyError as exc:
+        raise Http404 from exc
+
+
+def is_fragment(request):
+    return request.headers.get("HX-Request") == "true"
+
+
+@login_required
+def my_households(request):
+    """A contact cadre's households, those not visited for longest first.
+
+    Team members switch to every active household of their scope with ``?all=1``; users who
+    are not team members (county, city, province offices) always see those.
+    """
+    member = getattr(request.user, "member", None)
+    households = Household.objects.visible_to(request.user).filter(
+        status__in=Household.ACTIVE_STATUSES
+    )
+    show_all = member is None or request.GET.get("all") == "1"
+    if not show_all:
+        households = households.filter(contact_cadre=member)
+    households = selectors.with_ledger_summary(
+        households.select_related("village", "main_cause", "contact_cadre").with_head()
+    ).order_by(F("last_visit").asc(nulls_first=True), "number")
+    page = Paginator(households, 50).get_page(request.GET.get("page"))
+    standards = selectors.standards()
+    cutoff = timezone.localdate() - VISIT_INTERVAL
+    for household in page:
+        household.overdue = household.last_visit is None or household.last_visit < cutoff
+        household.standing = selectors.standing(
+            household.income_per_capita, standards.get(household.income_year)
+        )
+    return render(
+        request,
+        "ledgers/my_households.html",
+        {
+            "page": page,
+            "member": member,
+            "show_all": show_all,
+            "query": "all=1" if show_all else "",
+        },
+    )
+
+
+def ledger_context(request, household):
+    return {
+        "household": household,
+        "can_edit": can_edit_ledger(request.user, household),
+        **selectors.ledger_page(household),
+    }
+
+
+@login_required
+def ledger(request, pk):
+    household = household_for(request, pk)
+    return render(request, "ledgers/ledger.html", ledger_context(request, household))
+
+
+@login_required
+def ledger_print(request, pk):
+    """The printable 帮扶记录簿 of one household."""
+    household = household_for(request, pk)
+    context = ledger_context(request, household)
+    context["printed_on"] = timezone.localdate()
+    return render(request, "ledgers/ledger_print.html", context)
+
+
+@login_required
+def ledger_history(request, pk):
+    """Every change to the household's ledger, deletions included, newest first."""
+    household = household_for(request, pk)
+    return render(
+        request,
+        "ledgers/ledger_history.html",
+        {"household": household, "changes": selectors.ledger_changes(household)},
+    )
+
+
+def _section_response(request, household, kind):
+    """After a change: the refreshed section (fragment) or back to the ledger (full page)."""
+    if is_fragment(request):
+        context = {
+            "household": household,
+            "can_edit": True,
+            **selectors.ledger_sections(household, [kind.name]),
+        }
+        response = render(request, kind.section_template, context)
+        response["X-Ledger-Section"] = kind.name
+        return response
+    return redirect(f"{selectors.ledger_url(household)}#{kind.name}s")
+
+
+def _edit(request, household, kind, item):
+    if not can_edit_ledger(request.user, household):
+        raise PermissionDenied
+    form = kind.form(
+        request.POST or None,
+        request.FILES or None,
+        instance=item,
+        household=household,
+        user=request.user,
+    )
+    context = {"household": household, "kind": kind, "item": item}
+    if request.method == "POST" and form.is_valid():
+        try:
+            form.save()
+        except EditConflict as conflict:
+            form = _conflict_form(request, household, kind, conflict.current)
+            context.update(conflict_details(conflict.current, kind.form._meta.fields))
+        else:
+            if not is_fragment(request):
+                messages.success(request, _("Saved."))
+            return _section_response(request, household, kind)
+    context["form"] = form
+    template = "ledgers/_form.html" if is_fragment(request) else "ledgers/item_form.html"
+    return TemplateResponse(
+        request, template, context, status=409 if "conflict" in context else 200
+    )
+
+
+def _conflict_form(request, household, kind, current):
+    """The refused input again, against the stored version, so a save is a deliberate one."""
+    if current is None:
+        return None
+    data = request.POST.copy()
+    data["version"] = current.version
+    return kind.form(data, instance=current, household=household, user=request.user)
+
+
+@login_required
+def item_create(request, pk, kind):
+    household = household_for(request, pk)
+    kind = kind_or_404(kind)
+    return _edit(request, household, kind, kind.model(household=household))
+
+
+def item_for(request, kind, pk):
+    return get_visible_or_404(
+        kind.model.objects.select_related("household__village__parent", "household__contact_cadre"),
+        request.user,
+        pk=pk,
+    )
+
+
+@login_required
+def item_edit(request, kind, pk):
+    kind = kind_or_404(kind)
+    item = item_for(request, kind, pk)
+    return _edit(request, item.household, kind, item)
+
+
+@login_required
+def item_delete(request, kind, pk):
+    kind = kind_or_404(kind)
+    item = item_for(request, kind, pk)
+    household = item.household
+    if not can_edit_ledger(request.user, household):
+        raise PermissionDenied
+    context = {"household": household, "kind": kind, "item": item}
+    if request.method == "POST":
+        try:
+            delete_versioned(item, version=int(request.POST.get("version") or 0))
+        except EditConflict as conflict:
+            context.update(conflict_details(conflict.current, kind.form._meta.fields))
+        else:
+            if not is_fragment(request):
+                messages.success(request, _("Deleted."))
+            return _section_response(request, household, kind)
+    template = "ledgers/_delete.html" if is_fragment(request) else "ledgers/item_delete.html"
+    return TemplateResponse(
+        request, template, context, status=409 if "conflict" in context else 200
+    )
+
+
+@require_GET
+@login_required
+def visit_photo(request, pk):
+    """The photo evidence of a visit, to users who may see the household only."""
+    visit = get_visible_or_404(Visit.objects.all(), request.user, pk=pk)
+    if not visit.photo:
+        raise Http404
+    try:
+        handle = visit.photo.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    kind = photo_type(handle.read(12))
+    handle.seek(0)
+    response = FileResponse(handle, content_type=kind[1] if kind else "application/octet-stream")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+@login_required
+def export(request):
+    """The ledgers of a village or township as an .xlsx workbook (one sheet per record kind)."""
+    code = request.GET.get("area", "")
+    area = get_visible_or_404(Area.objects.all(), request.user, code=code)
+    if area.level not in (Area.Level.TOWNSHIP, Area.Level.VILLAGE):
+        raise Http404
+    content = selectors.ledgers_workbook(
+        Household.objects.visible_to(request.user).in_area(area.code)
+    )
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    filename = f"ledgers-{area.code}-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,26 @@
+from django.core.management import call_command
+
+from households.models import Household
+from ledgers import demo
+from ledgers.models import Guarantee, Income, Measure, Plan, Visit
+
+MODELS = (Plan, Measure, Visit, Income, Guarantee)
+
+
+def counts():
+    return [model.objects.count() for model in MODELS]
+
+
+def test_seed_fills_realistic_ledgers_once(db):
+    call_command("seed_demo", "--households", "12")
+    active = Household.objects.filter(status__in=Household.ACTIVE_STATUSES).count()
+    assert active
+    first = counts()
+    assert demo.seed(2016) == 0
+    assert counts() == first
+    assert Plan.objects.filter(kind=Plan.Kind.THREE_YEAR).count() == active
+    assert Plan.objects.filter(planned_measures__name="政策宣传").count() == active
+    assert set(Income.objects.values_list("year", flat=True)) == {2016, 2017, 2018}
+    assert all(i.per_capita == i.compute_per_capita() for i in Income.objects.all())
+    assert Visit.objects.count() >= 12
+    assert Measure.history.count() == Measure.objects.count()

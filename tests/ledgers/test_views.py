@@ -1,0 +1,307 @@
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from households.models import Household
+from ledgers.models import Income, Measure, MeasureCategory, Visit
+from tests.factories import (
+    AreaFactory,
+    HouseholdFactory,
+    IncomeFactory,
+    MeasureFactory,
+    MemberFactory,
+    PersonFactory,
+    VisitFactory,
+)
+
+FRAGMENT = {"HTTP_HX_REQUEST": "true"}
+TODAY = timezone.localdate()
+
+
+def ledger_url(household):
+    return reverse("ledgers:ledger", args=[household.pk])
+
+
+def item_urls(household):
+    """Every URL of the app that names something of the household."""
+    measure = MeasureFactory(household=household)
+    visit = VisitFactory(household=household, photo="visits/x.png")
+    return [
+        ledger_url(household),
+        reverse("ledgers:print", args=[household.pk]),
+        reverse("ledgers:history", args=[household.pk]),
+        reverse("ledgers:item_create", args=[household.pk, "visit"]),
+        reverse("ledgers:item_edit", args=["measure", measure.pk]),
+        reverse("ledgers:item_delete", args=["measure", measure.pk]),
+        reverse("ledgers:visit_photo", args=[visit.pk]),
+        reverse("ledgers:export") + "?area=449901101201",
+    ]
+
+
+def test_outsider_gets_404_on_every_ledger_url(as_user, outsider, household):
+    client = as_user(outsider)
+    for url in item_urls(household):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {}).status_code in (404, 405), url
+    assert Measure.objects.count() == 1
+
+
+def test_city_officer_reads_but_cannot_change(as_user, city_officer, household):
+    client = as_user(city_officer)
+    assert client.get(ledger_url(household)).status_code == 200
+    url = reverse("ledgers:item_create", args=[household.pk, "visit"])
+    assert client.post(url, {"date": "2017-05-01", "findings": "x"}).status_code == 403
+    assert not Visit.objects.exists()
+
+
+def test_unknown_record_kind_is_404(as_user, township_cadre, household):
+    url = reverse("ledgers:item_create", args=[household.pk, "household"])
+    assert as_user(township_cadre).get(url).status_code == 404
+
+
+def test_my_households_lists_mine_not_visited_for_longest_first(
+    as_user, township_cadre, household, east_team, django_assert_num_queries
+):
+    recent = HouseholdFactory(village=household.village, contact_cadre=township_cadre.member)
+    PersonFactory(household=recent, name="王近访")
+    VisitFactory(household=recent, date=TODAY)
+    VisitFactory(household=household, date=TODAY - datetime.timedelta(days=45))
+    MeasureFactory(household=household, status=Measure.Status.PLANNED)
+    MeasureFactory(household=household, status=Measure.Status.DONE)
+    IncomeFactory(household=household, year=2017, members=3)
+    other = HouseholdFactory(village=household.village, contact_cadre=MemberFactory(team=east_team))
+    HouseholdFactory(village=household.village, status=Household.Status.EXITED)
+    client = as_user(township_cadre)
+    client.get(reverse("ledgers:mine"))  # warm the session
+    with django_assert_num_queries(8):
+        response = client.get(reverse("ledgers:mine"))
+    rows = list(response.context["page"])
+    assert [h.pk for h in rows] == [household.pk, recent.pk]
+    first = rows[0]
+    assert first.overdue and not rows[1].overdue
+    assert first.open_measures == 1
+    assert first.standing[0] == "warn"  # 6533.33 between the 2017 lines
+    body = response.content.decode()
+    assert "陈户主" in body and "王近访" in body and other.number not in body
+
+
+def test_county_officer_sees_every_active_household_of_the_county(
+    as_user, county_officer, household, west_team
+):
+    west = HouseholdFactory(village=AreaFactory(code="449901102201"))
+    HouseholdFactory(village=AreaFactory(code="449902101201"))
+    response = as_user(county_officer).get(reverse("ledgers:mine"))
+    assert response.context["show_all"]
+    assert {h.pk for h in response.context["page"]} == {household.pk, west.pk}
+
+
+def test_my_households_query_count_does_not_grow_with_rows(
+    as_user, township_cadre, household, django_assert_num_queries
+):
+    for _ in range(5):
+        extra = HouseholdFactory(village=household.village, contact_cadre=township_cadre.member)
+        PersonFactory(household=extra)
+        VisitFactory(household=extra)
+        IncomeFactory(household=extra)
+    client = as_user(township_cadre)
+    client.get(reverse("ledgers:mine"))
+    with django_assert_num_queries(8):
+        client.get(reverse("ledgers:mine"))
+
+
+def test_ledger_page_shows_family_and_every_section(
+    as_user, township_cadre, household, django_assert_num_queries
+):
+    for _ in range(3):
+        MeasureFactory(household=household)
+        VisitFactory(household=household)
+    IncomeFactory(household=household, year=2017)
+    client = as_user(township_cadre)
+    client.get(ledger_url(household))
+    with django_assert_num_queries(15):
+        response = client.get(ledger_url(household))
+    body = response.content.decode()
+    for text in ["陈户主", "李配偶", "因病", "发放鸡苗200只", "家中老人慢性病", "4900.00"]:
+        assert text in body
+    assert response.context["can_edit"]
+    assert response.context["plan_against_actual"][0]["planned"] == 3
+
+
+def test_cadre_records_a_visit_through_the_full_page(as_user, township_cadre, household):
+    url = reverse("ledgers:item_create", args=[household.pk, "visit"])
+    client = as_user(township_cadre)
+    form = client.get(url).context["form"]
+    assert form.initial["cadre"] == township_cadre.member.pk
+    response = client.post(
+        url,
+        {"date": "2017-05-02", "cadre": township_cadre.member.pk, "findings": "生猪出栏"},
+    )
+    assert response.status_code == 302
+    assert response.url == ledger_url(household) + "#visits"
+    visit = Visit.objects.get()
+    assert (visit.household, visit.findings, visit.version) == (household, "生猪出栏", 1)
+    assert visit.history.get().history_user == township_cadre
+
+
+def test_adding_a_measure_in_place_returns_the_refreshed_section(
+    as_user, township_cadre, household
+):
+    url = reverse("ledgers:item_create", args=[household.pk, "measure"])
+    client = as_user(township_cadre)
+    form = client.get(url, **FRAGMENT)
+    assert b"<html" not in form.content and b"<form" in form.content
+    category = MeasureCategory.objects.get(name="教育资助")
+    response = client.post(
+        url,
+        {
+            "category": category.pk,
+            "date": "2017-09-01",
+            "description": "落实教育生活费补助",
+            "amount": "2500.00",
+            "status": "done",
+        },
+        **FRAGMENT,
+    )
+    assert response.status_code == 200
+    assert response["X-Ledger-Section"] == "measure"
+    assert "落实教育生活费补助" in response.content.decode()
+    assert b"<html" not in response.content
+
+
+def test_bad_input_shows_a_chinese_message_and_changes_nothing(as_user, township_cadre, household):
+    url = reverse("ledgers:item_create", args=[household.pk, "income"])
+    response = as_user(township_cadre).post(
+        url, {"year": "2017", "members": "0", "wages": "-5"}, **FRAGMENT
+    )
+    assert response.status_code == 200
+    assert "X-Ledger-Section" not in response
+    assert "确保该值大于或等于" in response.content.decode()
+    assert not Income.objects.exists()
+
+
+def test_duplicate_year_of_income_is_refused_with_a_message(as_user, township_cadre, household):
+    IncomeFactory(household=household, year=2017)
+    url = reverse("ledgers:item_create", args=[household.pk, "income"])
+    response = as_user(township_cadre).post(url, {"year": "2017", "members": "3"})
+    assert response.status_code == 200
+    assert "该年度收入已经登记" in response.content.decode()
+    assert Income.objects.count() == 1
+
+
+def test_second_save_over_a_stale_copy_is_refused_with_the_other_values(
+    as_user, township_cadre, township_leader, household
+):
+    measure = MeasureFactory(household=household, description="原来的描述")
+    url = reverse("ledgers:item_edit", args=["measure", measure.pk])
+    data = {
+        "category": measure.category_id,
+        "date": "2017-03-01",
+        "amount": "2000",
+        "status": "planned",
+        "version": "1",
+    }
+    first = as_user(township_leader).post(url, {**data, "description": "组长改的"})
+    assert first.status_code == 302
+    second = as_user(township_cadre).post(url, {**data, "description": "干部改的"})
+    assert second.status_code == 409
+    body = second.content.decode()
+    assert "您的修改未保存" in body and "组长改的" in body and "干部改的" in body
+    assert second.context["form"]["version"].value() == 2
+    measure.refresh_from_db()
+    assert (measure.description, measure.version) == ("组长改的", 2)
+
+
+def test_deleting_in_place_is_recorded_in_history(as_user, township_cadre, household):
+    visit = VisitFactory(household=household)
+    url = reverse("ledgers:item_delete", args=["visit", visit.pk])
+    client = as_user(township_cadre)
+    response = client.post(url, {"version": "1"}, **FRAGMENT)
+    assert response["X-Ledger-Section"] == "visit"
+    assert not Visit.objects.exists()
+    history = client.get(reverse("ledgers:history", args=[household.pk]))
+    assert [c.history_type for c in history.context["changes"]] == ["-", "+"]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def post_photo(client, household, content, name):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("ledgers:item_create", args=[household.pk, "visit"])
+    return client.post(
+        url,
+        {"date": "2017-05-02", "findings": "拍照留证", "photo": SimpleUploadedFile(name, content)},
+    )
+
+
+def test_photo_is_stored_outside_the_web_root_and_served_in_scope_only(
+    as_user, township_cadre, outsider, household, media
+):
+    response = post_photo(as_user(township_cadre), household, PNG, "../../evil.jpg")
+    assert response.status_code == 302
+    visit = Visit.objects.get()
+    assert visit.photo.name.startswith(f"visits/{household.pk}/") and visit.photo.name.endswith(
+        ".png"
+    )
+    assert (media / visit.photo.name).read_bytes() == PNG
+    url = reverse("ledgers:visit_photo", args=[visit.pk])
+    served = as_user(township_cadre).get(url)
+    assert served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content) == PNG
+    assert as_user(outsider).get(url).status_code == 404
+
+
+def test_photo_that_is_not_a_picture_is_refused(as_user, township_cadre, household, media):
+    response = post_photo(as_user(township_cadre), household, b"<html>not a photo", "a.jpg")
+    assert response.status_code == 200
+    assert "只接受 JPEG、PNG 或 WebP 图片" in response.content.decode()
+    assert not Visit.objects.exists()
+
+
+def test_photo_over_the_size_limit_is_refused(as_user, township_cadre, household, media, settings):
+    settings.LEDGER_PHOTO_MAX_BYTES = 32
+    response = post_photo(as_user(township_cadre), household, PNG, "a.png")
+    assert response.status_code == 200
+    assert "最多接受" in response.content.decode()
+    assert not Visit.objects.exists()
+
+
+def test_printable_book_shows_the_ledger_without_edit_links(as_user, township_cadre, household):
+    MeasureFactory(household=household)
+    response = as_user(township_cadre).get(reverse("ledgers:print", args=[household.pk]))
+    body = response.content.decode()
+    assert "帮扶记录簿" in body and "发放鸡苗200只" in body and "陈户主" in body
+    assert "/edit/" not in body
+
+
+def test_export_of_a_village_has_a_sheet_per_record_kind(as_user, township_cadre, household):
+    MeasureFactory(household=household)
+    IncomeFactory(household=household)
+    response = as_user(township_cadre).get(reverse("ledgers:export") + "?area=449901101201")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert len(book.sheetnames) == 6
+    households = list(book.worksheets[0].values)
+    assert households[1][0] == household.number and households[1][2] == "陈户主"
+    incomes = list(book.worksheets[4].values)
+    assert incomes[1][0] == household.number and incomes[1][-1] == 4900
+
+
+def test_export_is_for_a_village_or_township_in_scope(as_user, township_cadre, county_officer):
+    AreaFactory(code="449901102201")
+    client = as_user(township_cadre)
+    assert client.get(reverse("ledgers:export") + "?area=449901102201").status_code == 404
+    assert client.get(reverse("ledgers:export")).status_code == 404
+    response = as_user(county_officer).get(reverse("ledgers:export") + "?area=449901")
+    assert response.status_code == 404
