@@ -27,6 +27,14 @@ def test_household_admin_is_scoped(as_user, person, other_county_officer):
     assert person.household.number not in listing
 
 
+def test_the_add_page_does_not_name_a_household_of_another_county(
+    as_user, person, other_county_officer
+):
+    url = reverse("admin:households_person_add") + f"?household={person.household.pk}"
+    body = as_user(other_county_officer).get(url).content.decode()
+    assert person.household.number not in body and person.name not in body
+
+
 def test_household_admin_shows_sensitive_values_masked(as_user, person, county_officer):
     client = as_user(county_officer)
     body = client.get(
