@@ -246,10 +246,13 @@ village_code = lambda w: {"code": w.household.village_id}  # noqa: E731
 TEAM_MANAGERS_ONLY = frozenset({"cadre", "city"})
 READ_ONLY = frozenset({"city"})  # city and province offices read; everybody else in scope writes
 COUNTY_ONLY = frozenset({"cadre", "leader", "city"})
-# A POST without data changes nothing: the form's errors come back as messages on the page.
-registry_post = lambda denied: Page(  # noqa: E731
-    kwargs=household_pk, scope="object", denied=denied, method="post", status=302
-)
+
+
+def registry_post(denied):
+    """A household's workflow form: a POST without data changes nothing and redirects back to
+    the page, with the form's errors as messages."""
+    return Page(kwargs=household_pk, scope="object", denied=denied, method="post", status=302)
+
 
 URLS = {
     "home": Page(scope="list", marker=lambda w: w.team.township.name),
