@@ -1,5 +1,7 @@
 from django.contrib import admin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
+from households.idnumber import mask_id_number
 from households.models import (
     Disclosure,
     Household,
@@ -8,7 +10,25 @@ from households.models import (
     ReferenceItem,
     StatusChange,
 )
+from households.sensitive import mask_account, mask_phone
 from teams.admin import ReferenceAdmin, ScopedAdmin
+
+#: The encrypted fields and how the admin shows them: never in full (the reveal page does, logged).
+MASKS = {"id_number": mask_id_number, "phone": mask_phone, "bank_account": mask_account}
+
+
+class MaskedChangesHelper(HistoricalRecordContextHelper):
+    def prepare_delta_change_value(self, change, value):
+        if change.field in MASKS:
+            return MASKS[change.field](value or "")
+        return super().prepare_delta_change_value(change, value)
+
+
+class SensitiveAdmin(ScopedAdmin):
+    """The version list shows each change's old and new values: masked, like the change page."""
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return MaskedChangesHelper(self.model, historical_record)
 
 
 @admin.register(ReferenceItem)
@@ -32,7 +52,7 @@ class PersonInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(ScopedAdmin):
+class HouseholdAdmin(SensitiveAdmin):
     list_display = ["number", "village", "attribute", "main_cause", "contact_cadre", "status"]
     list_filter = ["status", "attribute", "main_cause", "housing"]
     search_fields = ["number", "village__name", "persons__name"]
@@ -53,7 +73,7 @@ class HouseholdAdmin(ScopedAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(ScopedAdmin):
+class PersonAdmin(SensitiveAdmin):
     list_display = ["name", "masked_id_number", "household", "relation", "sex", "birth_date"]
     list_filter = ["sex", "relation", "health", "dibao", "wubao"]
     search_fields = ["name", "household__number"]

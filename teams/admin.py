@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,20 @@ from teams.models import (
 
 admin.site.site_header = _("Township assistance teams administration")
 admin.site.site_title = _("Township assistance teams")
+
+
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """A raw id field names the chosen row only when the user may see it: the id can come from
+    anyone's typing or from the add page's URL (``?household=123``)."""
+
+    def __init__(self, rel, admin_site, queryset, **kwargs):
+        super().__init__(rel, admin_site, **kwargs)
+        self.queryset = queryset
+
+    def label_and_url_for_value(self, value):
+        if not self.queryset.filter(**{self.rel.get_related_field().name: value}).exists():
+            return "", ""
+        return super().label_and_url_for_value(value)
 
 
 class ScopedAdmin(SimpleHistoryAdmin):
@@ -64,6 +79,13 @@ class ScopedAdmin(SimpleHistoryAdmin):
         queryset = db_field.remote_field.model._default_manager.all()
         if hasattr(queryset, "visible_to"):
             kwargs["queryset"] = queryset.visible_to(request.user)
+            if db_field.name in self.raw_id_fields:
+                kwargs["widget"] = ScopedRawIdWidget(
+                    db_field.remote_field,
+                    self.admin_site,
+                    kwargs["queryset"],
+                    using=kwargs.get("using"),
+                )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

@@ -13,6 +13,7 @@ What a persona gets:
 - the right scope without the permission: 403 (personas listed in `denied`, or the admin's rights).
 """
 
+import datetime
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -21,13 +22,47 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
-from teams.models import Area, Member, Team, Unit, User, VillageWorkTeam
-from tests.factories import AreaFactory, UnitFactory, UserFactory, VillageWorkTeamFactory
+from households.models import (
+    Disclosure,
+    Household,
+    IdentificationStep,
+    Person,
+    ReferenceItem,
+    StatusChange,
+)
+from teams.models import (
+    Area,
+    Member,
+    Presence,
+    SixHavesCheck,
+    SixHavesItem,
+    Team,
+    Unit,
+    User,
+    VillageWorkTeam,
+    WorkGroup,
+    WorkRecord,
+    WorkRecordAttachment,
+)
+from tests.factories import (
+    AreaFactory,
+    HouseholdFactory,
+    MemberFactory,
+    PersonFactory,
+    PresenceFactory,
+    SixHavesCheckFactory,
+    UnitFactory,
+    UserFactory,
+    VillageWorkTeamFactory,
+    WorkGroupFactory,
+    WorkRecordFactory,
+)
 
 PERSONAS = [
     "anonymous",
@@ -135,8 +170,31 @@ ADMIN_MODELS = {
     VillageWorkTeam: AdminModel(
         obj=lambda w: w.village_team, county=MANAGE, marker=lambda v: v.village.name
     ),
+    WorkRecord: AdminModel(obj=lambda w: w.record, county=MANAGE, marker=lambda r: r.title),
+    SixHavesItem: AdminModel(obj=lambda w: w.six_haves_item, county=VIEW, scoped=False),
+    SixHavesCheck: AdminModel(
+        obj=lambda w: w.six_haves_check, county=MANAGE, marker=lambda c: c.team.township.name
+    ),
+    WorkGroup: AdminModel(obj=lambda w: w.group, county=MANAGE, marker=lambda g: g.name),
+    Presence: AdminModel(obj=lambda w: w.presence, county=MANAGE, marker=lambda p: p.member.name),
+    # The registry: the county keeps it; its logs are written by the workflows alone.
+    ReferenceItem: AdminModel(obj=lambda w: w.reference_item, county=VIEW, scoped=False),
+    Household: AdminModel(obj=lambda w: w.household, county=MANAGE, marker=lambda h: h.number),
+    Person: AdminModel(obj=lambda w: w.person, county=MANAGE, marker=lambda p: p.name),
+    StatusChange: AdminModel(
+        obj=lambda w: w.status_change,
+        county=VIEW,
+        superuser=VIEW,
+        marker=lambda s: s.household.number,
+    ),
+    IdentificationStep: AdminModel(
+        obj=lambda w: w.step, county=VIEW, superuser=VIEW, marker=lambda s: s.household.number
+    ),
+    Disclosure: AdminModel(
+        obj=lambda w: w.disclosure, county=VIEW, superuser=VIEW, marker=lambda d: d.reason
+    ),
     # Accounts and system records: the superuser's alone.
-    Group: AdminModel(obj=lambda w: w.group, county=NOTHING, scoped=False),
+    Group: AdminModel(obj=lambda w: w.auth_group, county=NOTHING, scoped=False),
     AccessAttempt: AdminModel(
         obj=lambda w: w.access_attempt, county=NOTHING, superuser=VIEW | {"delete"}, scoped=False
     ),
@@ -153,11 +211,15 @@ ADMIN_MODELS = {
 }
 
 
+def admin_prefix(model):
+    return f"admin:{model._meta.app_label}_{model._meta.model_name}"
+
+
 def admin_urls(models):
     """The URLs the admin makes for each registered model."""
     urls = {}
     for model, spec in models.items():
-        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        prefix = admin_prefix(model)
         pk = lambda w, spec=spec: {"object_id": spec.obj(w).pk}  # noqa: E731
         urls[f"{prefix}_changelist"] = Admin("view", model, scope="list")
         urls[f"{prefix}_add"] = Admin("add", model)
@@ -178,7 +240,19 @@ def admin_urls(models):
 TOWNSHIP_PERSONAS = ("cadre", "leader", "outsider")
 team_pk = lambda w: {"pk": w.team.pk}  # noqa: E731
 totp_pk = lambda w: {"pk": w.totp_device.pk}  # noqa: E731
+record_pk = lambda w: {"pk": w.record.pk}  # noqa: E731
+household_pk = lambda w: {"pk": w.household.pk}  # noqa: E731
+village_code = lambda w: {"code": w.household.village_id}  # noqa: E731
 TEAM_MANAGERS_ONLY = frozenset({"cadre", "city"})
+READ_ONLY = frozenset({"city"})  # city and province offices read; everybody else in scope writes
+COUNTY_ONLY = frozenset({"cadre", "leader", "city"})
+
+
+def registry_post(denied):
+    """A household's workflow form: a POST without data changes nothing and redirects back to
+    the page, with the form's errors as messages."""
+    return Page(kwargs=household_pk, scope="object", denied=denied, method="post", status=302)
+
 
 URLS = {
     "home": Page(scope="list", marker=lambda w: w.team.township.name),
@@ -202,6 +276,56 @@ URLS = {
         scope="object",
         denied=TEAM_MANAGERS_ONLY,
     ),
+    "teams:records": Page(kwargs=team_pk, scope="object"),
+    "teams:record_create": Page(kwargs=team_pk, scope="object", denied=READ_ONLY),
+    "teams:record_detail": Page(kwargs=record_pk, scope="object"),
+    "teams:record_edit": Page(kwargs=record_pk, scope="object", denied=READ_ONLY),
+    # Without a file the form comes back with its error.
+    "teams:attachment_add": Page(kwargs=record_pk, scope="object", denied=READ_ONLY, method="post"),
+    "teams:attachment": Page(kwargs=lambda w: {"pk": w.attachment.pk}, scope="object"),
+    "teams:six_haves": Page(kwargs=team_pk, scope="object"),
+    "teams:six_haves_check": Page(kwargs=team_pk, scope="object", denied=TEAM_MANAGERS_ONLY),
+    # No check recorded yet: the team is short of every item.
+    "teams:six_haves_shortfalls": Page(scope="list", marker=lambda w: w.team.township.name),
+    "teams:groups": Page(kwargs=team_pk, scope="object"),
+    "teams:group_create": Page(kwargs=team_pk, scope="object", denied=TEAM_MANAGERS_ONLY),
+    "teams:group_edit": Page(
+        kwargs=lambda w: {"pk": w.group.pk}, scope="object", denied=TEAM_MANAGERS_ONLY
+    ),
+    # Everybody in scope reads the table; only managers get the entry form (and may POST).
+    "teams:presence": Page(kwargs=team_pk, scope="object"),
+    "teams:absences": Page(scope="list", marker=lambda w: w.presence.member.name),
+    "households:list": Page(scope="list", marker=lambda w: w.household.number),
+    "households:create": Page(denied=READ_ONLY),
+    "households:detail": Page(kwargs=household_pk, scope="object"),
+    "households:edit": Page(kwargs=household_pk, scope="object", denied=READ_ONLY),
+    "households:card": Page(kwargs=household_pk, scope="object"),
+    "households:person_create": Page(kwargs=household_pk, scope="object", denied=READ_ONLY),
+    "households:person_edit": Page(
+        kwargs=lambda w: {"pk": w.person.pk}, scope="object", denied=READ_ONLY
+    ),
+    "households:status_change": registry_post(COUNTY_ONLY),
+    "households:cadre_assign": registry_post(TEAM_MANAGERS_ONLY),
+    "households:member_change": registry_post(READ_ONLY),
+    "households:identification": Page(kwargs=household_pk, scope="object", denied=COUNTY_ONLY),
+    "households:identification_step": registry_post(COUNTY_ONLY),
+    "households:assessment_add": registry_post(COUNTY_ONLY),
+    "households:objection_add": Page(
+        kwargs=lambda w: {"pk": w.step.pk},
+        scope="object",
+        denied=COUNTY_ONLY,
+        method="post",
+        status=302,
+    ),
+    # The county office and the household's contact cadre (the cadre persona) only.
+    "households:reveal": Page(
+        kwargs=lambda w: {"field": "id_number", "pk": w.person.pk},
+        scope="object",
+        denied=frozenset({"leader", "city"}),
+    ),
+    "households:village_register": Page(kwargs=village_code, scope="object"),
+    "households:village_register_xlsx": Page(kwargs=village_code, scope="object"),
+    "households:village_notice": Page(kwargs=village_code, scope="object"),
     "admin:index": Admin("view"),
     "admin:app_list": Admin("view", kwargs=lambda w: {"app_label": "teams"}),
     "admin:auth_user_password_change": Admin(
@@ -212,6 +336,17 @@ URLS = {
     "admin:otp_totp_totpdevice_qrcode": Admin("secret", TOTPDevice, kwargs=totp_pk),
     **admin_urls(ADMIN_MODELS),
 }
+
+# Models whose admin is a ScopedAdmin but which keep no versions (no HistoricalRecords).
+NO_VERSIONS = [
+    Area,
+    User,
+    SixHavesItem,
+    ReferenceItem,
+    StatusChange,
+    IdentificationStep,
+    Disclosure,
+]
 
 EXEMPT = {
     "admin:login": "Django's own login form; public by design",
@@ -224,8 +359,10 @@ EXEMPT = {
     # Unnamed patterns, by route.
     "admin/(?P<url>.*)$": "the admin's catch-all: 404, or the login for anonymous users",
     "admin/<model>/<path:object_id>/": "redirects to the change URL, walked above",
-    "admin:teams_area_simple_history": "areas keep no versions: a 404, see the test below",
-    "admin:teams_user_simple_history": "users keep no versions: a 404, see the test below",
+    **{
+        f"{admin_prefix(model)}_simple_history": "keeps no versions: a 404, see the test below"
+        for model in NO_VERSIONS
+    },
     "static/<path:path>": "static files, served by whitenoise/nginx",
 }
 
@@ -260,9 +397,12 @@ def test_the_table_has_no_stale_entries():
     assert [name for name in URLS if name not in names] == []
 
 
-def test_models_without_versions_have_no_version_page(world, as_user):
+@pytest.mark.parametrize("model", NO_VERSIONS, ids=lambda model: model._meta.model_name)
+def test_models_without_versions_have_no_version_page(model, world, as_user):
     client = as_user(world.users["superuser"])
-    url = reverse("admin:teams_area_simple_history", args=[world.team.township.pk, 1])
+    url = reverse(
+        f"{admin_prefix(model)}_simple_history", args=[ADMIN_MODELS[model].obj(world).pk, 1]
+    )
     assert client.get(url).status_code == 404
 
 
@@ -282,18 +422,62 @@ def world(
     outsider,
     other_county_officer,
     superuser,
+    settings,
+    tmp_path,
 ):
     """One object of every kind in 示例东1镇, and the personas that look at them."""
+    settings.MEDIA_ROOT = tmp_path / "media"
     unit = UnitFactory(name="东镇驻镇单位", area=AreaFactory(code="449901"))
+    village = AreaFactory(code="449901101201", name="东镇一村")
+    record = WorkRecordFactory(team=east_team, title="东镇工作会议")
+    # A stationed cadre on site too few days three months running: long absent.
+    stationed = MemberFactory(
+        team=east_team, name="东镇驻村干部", source=Member.Source.STATIONED, unit=unit
+    )
+    presence = [
+        PresenceFactory(member=stationed, month=datetime.date(2017, month, 1), days_on_site=5)
+        for month in (1, 2, 3)
+    ][-1]
+    household = HouseholdFactory(
+        village=village, contact_cadre=township_cadre.member, phone="13812341234"
+    )
+    person = PersonFactory(household=household, name="东镇户主")
     now = timezone.now()
     access = {"user_agent": "test", "ip_address": "10.0.0.1", "username": "cadre"}
     return SimpleNamespace(
         team=east_team,
         unit=unit,
-        village_team=VillageWorkTeamFactory(
-            village=AreaFactory(code="449901101201", name="东镇一村"), unit=unit
+        village_team=VillageWorkTeamFactory(village=village, unit=unit),
+        record=record,
+        attachment=WorkRecordAttachment.objects.create(
+            record=record, file=SimpleUploadedFile("会议纪要.pdf", b"%PDF-1.4\n%%EOF\n")
         ),
-        group=Group.objects.create(name="示例组"),
+        six_haves_item=SixHavesItem.objects.first(),
+        six_haves_check=SixHavesCheckFactory(team=east_team, met=False),
+        group=WorkGroupFactory(team=east_team, name="东镇第一片区组"),
+        presence=presence,
+        reference_item=ReferenceItem.objects.first(),
+        household=household,
+        person=person,
+        status_change=StatusChange.objects.create(
+            household=household, new_status=Household.Status.REGISTERED, date=now, reason="建档"
+        ),
+        step=IdentificationStep.objects.create(
+            household=household,
+            step=IdentificationStep.Step.APPLICATION,
+            date=now,
+            responsible="东镇村委",
+            outcome=IdentificationStep.Outcome.PASSED,
+        ),
+        disclosure=Disclosure.objects.create(
+            action=Disclosure.Action.REVEAL,
+            actor="county",
+            area_code=village.code,
+            record=f"person {person.pk}",
+            field="id_number",
+            reason="核对东镇户主身份",
+        ),
+        auth_group=Group.objects.create(name="示例组"),
         totp_device=TOTPDevice.objects.create(user=township_cadre, name="手机", confirmed=False),
         access_attempt=AccessAttempt.objects.create(
             **access, get_data="", post_data="", failures_since_start=1

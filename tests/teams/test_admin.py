@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, UserFactory
 
 
 def test_township_staff_admin_change_page_of_another_township_is_404(as_user, outsider, east_team):
@@ -31,3 +31,12 @@ def test_city_officer_reads_but_cannot_change_in_the_admin(as_user, city_officer
     assert response.status_code == 403
     east_team.refresh_from_db()
     assert east_team.established.year == 2016
+
+
+def test_a_raw_id_field_does_not_name_a_row_of_another_county(
+    as_user, county_officer, other_county_officer, east_team
+):
+    secretary = UserFactory(username="east_secretary_li", area=east_team.township)
+    url = reverse("admin:teams_workrecord_add") + f"?created_by={secretary.pk}"
+    assert "east_secretary_li" not in as_user(other_county_officer).get(url).content.decode()
+    assert "east_secretary_li" in as_user(county_officer).get(url).content.decode()
