@@ -26,4 +26,6 @@ urlpatterns = [
         name="village_register_xlsx",
     ),
     path("villages/<str:code>/notice/", views.village_notice, name="village_notice"),
+    path("townships/<str:code>/coverage/", views.township_coverage, name="coverage"),
+    path("townships/<str:code>/map/", views.township_map, name="map"),
 ]

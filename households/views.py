@@ -1,6 +1,7 @@
 import datetime
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households import services
+from households import coverage, services
 from households.exports import register_workbook, workbook_response
 from households.forms import (
     AssessmentForm,
@@ -29,7 +30,7 @@ from households.forms import (
 from households.models import Household, IdentificationStep, Person
 from households.services import HouseholdError
 from teams.access import can_manage_team
-from teams.models import Area, User
+from teams.models import Area, Team, User
 from teams.scope import get_visible_or_404
 
 
@@ -440,4 +441,51 @@ def village_notice(request, code):
         request,
         "households/village_notice.html",
         {"village": village, "households": households, "today": timezone.localdate()},
+    )
+
+
+# The division of work and the 攻坚图 of a township (DOMAIN.md §3.3).
+
+
+def _township_households(request, code):
+    return Household.objects.visible_to(request.user).in_area(code)
+
+
+@login_required
+def township_coverage(request, code):
+    """Households with no contact cadre, cadres carrying too many, villages no group covers."""
+    team = get_visible_or_404(
+        Team.objects.select_related("township__parent"), request.user, township__code=code
+    )
+    return render(
+        request,
+        "households/township_coverage.html",
+        {
+            "team": team,
+            "coverage": coverage.team_coverage(team, _township_households(request, code)),
+            "limit": settings.MAX_HOUSEHOLDS_PER_CADRE,
+        },
+    )
+
+
+@login_required
+def township_map(request, code):
+    """The 攻坚图: the township's households by village and status, and by main cause."""
+    township = get_visible_or_404(
+        Area.objects.filter(level=Area.Level.TOWNSHIP).select_related("parent", "team"),
+        request.user,
+        code=code,
+    )
+    households = _township_households(request, code)
+    today = timezone.localdate()
+    return render(
+        request,
+        "households/township_map.html",
+        {
+            "township": township,
+            "team": getattr(township, "team", None),
+            "today": today,
+            "status_chart": coverage.status_chart(township, households, today),
+            "cause_chart": coverage.cause_chart(township, households),
+        },
     )
