@@ -99,8 +99,8 @@ MAP_STATUSES = {
     Status.RETURNED: "#d97706",
 }
 CAUSE_COLOUR = "#1c5fb8"
-#: Geometry of a chart in SVG user units.
-WIDTH, LABEL_WIDTH, BAR_SPACE, ROW_HEIGHT, BAR_HEIGHT, HEAD = 720, 130, 520, 26, 18, 62
+#: Geometry of a chart in SVG user units: the bars' longest is ``bar_space`` long.
+LABEL_WIDTH, ROW_HEIGHT, HEAD, FOOT = 130, 26, 62, 30
 
 
 @dataclass
@@ -140,8 +140,13 @@ class Chart:
     description: str
     bars: list[Bar]
     legend: list[tuple[int, str, str]]
-    width: int = WIDTH
+    bar_space: int
     label_width: int = LABEL_WIDTH
+
+    @property
+    def width(self):
+        # Room after the longest bar for its total.
+        return self.label_width + self.bar_space + 50
 
     @property
     def total(self):
@@ -153,7 +158,7 @@ class Chart:
 
     @property
     def height(self):
-        return HEAD + ROW_HEIGHT * len(self.bars) + 30
+        return HEAD + ROW_HEIGHT * len(self.bars) + FOOT
 
     @property
     def total_y(self):
@@ -161,11 +166,16 @@ class Chart:
 
 
 def bar_chart(
-    *, title: str, description: str, series: list[tuple[str, str]], rows: list[tuple[str, list]]
+    *,
+    title: str,
+    description: str,
+    series: list[tuple[str, str]],
+    rows: list[tuple[str, list]],
+    bar_space: int,
 ) -> Chart:
     """Stacked horizontal bars: ``series`` are (label, colour), each row (label, counts)."""
     longest = max((sum(counts) for _label, counts in rows), default=0)
-    scale = BAR_SPACE / longest if longest else 0
+    scale = bar_space / longest if longest else 0
     bars = []
     for index, (label, counts) in enumerate(rows):
         x, segments = LABEL_WIDTH, []
@@ -184,6 +194,7 @@ def bar_chart(
         description=description,
         bars=bars,
         legend=legend,
+        bar_space=bar_space,
     )
 
 
@@ -208,6 +219,7 @@ def status_chart(township: Area, households, day: datetime.date) -> Chart:
             (village.name, [counts[village.code][status] for status in MAP_STATUSES])
             for village in villages
         ],
+        bar_space=520,
     )
 
 
@@ -226,4 +238,5 @@ def cause_chart(township: Area, households) -> Chart:
         description=_("Registered and back-in-poverty households by their main cause."),
         series=[(_("Households still in poverty"), CAUSE_COLOUR)],
         rows=[(row["main_cause__name"] or _("Not recorded"), [row["n"]]) for row in rows],
+        bar_space=280,
     )
