@@ -1,5 +1,6 @@
 """The division of work seen from the households (分组包片, 帮扶责任人; DOMAIN.md §3.3) and the
-攻坚图, the chart of a township's dispersed poor households by village, status and cause.
+攻坚图, the chart of a township's dispersed poor households by village, status and cause (and of
+a county's by township).
 
 The teams app cannot see households (imports run teams ← households), so what needs both lives
 here. Every number comes from one query per kind of row, whatever the number of households or
@@ -170,7 +171,7 @@ def bar_chart(
     title: str,
     description: str,
     series: list[tuple[str, str]],
-    rows: list[tuple[str, list]],
+    rows: list[tuple[str, list[int]]],
     bar_space: int,
 ) -> Chart:
     """Stacked horizontal bars: ``series`` are (label, colour), each row (label, counts)."""
@@ -198,43 +199,45 @@ def bar_chart(
     )
 
 
-def status_chart(township: Area, households, day: datetime.date) -> Chart:
-    """Households of each village of the township by status, cancelled ones left out."""
+#: What the bars of an area's chart are: the areas one level down, found from a household.
+BAR_AREAS = {Area.Level.TOWNSHIP: "village", Area.Level.COUNTY: "village__parent"}
+
+
+def status_chart(area: Area, households, day: datetime.date) -> Chart:
+    """Households of each village of a township (or each township of a county) by status,
+    cancelled ones left out."""
+    below = BAR_AREAS[area.level]
     counts = defaultdict(Counter)
     rows = (
         households.filter(status__in=list(MAP_STATUSES))
-        .order_by()
-        .values("village", "status")
+        .values(below, "status")
         .annotate(n=Count("pk"))
+        .order_by()
     )
     for row in rows:
-        counts[row["village"]][row["status"]] = row["n"]
-    villages = Area.objects.filter(parent=township, level=Area.Level.VILLAGE).order_by("code")
+        counts[row[below]][row["status"]] = row["n"]
     return bar_chart(
-        title=_("%(township)s 攻坚图 · %(date)s")
-        % {"township": township.name, "date": f"{day:%Y-%m-%d}"},
-        description=_("Poor households of each village by status; cancelled ones not shown."),
+        title=_("%(area)s 攻坚图 · %(date)s") % {"area": area.name, "date": f"{day:%Y-%m-%d}"},
+        description=_("Poor households of each area by status; cancelled ones not shown."),
         series=[(Status(status).label, colour) for status, colour in MAP_STATUSES.items()],
         rows=[
-            (village.name, [counts[village.code][status] for status in MAP_STATUSES])
-            for village in villages
+            (child.name, [counts[child.code][status] for status in MAP_STATUSES])
+            for child in area.children.order_by("code")
         ],
         bar_space=520,
     )
 
 
-def cause_chart(township: Area, households) -> Chart:
+def cause_chart(area: Area, households) -> Chart:
     """Households still in poverty (已建档, 返贫) by main cause, the commonest first."""
     rows = (
         households.filter(status__in=Household.ACTIVE_STATUSES)
-        .order_by()
         .values("main_cause__name")
         .annotate(n=Count("pk"))
         .order_by("-n", "main_cause__name")
     )
     return bar_chart(
-        title=_("%(township)s: households still in poverty by main cause")
-        % {"township": township.name},
+        title=_("%(area)s: households still in poverty by main cause") % {"area": area.name},
         description=_("Registered and back-in-poverty households by their main cause."),
         series=[(_("Households still in poverty"), CAUSE_COLOUR)],
         rows=[(row["main_cause__name"] or _("Not recorded"), [row["n"]]) for row in rows],

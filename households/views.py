@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -68,6 +69,10 @@ def _require(allowed):
         raise PermissionDenied
 
 
+#: The 攻坚图 of the user's own area, offered on the household list.
+MAP_URLS = {Area.Level.COUNTY: "households:county_map", Area.Level.TOWNSHIP: "households:map"}
+
+
 @login_required
 def household_list(request):
     user = request.user
@@ -90,6 +95,9 @@ def household_list(request):
             "filters": filters,
             "query": query.urlencode(),
             "can_edit": can_edit(user),
+            "map_url": reverse(MAP_URLS[user.area.level], args=[user.area_id])
+            if user.area and user.area.level in MAP_URLS
+            else None,
             "without_team": list(services.townships_without_team(user))
             if user.is_county_or_above
             else [],
@@ -447,7 +455,7 @@ def village_notice(request, code):
 # The division of work and the 攻坚图 of a township (DOMAIN.md §3.3).
 
 
-def _township_households(request, code):
+def _area_households(request, code):
     return Household.objects.visible_to(request.user).in_area(code)
 
 
@@ -462,30 +470,31 @@ def township_coverage(request, code):
         "households/township_coverage.html",
         {
             "team": team,
-            "coverage": coverage.team_coverage(team, _township_households(request, code)),
+            "coverage": coverage.team_coverage(team, _area_households(request, code)),
             "limit": settings.MAX_HOUSEHOLDS_PER_CADRE,
         },
     )
 
 
 @login_required
-def township_map(request, code):
-    """The 攻坚图: the township's households by village and status, and by main cause."""
-    township = get_visible_or_404(
-        Area.objects.filter(level=Area.Level.TOWNSHIP).select_related("parent", "team"),
+def area_map(request, code, level):
+    """The 攻坚图 of a township (by village) or a county (by township), and by main cause."""
+    area = get_visible_or_404(
+        Area.objects.filter(level=level).select_related("parent", "team"),
         request.user,
         code=code,
     )
-    households = _township_households(request, code)
+    households = _area_households(request, code)
     today = timezone.localdate()
     return render(
         request,
-        "households/township_map.html",
+        "households/area_map.html",
         {
-            "township": township,
-            "team": getattr(township, "team", None),
+            "area": area,
+            "team": getattr(area, "team", None),
             "today": today,
-            "status_chart": coverage.status_chart(township, households, today),
-            "cause_chart": coverage.cause_chart(township, households),
+            "bar_heading": Area.Level(area.level + 1).label,
+            "status_chart": coverage.status_chart(area, households, today),
+            "cause_chart": coverage.cause_chart(area, households),
         },
     )

@@ -122,3 +122,27 @@ def test_query_count_does_not_grow_with_households_or_villages(
     with django_assert_num_queries(7):
         response = client.get(url())
     assert len(response.context["status_chart"].bars) == 12
+
+
+def test_county_map_draws_each_township(as_user, county_officer, villages, west_team):
+    add(villages[0], 2)
+    add(AreaFactory(code="449901102201"), 3, Status.RETURNED)
+    response = as_user(county_officer).get(reverse("households:county_map", args=["449901"]))
+    assert [(bar.label, bar.total) for bar in response.context["status_chart"].bars] == [
+        ("示例东1镇", 2),
+        ("示例西2镇", 3),
+    ]
+    assert "合计：5 户" in texts(svgs(response)[0])
+
+
+def test_county_map_is_404_outside_the_county(as_user, other_county_officer, outsider, villages):
+    county_map = reverse("households:county_map", args=["449901"])
+    assert as_user(other_county_officer).get(county_map).status_code == 404
+    assert as_user(outsider).get(county_map).status_code == 404
+
+
+def test_household_list_links_to_the_map_of_the_users_area(as_user, county_officer, township_cadre):
+    html = as_user(county_officer).get(reverse("households:list")).content.decode()
+    assert reverse("households:county_map", args=["449901"]) in html
+    html = as_user(township_cadre).get(reverse("households:list")).content.decode()
+    assert url() in html
