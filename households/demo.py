@@ -7,6 +7,8 @@ when the demo county already has households, so running it twice changes nothing
 import datetime
 import random
 
+from django.conf import settings
+
 from households.idnumber import compose_id_number
 from households.models import CadreAssignment, Household, Person, ReferenceItem, StatusChange
 from teams.demo import COUNTY, demo_name, demo_phone
@@ -39,6 +41,11 @@ SIZES = {1: 12, 2: 20, 3: 25, 4: 22, 5: 13, 6: 8}
 # Relation, age range of the members after the head, in the order they are added.
 FAMILY = [("配偶", 25, 75), ("子", 1, 30), ("女", 1, 30), ("母亲", 55, 90), ("孙子", 1, 12)]
 REGISTERED_ON = datetime.date(2016, 9, 30)
+#: The township whose coverage page shows both findings: one cadre linked to more than
+#: MAX_HOUSEHOLDS_PER_CADRE households still in poverty, and a few such households linked to
+#: nobody.
+TOWNSHIP_WITH_COVERAGE_GAPS = COUNTY + "101"
+UNLINKED = 3
 
 
 def pick(rng, weights):
@@ -56,14 +63,22 @@ def seed(rng: random.Random, count: int) -> int:
     refs = {(r.kind, r.name): r for r in ReferenceItem.objects.all()}
     villages = list(Area.objects.in_area(COUNTY).filter(level=Area.Level.VILLAGE))
     cadres = {}
-    for member in Member.objects.in_area(COUNTY).current():
+    members = Member.objects.in_area(COUNTY).current().select_related("team")
+    # Township cadres (source "cadre") first: the first one is the one carrying too many.
+    for member in members.order_by("source", "pk"):
         cadres.setdefault(member.team.township_id, []).append(member)
-    used = set()
+    used, gaps = set(), 0
     for serial in range(1, count + 1):
         village = villages[serial % len(villages)]
         status = pick(rng, STATUSES)
         causes = rng.sample(list(CAUSES), 2)
         cadre = rng.choice(cadres[village.parent_id]) if village.parent_id in cadres else None
+        if village.parent_id == TOWNSHIP_WITH_COVERAGE_GAPS and status in Household.ACTIVE_STATUSES:
+            gaps += 1
+            if gaps <= settings.MAX_HOUSEHOLDS_PER_CADRE + 1:
+                cadre = cadres[village.parent_id][0]
+            elif gaps <= settings.MAX_HOUSEHOLDS_PER_CADRE + 1 + UNLINKED:
+                cadre = None
         household = Household.objects.create(
             village=village,
             number=f"{village.code}{serial:05d}",

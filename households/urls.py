@@ -1,6 +1,7 @@
 from django.urls import path
 
 from households import views
+from teams.models import Area
 
 app_name = "households"
 urlpatterns = [
@@ -26,4 +27,17 @@ urlpatterns = [
         name="village_register_xlsx",
     ),
     path("villages/<str:code>/notice/", views.village_notice, name="village_notice"),
+    path("townships/<str:code>/coverage/", views.township_coverage, name="coverage"),
+    path(
+        "townships/<str:code>/map/",
+        views.area_map,
+        {"level": Area.Level.TOWNSHIP},
+        name="map",
+    ),
+    path(
+        "counties/<str:code>/map/",
+        views.area_map,
+        {"level": Area.Level.COUNTY},
+        name="county_map",
+    ),
 ]

@@ -1,6 +1,7 @@
 import datetime
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -8,11 +9,12 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households import services
+from households import coverage, services
 from households.exports import register_workbook, workbook_response
 from households.forms import (
     AssessmentForm,
@@ -29,7 +31,7 @@ from households.forms import (
 from households.models import Household, IdentificationStep, Person
 from households.services import HouseholdError
 from teams.access import can_manage_team
-from teams.models import Area, User
+from teams.models import Area, Team, User
 from teams.scope import get_visible_or_404
 
 
@@ -67,6 +69,10 @@ def _require(allowed):
         raise PermissionDenied
 
 
+#: The 攻坚图 of the user's own area, offered on the household list.
+MAP_URLS = {Area.Level.COUNTY: "households:county_map", Area.Level.TOWNSHIP: "households:map"}
+
+
 @login_required
 def household_list(request):
     user = request.user
@@ -89,6 +95,9 @@ def household_list(request):
             "filters": filters,
             "query": query.urlencode(),
             "can_edit": can_edit(user),
+            "map_url": reverse(MAP_URLS[user.area.level], args=[user.area_id])
+            if user.area and user.area.level in MAP_URLS
+            else None,
             "without_team": list(services.townships_without_team(user))
             if user.is_county_or_above
             else [],
@@ -440,4 +449,52 @@ def village_notice(request, code):
         request,
         "households/village_notice.html",
         {"village": village, "households": households, "today": timezone.localdate()},
+    )
+
+
+# The division of work in a township and the 攻坚图 (DOMAIN.md §3.3).
+
+
+def _area_households(request, code):
+    return Household.objects.visible_to(request.user).in_area(code)
+
+
+@login_required
+def township_coverage(request, code):
+    """Households with no contact cadre, cadres carrying too many, villages no group covers."""
+    team = get_visible_or_404(
+        Team.objects.select_related("township__parent"), request.user, township__code=code
+    )
+    return render(
+        request,
+        "households/township_coverage.html",
+        {
+            "team": team,
+            "coverage": coverage.team_coverage(team, _area_households(request, code)),
+            "limit": settings.MAX_HOUSEHOLDS_PER_CADRE,
+        },
+    )
+
+
+@login_required
+def area_map(request, code, level):
+    """The 攻坚图 of a township (by village) or a county (by township), and by main cause."""
+    area = get_visible_or_404(
+        Area.objects.filter(level=level).select_related("parent", "team"),
+        request.user,
+        code=code,
+    )
+    households = _area_households(request, code)
+    today = timezone.localdate()
+    return render(
+        request,
+        "households/area_map.html",
+        {
+            "area": area,
+            "team": getattr(area, "team", None),
+            "today": today,
+            "bar_heading": Area.Level(area.level + 1).label,
+            "status_chart": coverage.status_chart(area, households, today),
+            "cause_chart": coverage.cause_chart(area, households),
+        },
     )

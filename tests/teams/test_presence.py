@@ -83,8 +83,7 @@ def test_leader_enters_a_month_for_all_stationed_cadres(as_user, township_leader
     url = reverse("teams:presence", args=[east_team.pk]) + "?month=2017-03"
     client = as_user(township_leader)
     assert list(client.get(url).context["form"].fields) == [
-        f"member_{first.pk}",
-        f"member_{second.pk}",
+        f"member_{m.pk}" for m in sorted([first, second], key=lambda m: m.name)
     ]
     response = client.post(url, {f"member_{first.pk}": "22", f"member_{second.pk}": ""})
     assert response.status_code == 302
