@@ -180,3 +180,10 @@ LOGGING = {
 
 # Domain settings.
 TEAM_MEMBER_LEADER_POST = "书记"
+
+# Roster import (households/roster.py): files above these limits are refused before parsing;
+# rosters with more rows than ROSTER_BACKGROUND_ROWS are written by the task worker.
+ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=20 * 1024 * 1024)
+ROSTER_MAX_UNCOMPRESSED_BYTES = env.int("ROSTER_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024)
+ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=100_000)
+ROSTER_BACKGROUND_ROWS = env.int("ROSTER_BACKGROUND_ROWS", default=2000)
