@@ -27,8 +27,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from python_calamine import CalamineError, CalamineWorkbook
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
+from households.bulk import insert_with_history
 from households.idnumber import (
     FULL_WIDTH,
     REPAIR_FULL_WIDTH,
@@ -704,45 +705,47 @@ class _Roster:
     # Writing ------------------------------------------------------------------------------------
 
     def write(self, progress):
-        today = timezone.localdate()
-        reason = _("Roster import")
-        history = {"default_user": self.user, "default_change_reason": reason}
-        total = len(self.persons)
+        self.today = timezone.localdate()
+        self.reason = _("Roster import")
+        self.recorded_by = self.user if self.user and self.user.pk else None
         new = [
             Household(
                 number=row.number,
                 village_id=row.village,
                 status=Household.Status.REGISTERED,
-                status_since=today,
-                registered_on=today,
+                status_since=self.today,
+                registered_on=self.today,
                 **row.values,
             )
             for number, row in self.households.items()
             if number not in self.existing
         ]
-        bulk_create_with_history(new, Household, batch_size=BATCH, **history)
+        insert_with_history(new, Household, user=self.user, reason=self.reason)
         pks = {household.number: household.pk for household in new}
         pks.update({number: household.pk for number, household in self.existing.items()})
-        recorded_by = self.user if self.user and self.user.pk else None
-        StatusChange.objects.bulk_create(
-            [
-                StatusChange(
-                    household_id=household.pk,
-                    new_status=Household.Status.REGISTERED,
-                    date=today,
-                    reason=reason,
-                    recorded_by=recorded_by,
-                )
-                for household in new
-            ],
-            batch_size=BATCH,
-        )
-        self.write_causes(pks, new)
-        self.write_cadres(pks, new, today, reason, recorded_by)
+        status_changes = [
+            StatusChange(
+                household_id=household.pk,
+                new_status=Household.Status.REGISTERED,
+                date=self.today,
+                reason=self.reason,
+                recorded_by=self.recorded_by,
+            )
+            for household in new
+        ]
+        insert_with_history(status_changes, StatusChange, history=False)
+        touched = [household.number for household in new] + self.changed_households
+        self.write_causes(pks, touched)
+        self.write_cadres(pks, touched)
         self.update_households()
+        self.write_persons(pks, progress)
+        self.update_persons()
+
+    def write_persons(self, pks, progress):
+        total = len(self.persons)
         done = 0
-        new_persons = [p for p in self.persons if p.id_hash not in self.known]
-        for chunk in _chunks(new_persons, 5000):
+        new = [person for person in self.persons if person.id_hash not in self.known]
+        for chunk in _chunks(new, 5000):
             objects = []
             for row in chunk:
                 person = Person(
@@ -754,55 +757,47 @@ class _Roster:
                 )
                 person.derive_from_id_number()
                 objects.append(person)
-            bulk_create_with_history(objects, Person, batch_size=BATCH, **history)
+            insert_with_history(objects, Person, user=self.user, reason=self.reason)
             done += len(chunk)
             if progress:
                 progress(done, total)
-        self.update_persons(history)
         if progress:
             progress(total, total)
 
-    def write_causes(self, pks, new):
+    def write_causes(self, pks, numbers):
         through = Household.other_causes.through
-        rows = [
-            self.households[number]
-            for number in [h.number for h in new] + self.changed_households
-            if self.households[number].other_causes is not None
+        rows = [self.households[n] for n in numbers if self.households[n].other_causes is not None]
+        through.objects.filter(household_id__in=[pks[row.number] for row in rows]).delete()
+        links = [
+            through(household_id=pks[row.number], referenceitem_id=item)
+            for row in rows
+            for item in row.other_causes
         ]
-        through.objects.filter(household_id__in=[pks[r.number] for r in rows]).delete()
-        through.objects.bulk_create(
-            [
-                through(household_id=pks[row.number], referenceitem_id=item)
-                for row in rows
-                for item in row.other_causes
-            ],
-            batch_size=BATCH,
-        )
+        insert_with_history(links, through, history=False)
 
-    def write_cadres(self, pks, new, today, reason, recorded_by):
+    def write_cadres(self, pks, numbers):
         """Open a contact-cadre assignment where the cadre is new or changed (不脱贫不脱钩)."""
         changed = [
             number
-            for number in [h.number for h in new] + self.changed_households
+            for number in numbers
             if self.households[number].values.get("contact_cadre_id")
             != getattr(self.existing.get(number), "contact_cadre_id", None)
         ]
-        ids = [pks[number] for number in changed]
-        CadreAssignment.objects.filter(household_id__in=ids, end__isnull=True).update(end=today)
-        CadreAssignment.objects.bulk_create(
-            [
-                CadreAssignment(
-                    household_id=pks[number],
-                    cadre_id=self.households[number].values["contact_cadre_id"],
-                    start=today,
-                    reason=reason,
-                    recorded_by=recorded_by,
-                )
-                for number in changed
-                if self.households[number].values.get("contact_cadre_id")
-            ],
-            batch_size=BATCH,
-        )
+        CadreAssignment.objects.filter(
+            household_id__in=[pks[number] for number in changed], end__isnull=True
+        ).update(end=self.today)
+        assignments = [
+            CadreAssignment(
+                household_id=pks[number],
+                cadre_id=self.households[number].values["contact_cadre_id"],
+                start=self.today,
+                reason=self.reason,
+                recorded_by=self.recorded_by,
+            )
+            for number in changed
+            if self.households[number].values.get("contact_cadre_id")
+        ]
+        insert_with_history(assignments, CadreAssignment, history=False)
 
     def update_households(self):
         households, fields = [], set()
@@ -815,29 +810,31 @@ class _Roster:
                 fields.add(key)
             households.append(household)
         if fields:
-            bulk_update_with_history(
-                households,
-                Household,
-                sorted(fields),
-                batch_size=BATCH,
-                default_user=self.user,
-                default_change_reason=_("Roster import"),
-            )
+            self.update(households, Household, fields)
 
-    def update_persons(self, history):
+    def update_persons(self):
         if not self.changed_persons:
             return
         wanted = dict(self.changed_persons)
         persons = list(Person.objects.filter(pk__in=wanted))
-        fields = set()
+        fields = {"is_head"}
         for person in persons:
             for key, value in wanted[person.pk].items():
                 setattr(person, key, value)
                 fields.add(key)
             person.relation = self.items[person.relation_id]
             person.derive_from_id_number()
-        fields.add("is_head")
-        bulk_update_with_history(persons, Person, sorted(fields), batch_size=BATCH, **history)
+        self.update(persons, Person, fields)
+
+    def update(self, objs, model, fields):
+        bulk_update_with_history(
+            objs,
+            model,
+            sorted(fields),
+            batch_size=BATCH,
+            default_user=self.user,
+            default_change_reason=self.reason,
+        )
 
 
 def _not_xlsx():
