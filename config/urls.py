@@ -19,5 +19,6 @@ urlpatterns = [
     ),
     path("i18n/setlang/", set_language, name="set_language"),
     path("teams/", include("teams.urls")),
+    path("households/import/", include("households.import_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from python_calamine import CalamineError, CalamineWorkbook
 from simple_history.utils import bulk_update_with_history
 
@@ -98,11 +98,11 @@ FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 REPAIR_PHONE_NUMBER = "phone_number"
 REPAIRS = {
-    REPAIR_SPACES: _lazy("spaces around values removed"),
-    REPAIR_FULL_WIDTH: _lazy("full-width digits converted"),
-    REPAIR_LOWERCASE_X: _lazy("lowercase x check characters capitalised"),
-    REPAIR_UPGRADED: _lazy("15-digit ID numbers upgraded to 18 digits"),
-    REPAIR_PHONE_NUMBER: _lazy("phone numbers stored as numbers converted to text"),
+    REPAIR_SPACES: gettext_lazy("spaces around values removed"),
+    REPAIR_FULL_WIDTH: gettext_lazy("full-width digits converted"),
+    REPAIR_LOWERCASE_X: gettext_lazy("lowercase x check characters capitalised"),
+    REPAIR_UPGRADED: gettext_lazy("15-digit ID numbers upgraded to 18 digits"),
+    REPAIR_PHONE_NUMBER: gettext_lazy("phone numbers stored as numbers converted to text"),
 }
 BATCH = 2000
 
@@ -271,26 +271,61 @@ def _scan_part(archive, member):
 
 def read_rows(path):
     """The header (column index → key, ignored names) and the data rows with their row numbers."""
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
-    except (CalamineError, ValueError, IndexError) as exc:
-        raise RosterRefused(_("The file is damaged and cannot be read.")) from exc
+    sheet = _open_sheet(path)
     if sheet.height > settings.ROSTER_MAX_ROWS + HEADER_SEARCH_ROWS:
         raise RosterRefused(
             _("The roster has more than %(limit)s rows; split it into several files.")
             % {"limit": settings.ROSTER_MAX_ROWS}
         )
-    rows = sheet.iter_rows()
-    for number, cells in enumerate(rows, start=1):
+    rows = _numbered_rows(sheet)
+    for number, cells in rows:
         header = _header(cells)
         if header:
-            return header, ((number + offset, cells) for offset, cells in enumerate(rows, 1))
+            return header, rows
         if number >= HEADER_SEARCH_ROWS:
             break
     raise RosterRefused(
         _("No header row was found: the roster needs the columns 户编号, 姓名 and 证件号码.")
     )
+
+
+def _open_sheet(path):
+    try:
+        return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    except (CalamineError, ValueError, IndexError) as exc:
+        raise RosterRefused(_("The file is damaged and cannot be read.")) from exc
+
+
+def _numbered_rows(sheet):
+    """(Excel row number, cells from column A) for every row from row 1; calamine starts at
+    the first used cell, so the rows and columns before it are put back."""
+    first_row, first_column = sheet.start or (0, 0)
+    for number in range(1, first_row + 1):
+        yield number, []
+    padding = [""] * first_column
+    for offset, cells in enumerate(sheet.iter_rows(), start=first_row + 1):
+        yield offset, padding + cells if padding else cells
+
+
+def error_workbook(path, problems, output):
+    """The uploaded roster with a column of its problems added, written to ``output``."""
+    from openpyxl import Workbook
+
+    check_archive(Path(path))
+    messages = defaultdict(list)
+    for problem in problems:
+        if problem["row"]:
+            messages[problem["row"]].append(f"{problem['column']}：{problem['message']}")
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    header_found = False
+    for number, cells in _numbered_rows(_open_sheet(path)):
+        if not header_found and _header(cells):
+            header_found = True
+            sheet.append([*cells, _("Errors")])
+        else:
+            sheet.append([*cells, "；".join(messages[number])])
+    workbook.save(output)
 
 
 def _header(cells):
