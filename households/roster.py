@@ -240,10 +240,18 @@ def check_archive(path) -> None:
             for member in members:
                 if member.filename.endswith((".xml", ".rels")):
                     _scan_part(archive, member)
-    except (zipfile.BadZipFile, zlib.error, EOFError, defusedxml.ElementTree.ParseError) as exc:
-        raise RosterRefused(_("The file is damaged and cannot be read.")) from exc
     except DefusedXmlException as exc:
         raise _refuse_dtd() from exc
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        UnicodeDecodeError,
+        NotImplementedError,  # unsupported compression or encryption
+        RuntimeError,  # an encrypted member
+        defusedxml.ElementTree.ParseError,
+    ) as exc:
+        raise RosterRefused(_("The file is damaged and cannot be read.")) from exc
 
 
 def _refuse_dtd():

@@ -6,6 +6,7 @@ import zipfile
 from openpyxl import Workbook
 
 from households.idnumber import check_character
+from teams.models import Team
 from tests.factories import AreaFactory, MemberFactory, TeamFactory
 
 HEADER = [
@@ -88,6 +89,6 @@ def create_county():
     AreaFactory(code="449901102", name="示例西2镇")
     AreaFactory(code="449901102201", name="石坑1村")
     AreaFactory(code="449902101201", name="别县1村")
-    team = TeamFactory(township=east)
+    team = Team.objects.filter(township=east).first() or TeamFactory(township=east)
     MemberFactory(team=team, name="王干部")
     return county

@@ -85,8 +85,8 @@ def test_xml_entity_declarations_are_refused(tmp_path, county, roster, part):
 
     def inject(name, data):
         if name == part:
-            declaration_end = data.index(b"?>") + 2
-            return data[:declaration_end] + dtd + data[declaration_end:]
+            end = data.index(b"?>") + 2 if data.startswith(b"<?xml") else 0
+            return data[:end] + dtd + data[end:]
         return data
 
     rewrite_zip(roster, path, inject)

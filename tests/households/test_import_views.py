@@ -1,6 +1,7 @@
 """The roster import pages: upload, report, preview, confirm, progress; only county offices."""
 
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -58,7 +59,10 @@ def test_upload_preview_then_confirm_imports_inline(as_user, officer, monkeypatc
     page = client.get(job.get_absolute_url()).content.decode()
     assert "确认导入" in page and Household.objects.count() == 0
     enqueued = []
-    monkeypatch.setattr(tasks.import_job_run, "enqueue", enqueued.append)
+    run = tasks.import_job_run
+    monkeypatch.setattr(
+        tasks, "import_job_run", SimpleNamespace(enqueue=enqueued.append, call=run.call)
+    )
     client.post(reverse("roster_import:confirm", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and not enqueued
@@ -153,7 +157,7 @@ def test_job_list_query_count_is_constant(as_user, officer, django_assert_num_qu
 
 
 def test_outsiders_get_404_everywhere(
-    as_user, officer, outsider, other_county_officer, township_cadre
+    as_user, township_cadre, outsider, other_county_officer, officer
 ):
     job = ImportJob.objects.create(
         county_id="449901", file="imports/x.xlsx", file_name="x.xlsx", status="checked"
