@@ -1,0 +1,1 @@
+from households.import_admin import ImportJobAdmin  # noqa: F401  (roster import, registered there)
