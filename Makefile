@@ -23,6 +23,9 @@ run: setup
 	$(PY) manage.py migrate -v0
 	$(PY) manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (log in with an account above)"
+	@# The task worker (roster imports) runs beside the server and stops with it.
+	$(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Debian's chromium for the end-to-end tests (Playwright drives it; no browser download).

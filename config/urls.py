@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/security/", two_factor.security, name="security"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("teams/", include("teams.urls")),
+    path("households/import/", include("households.import_urls")),
     path("households/", include("households.urls")),
     path("ledgers/", include("ledgers.urls")),
     path("admin/", admin.site.urls),

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from households import import_admin  # noqa: F401 (registers the roster import admin)
 from households.idnumber import mask_id_number
 from households.models import (
     Disclosure,

@@ -687,3 +687,6 @@ class Disclosure(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.record} {self.field}"
+
+
+from households.import_models import ImportJob  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Performance benchmarks (`make bench`): each module's `run()` prints its figures and ratios."""

@@ -1,0 +1,248 @@
+"""Roster import at scale: 20,000 generated households (~70,000 persons) into PostgreSQL.
+
+Figures: persons per second; the whole import (parse, normalise, validate, encrypt, write,
+history) against the read floor, the faster of openpyxl's read-only mode and python-calamine
+merely reading the same cells; the import's peak memory; and the time per row against
+django-import-export's default row-by-row import, measured on a sample of the same roster.
+"""
+
+import datetime
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HOUSEHOLDS = 20_000
+COUNTY = "449901"
+TOWNSHIPS = 10
+VILLAGES_PER_TOWNSHIP = 20
+SAMPLE_ROWS = 500
+TARGET_FLOOR_RATIO = 5
+TARGET_PEAK_MB = 300
+TARGET_SPEEDUP = 15
+HEADER = [
+    "户编号", "乡镇", "行政村", "姓名", "证件号码", "与户主关系", "性别", "民族", "文化程度",
+    "健康状况", "贫困户属性", "劳动能力", "主要致贫原因", "其他致贫原因", "联系电话",
+]  # fmt: skip
+CAUSES = ["因病", "缺劳力", "因残", "因学", "缺资金", "因灾", "缺技术", "交通条件落后"]
+CAUSE_WEIGHTS = [36.2, 23.3, 19.9, 4.9, 4.5, 4.0, 4.0, 3.2]
+RELATIONS = ["配偶", "子", "女", "母亲", "父亲", "孙子", "孙女"]
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余于杜叶程"
+)
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华文建国志春梅林红玉海燕"
+
+
+def township_code(t):
+    return f"{COUNTY}{101 + t:03d}"
+
+
+def village_code(t, v):
+    return f"{township_code(t)}{201 + v:03d}"
+
+
+def id_number(serial):
+    """A valid, unique ID number for the ``serial``-th generated person."""
+    from households.idnumber import check_character
+
+    born = datetime.date(1940, 1, 1) + datetime.timedelta(days=serial * 7919 % 27000)
+    first17 = f"{COUNTY}{born:%Y%m%d}{serial // 27000:03d}"
+    return first17 + check_character(first17)
+
+
+def generate(path, households=HOUSEHOLDS, seed=2016):
+    """Write the roster with openpyxl's write-only mode; returns the number of persons."""
+    from openpyxl import Workbook
+
+    rng = random.Random(seed)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("花名册")
+    sheet.append([f"示例县建档立卡贫困人口花名册（{households} 户）"])
+    sheet.append(HEADER)
+    serial = 0
+    for h in range(households):
+        t, v = h % TOWNSHIPS, h // TOWNSHIPS % VILLAGES_PER_TOWNSHIP
+        number = f"{village_code(t, v)}{h:05d}"
+        size = rng.choice([1, 2, 3, 3, 4, 4, 4, 5, 5, 6])
+        surname = rng.choice(SURNAMES)
+        for member in range(size):
+            value = id_number(serial)
+            serial += 1
+            name = surname + "".join(rng.choices(GIVEN, k=rng.choice([1, 2])))
+            row = [number, f"示例{t + 1}镇", f"示例{t + 1}镇{v + 1}村", name, value]
+            row += ["户主" if member == 0 else rng.choice(RELATIONS)]
+            row += ["男" if int(value[16]) % 2 else "女", "汉族", "小学", "健康"]
+            if member == 0:
+                causes = rng.choices(CAUSES, CAUSE_WEIGHTS, k=2)
+                row += [rng.choice(["一般贫困户", "低保户", "五保户"]), "有劳动能力"]
+                row += [causes[0], causes[1] if causes[1] != causes[0] else ""]
+                row += [13000000000 + rng.randrange(10**9)]  # a phone Excel stored as a number
+            sheet.append(row)
+    workbook.save(path)
+    return serial
+
+
+def create_county():
+    from teams.models import Area
+
+    areas = [
+        Area(code="44", name="示例省", level=Area.Level.PROVINCE),
+        Area(code="4499", name="示例市", level=Area.Level.CITY, parent_id="44"),
+        Area(code=COUNTY, name="示例县", level=Area.Level.COUNTY, parent_id="4499"),
+    ]
+    for t in range(TOWNSHIPS):
+        code = township_code(t)
+        areas.append(Area(code=code, name=f"示例{t + 1}镇", level=4, parent_id=COUNTY))
+        for v in range(VILLAGES_PER_TOWNSHIP):
+            name = f"示例{t + 1}镇{v + 1}村"
+            areas.append(Area(code=village_code(t, v), name=name, level=5, parent_id=code))
+    Area.objects.bulk_create(areas)
+
+
+def read_floor(path):
+    """Seconds for openpyxl (read-only) and calamine merely to read every cell."""
+    from openpyxl import load_workbook
+    from python_calamine import CalamineWorkbook
+
+    start = time.perf_counter()
+    workbook = load_workbook(path, read_only=True)
+    for _row in workbook.worksheets[0].iter_rows(values_only=True):
+        pass
+    workbook.close()
+    openpyxl_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    for _row in CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).iter_rows():
+        pass
+    return openpyxl_seconds, time.perf_counter() - start
+
+
+def import_export_seconds_per_row(path):
+    """django-import-export's default import of a sample of the roster's persons, rolled back."""
+    import tablib
+    from django.db import transaction
+    from import_export import fields, resources, widgets
+    from python_calamine import CalamineWorkbook
+
+    from households.models import Household, Person, ReferenceItem
+
+    class PersonResource(resources.ModelResource):
+        household = fields.Field(
+            "household", "户编号", widgets.ForeignKeyWidget(Household, "number")
+        )
+        name = fields.Field("name", "姓名")
+        id_number = fields.Field("id_number", "证件号码")
+        relation = fields.Field(
+            "relation",
+            "与户主关系",
+            widgets.ForeignKeyWidget(ReferenceItem, "name"),
+        )
+
+        class Meta:
+            model = Person
+            fields = ["household", "name", "id_number", "relation"]
+            import_id_fields = []
+
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    sample = [row for row in rows[2 : 2 + SAMPLE_ROWS]]
+    dataset = tablib.Dataset(headers=["户编号", "姓名", "证件号码", "与户主关系"])
+    for row in sample:
+        relation = ReferenceItem.objects.filter(kind="relation").get(name=row[5]).name
+        dataset.append([row[0], row[3], row[4], relation])
+
+    class Rollback(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            Household.objects.bulk_create(
+                Household(number=number, village_id=number[:12])
+                for number in sorted({row[0] for row in sample})
+            )
+            start = time.perf_counter()
+            result = PersonResource().import_data(dataset, raise_errors=True)
+            seconds = time.perf_counter() - start
+            assert result.totals["new"] == len(sample), result.totals
+            raise Rollback
+    except Rollback:
+        pass
+    return seconds / len(sample)
+
+
+def database_url():
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def run(workdir):
+    from django.db import connection
+
+    path = Path(workdir) / "roster-20000.xlsx"
+    start = time.perf_counter()
+    persons = generate(path)
+    print(
+        f"roster import: generated {HOUSEHOLDS:,} households, {persons:,} persons "
+        f"({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s "
+        f"on {connection.vendor}",
+        flush=True,
+    )
+    create_county()
+    openpyxl_seconds, calamine_seconds = read_floor(path)
+    floor = min(openpyxl_seconds, calamine_seconds)
+    print(
+        f"roster import: read floor {floor:.2f} s (openpyxl read-only {openpyxl_seconds:.1f} s, "
+        f"calamine {calamine_seconds:.2f} s)",
+        flush=True,
+    )
+    baseline = import_export_seconds_per_row(path)
+    env = {**os.environ, "DATABASE_URL": database_url()}
+    child = subprocess.run(
+        [sys.executable, "-m", "bench.roster_import", str(path)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    measured = json.loads(child.stdout.strip().splitlines()[-1])
+    seconds, peak_mb = measured["seconds"], measured["peak_mb"]
+    assert measured["persons"] == persons, measured
+    speedup = baseline / (seconds / persons)
+    print(
+        f"roster import: {persons:,} persons in {seconds:.1f} s = {persons / seconds:,.0f} "
+        f"persons/s · {seconds / floor:.1f}× read floor (target ≤ {TARGET_FLOOR_RATIO}×) · "
+        f"peak {peak_mb:.0f} MB (target ≤ {TARGET_PEAK_MB} MB) · {speedup:.0f}× "
+        f"django-import-export default ({1 / baseline:,.0f} rows/s on {SAMPLE_ROWS} rows; "
+        f"target ≥ {TARGET_SPEEDUP}×)",
+        flush=True,
+    )
+
+
+def child(path):
+    """The measured import, alone in its process so that its peak memory is its own."""
+    import django
+
+    django.setup()
+    from households.roster import roster_import
+    from teams.models import Area
+
+    county = Area.objects.get(code=COUNTY)
+    start = time.perf_counter()
+    report = roster_import(path=path, county=county)
+    seconds = time.perf_counter() - start
+    if report.problems:
+        raise SystemExit(f"The generated roster has problems: {report.problems[:5]}")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "persons": report.persons.new}))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    child(Path(sys.argv[1]))

@@ -1,0 +1,150 @@
+"""The roster import in the browser: upload → report or preview → confirm → progress."""
+
+import io
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from households.import_models import ImportJob
+from households.models import Household
+from households.roster import REPAIRS, RosterRefused, error_workbook
+from households.tasks import ImportBusy, import_job_check, import_job_start
+from teams.models import Area
+from teams.scope import get_visible_or_404
+
+
+class RosterUploadForm(forms.Form):
+    county = forms.ModelChoiceField(Area.objects.none(), label=gettext_lazy("County"))
+    file = forms.FileField(
+        label=gettext_lazy("Roster (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        counties = Area.objects.visible_to(user).filter(level=Area.Level.COUNTY)
+        self.fields["county"].queryset = counties
+        if user.area_id and len(user.area_id) == 6:
+            self.fields["county"].initial = user.area_id
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.ROSTER_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB.")
+                % {"limit": settings.ROSTER_MAX_BYTES // (1024 * 1024)}
+            )
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("Upload the roster as an Excel workbook (.xlsx)."))
+        return upload
+
+
+def _officer(request):
+    """Only county offices import; anyone else is told nothing exists here."""
+    if not request.user.can_manage_county:
+        raise Http404
+
+
+def job_for(request, pk):
+    _officer(request)
+    queryset = ImportJob.objects.select_related("county", "created_by")
+    return get_visible_or_404(queryset, request.user, pk=pk)
+
+
+@login_required
+def job_list(request):
+    _officer(request)
+    jobs = ImportJob.objects.visible_to(request.user).select_related("county", "created_by")
+    page = Paginator(jobs, 30).get_page(request.GET.get("page"))
+    return render(request, "households/import/job_list.html", {"page": page})
+
+
+@login_required
+def upload(request):
+    _officer(request)
+    form = RosterUploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = ImportJob.objects.create(
+            county=form.cleaned_data["county"],
+            file=upload,
+            file_name=upload.name[:200],
+            status=ImportJob.Status.CHECKED,
+            created_by=request.user,
+        )
+        import_job_check(job)
+        return redirect(job)
+    return render(request, "households/import/upload.html", {"form": form})
+
+
+@login_required
+def job_detail(request, pk):
+    job = job_for(request, pk)
+    problems = Paginator(job.problems, 200).get_page(request.GET.get("page"))
+    summary = job.summary
+    context = {
+        "job": job,
+        "problems": problems,
+        "page": problems,
+        "repairs": [(REPAIRS[key], count) for key, count in summary.get("repairs", {}).items()],
+        "missing": summary.get("missing", [])[:500],
+    }
+    if job.status == ImportJob.Status.DONE:
+        numbers = (
+            Household.objects.in_area(job.county_id)
+            .order_by("-pk")
+            .values_list("number", flat=True)
+        )
+        context["households"] = numbers[:20]
+    return render(request, "households/import/job_detail.html", context)
+
+
+@login_required
+def job_status(request, pk):
+    job = job_for(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_display": job.get_status_display(),
+            "rows_done": job.rows_done,
+            "row_count": job.row_count,
+            "percent": job.percent,
+            "busy": job.is_busy,
+        }
+    )
+
+
+@login_required
+@require_POST
+def job_confirm(request, pk):
+    job = job_for(request, pk)
+    if job.status != ImportJob.Status.CHECKED:
+        messages.error(request, _("Only a checked roster without errors can be imported."))
+        return redirect(job)
+    try:
+        import_job_start(job)
+    except ImportBusy as exc:
+        messages.error(request, str(exc))
+    return redirect(job)
+
+
+@login_required
+def job_errors(request, pk):
+    """The upload with a column of its errors, to fix and upload again."""
+    job = job_for(request, pk)
+    output = io.BytesIO()
+    try:
+        error_workbook(job.file.path, job.problems, output)
+    except (RosterRefused, FileNotFoundError) as exc:
+        raise Http404 from exc
+    output.seek(0)
+    name = job.file_name.rsplit(".", 1)[0] + "-errors.xlsx"
+    return FileResponse(output, as_attachment=True, filename=name)

@@ -1,0 +1,898 @@
+"""The household roster (花名册) import: read, normalise, validate, plan and write, all or nothing.
+
+The format is described in ROSTER.md: one row per person, the header found by its names,
+household fields on the head's row, values mapped through the reference lists and their
+synonyms. Every problem of the file is reported at once, with its Excel row; when there is any,
+nothing is written. Households are matched by household number and persons by the keyed hash
+of their ID number, so importing the same file twice changes nothing.
+
+Files are untrusted: the archive is checked (size, declared uncompressed size, compression
+ratio, DTDs, formulas) before calamine parses a byte of it.
+"""
+
+import datetime
+import re
+import zipfile
+import zlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import defusedxml.ElementTree
+from defusedxml import DefusedXmlException
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from python_calamine import CalamineError, CalamineWorkbook
+from simple_history.utils import bulk_update_with_history
+
+from households.bulk import insert_with_history
+from households.idnumber import (
+    FULL_WIDTH,
+    REPAIR_FULL_WIDTH,
+    REPAIR_LOWERCASE_X,
+    REPAIR_SPACES,
+    REPAIR_UPGRADED,
+    is_male,
+    mask_id_number,
+    normalise_id_number,
+)
+from households.models import (
+    CadreAssignment,
+    Household,
+    Person,
+    ReferenceItem,
+    StatusChange,
+)
+from households.sensitive import keyed_hash
+from teams.models import Area, Member
+
+# The columns of ROSTER.md: key → accepted header names (whitespace removed, ASCII brackets).
+COLUMNS = {
+    "number": ("户编号", "户号"),
+    "township": ("乡镇", "镇", "乡镇(街道)"),
+    "village": ("行政村", "村", "村委会"),
+    "village_code": ("村代码",),
+    "name": ("姓名",),
+    "id_number": ("证件号码", "身份证号", "身份证号码"),
+    "relation": ("与户主关系",),
+    "sex": ("性别",),
+    "ethnicity": ("民族",),
+    "education": ("文化程度",),
+    "in_school": ("在校生状况",),
+    "health": ("健康状况",),
+    "labour_skill": ("劳动技能",),
+    "work_status": ("务工状况",),
+    "attribute": ("贫困户属性",),
+    "ability": ("劳动能力",),
+    "main_cause": ("主要致贫原因",),
+    "other_causes": ("其他致贫原因",),
+    "phone": ("联系电话",),
+    "contact_cadre": ("帮扶责任人",),
+}
+HEADER_NAMES = {alias: key for key, aliases in COLUMNS.items() for alias in aliases}
+REQUIRED_COLUMNS = ["number", "name", "id_number", "relation", "attribute", "main_cause"]
+#: Optional person columns read through a reference list (model field = column key).
+PERSON_REFERENCES = {
+    "ethnicity": ReferenceItem.Kind.ETHNICITY,
+    "education": ReferenceItem.Kind.EDUCATION,
+    "in_school": ReferenceItem.Kind.IN_SCHOOL,
+    "health": ReferenceItem.Kind.HEALTH,
+    "labour_skill": ReferenceItem.Kind.LABOUR_SKILL,
+    "work_status": ReferenceItem.Kind.WORK_STATUS,
+}
+HOUSEHOLD_REFERENCES = {
+    "attribute": ReferenceItem.Kind.ATTRIBUTE,
+    "ability": ReferenceItem.Kind.ABILITY,
+    "main_cause": ReferenceItem.Kind.CAUSE,
+}
+HEADER_SEARCH_ROWS = 20
+MAX_ARCHIVE_MEMBERS = 1000
+#: Worksheet XML compresses about 10–30×; a member far beyond that is a bomb, not a roster.
+MAX_COMPRESSION_RATIO = 200
+SEPARATORS = re.compile(r"[、,，;；\s]+")
+FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+REPAIR_PHONE_NUMBER = "phone_number"
+REPAIRS = {
+    REPAIR_SPACES: gettext_lazy("spaces around values removed"),
+    REPAIR_FULL_WIDTH: gettext_lazy("full-width digits converted"),
+    REPAIR_LOWERCASE_X: gettext_lazy("lowercase x check characters capitalised"),
+    REPAIR_UPGRADED: gettext_lazy("15-digit ID numbers upgraded to 18 digits"),
+    REPAIR_PHONE_NUMBER: gettext_lazy("phone numbers stored as numbers converted to text"),
+}
+BATCH = 2000
+
+
+class RosterRefused(Exception):
+    """The file is refused as a whole (not an xlsx, corrupt, too big, hostile)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None
+    column: str
+    value: str
+    message: str
+
+    def as_dict(self):
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+        }
+
+
+@dataclass(slots=True)
+class PersonRow:
+    row: int
+    number: str
+    name: str
+    id_number: str
+    id_hash: str
+    relation: ReferenceItem
+    values: dict  # person reference fields present in the file: field → item id or None
+
+
+@dataclass(slots=True)
+class HouseholdRow:
+    row: int
+    number: str
+    village: str | None = None
+    values: dict = field(default_factory=dict)  # household fields present in the file
+    other_causes: frozenset | None = None
+
+
+@dataclass
+class Counts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class RosterReport:
+    """What an import found and did; ``problems`` empty means the roster is valid."""
+
+    row_count: int = 0
+    problems: list = field(default_factory=list)
+    repairs: Counter = field(default_factory=Counter)
+    ignored_columns: list = field(default_factory=list)
+    households: Counts = field(default_factory=Counts)
+    persons: Counts = field(default_factory=Counts)
+    missing: list = field(default_factory=list)  # (household number, name, masked ID number)
+    written: bool = False
+
+    @property
+    def is_valid(self):
+        return not self.problems
+
+    def as_dict(self):
+        return {
+            "row_count": self.row_count,
+            "repairs": dict(self.repairs),
+            "ignored_columns": self.ignored_columns,
+            "households": vars(self.households),
+            "persons": vars(self.persons),
+            "missing": self.missing,
+            "written": self.written,
+        }
+
+
+def roster_import(*, path, county: Area, user=None, dry_run=False, progress=None) -> RosterReport:
+    """Import the roster at ``path`` into ``county``: everything or, on any problem, nothing.
+
+    Raises RosterRefused for a file that is not a readable, harmless roster. ``progress`` is
+    called with (rows written, rows in total) while writing. ``user`` (None for a command run
+    by the operator) limits the villages to the user's scope and is recorded in the history.
+    """
+    path = Path(path)
+    check_archive(path)
+    header, rows = read_rows(path)
+    roster = _Roster(county=county, user=user)
+    roster.parse(header, rows)
+    report = roster.report
+    if report.problems:
+        return report
+    roster.check_database()
+    if report.problems or dry_run:
+        return report
+    with transaction.atomic():
+        roster.write(progress)
+    report.written = True
+    return report
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+def check_archive(path) -> None:
+    """Refuse anything but a plain, reasonably sized xlsx before any parser sees it."""
+    if path.stat().st_size > settings.ROSTER_MAX_BYTES:
+        raise RosterRefused(
+            _("The file is larger than %(limit)s MB.")
+            % {"limit": settings.ROSTER_MAX_BYTES // (1024 * 1024)}
+        )
+    if not zipfile.is_zipfile(path):
+        raise _not_xlsx()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            names = {member.filename for member in members}
+            if len(members) > MAX_ARCHIVE_MEMBERS or "[Content_Types].xml" not in names:
+                raise _not_xlsx()
+            declared = sum(member.file_size for member in members)
+            too_compressed = any(
+                member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1024)
+                for member in members
+            )
+            if declared > settings.ROSTER_MAX_UNCOMPRESSED_BYTES or too_compressed:
+                raise RosterRefused(
+                    _("The file unpacks to far more data than a roster holds; it was refused.")
+                )
+            for part in ("[Content_Types].xml", "xl/workbook.xml"):
+                if part in names:
+                    defusedxml.ElementTree.fromstring(archive.read(part), forbid_dtd=True)
+            for member in members:
+                if member.filename.endswith((".xml", ".rels")):
+                    _scan_part(archive, member)
+    except DefusedXmlException as exc:
+        raise _refuse_dtd() from exc
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        UnicodeDecodeError,
+        NotImplementedError,  # unsupported compression or encryption
+        RuntimeError,  # an encrypted member
+        defusedxml.ElementTree.ParseError,
+    ) as exc:
+        raise RosterRefused(_("The file is damaged and cannot be read.")) from exc
+
+
+def _refuse_dtd():
+    return RosterRefused(_("The file contains XML declarations (DTD/ENTITY) and was refused."))
+
+
+def _scan_part(archive, member):
+    """Stream one XML part looking for DTDs anywhere and formulas in worksheets."""
+    is_sheet = member.filename.startswith("xl/worksheets/")
+    tail = b""
+    with archive.open(member) as stream:
+        while chunk := stream.read(1 << 20):
+            text = tail + chunk
+            if DTD.search(text):
+                raise _refuse_dtd()
+            if is_sheet and FORMULA.search(text):
+                raise RosterRefused(
+                    _(
+                        "The workbook contains formulas. Copy the sheet and paste it as values "
+                        "only, then upload it again."
+                    )
+                )
+            tail = text[-32:]
+
+
+def read_rows(path):
+    """The header (column index → key, ignored names) and the data rows with their row numbers."""
+    sheet = _open_sheet(path)
+    if sheet.height > settings.ROSTER_MAX_ROWS + HEADER_SEARCH_ROWS:
+        raise RosterRefused(
+            _("The roster has more than %(limit)s rows; split it into several files.")
+            % {"limit": settings.ROSTER_MAX_ROWS}
+        )
+    rows = _numbered_rows(sheet)
+    for number, cells in rows:
+        header = _header(cells)
+        if header:
+            return header, rows
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    raise RosterRefused(
+        _("No header row was found: the roster needs the columns 户编号, 姓名 and 证件号码.")
+    )
+
+
+def _open_sheet(path):
+    try:
+        return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    except (CalamineError, ValueError, IndexError) as exc:
+        raise RosterRefused(_("The file is damaged and cannot be read.")) from exc
+
+
+def _numbered_rows(sheet):
+    """(Excel row number, cells from column A) for every row from row 1; calamine starts at
+    the first used cell, so the rows and columns before it are put back."""
+    first_row, first_column = sheet.start or (0, 0)
+    for number in range(1, first_row + 1):
+        yield number, []
+    padding = [""] * first_column
+    for offset, cells in enumerate(sheet.iter_rows(), start=first_row + 1):
+        yield offset, padding + cells if padding else cells
+
+
+def error_workbook(path, problems, output):
+    """The uploaded roster with a column of its problems added, written to ``output``."""
+    from openpyxl import Workbook
+
+    check_archive(Path(path))
+    messages = defaultdict(list)
+    for problem in problems:
+        if problem["row"]:
+            messages[problem["row"]].append(f"{problem['column']}：{problem['message']}")
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    header_found = False
+    for number, cells in _numbered_rows(_open_sheet(path)):
+        if not header_found and _header(cells):
+            header_found = True
+            sheet.append([*cells, _("Errors")])
+        else:
+            sheet.append([*cells, "；".join(messages[number])])
+    workbook.save(output)
+
+
+def _header(cells):
+    columns, ignored = {}, []
+    for index, cell in enumerate(cells):
+        name = "".join(str(cell).split()).replace("（", "(").replace("）", ")")
+        if not name:
+            continue
+        key = HEADER_NAMES.get(name)
+        if key is None or key in columns:
+            ignored.append(name)
+        else:
+            columns[key] = (index, name)
+    if not {"number", "name", "id_number"} <= columns.keys():
+        return None
+    return columns, ignored
+
+
+def _text(value) -> tuple[str, bool]:
+    """The cell as text and whether it needed trimming."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)), False
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat(), False
+    text = str(value)
+    stripped = text.strip()
+    return stripped, stripped != text
+
+
+# Checking -----------------------------------------------------------------------------------
+
+
+class _Roster:
+    """The state of one import: the parsed rows, the lookups, the plan."""
+
+    def __init__(self, *, county, user):
+        self.county = county
+        self.user = user
+        self.report = RosterReport()
+        self.persons: list[PersonRow] = []
+        self.households: dict[str, HouseholdRow] = {}
+        self.head_rows = defaultdict(list)
+        self.references = defaultdict(dict)
+        self.items = {}
+        for item in ReferenceItem.objects.order_by("-is_active"):
+            self.items[item.pk] = item
+            names = [item.name, *item.synonym_list]
+            for name in names:
+                self.references[item.kind].setdefault("".join(name.split()), item)
+        areas = Area.objects.filter(code__startswith=county.code, level__gt=Area.Level.COUNTY)
+        self.townships, self.villages, self.village_names = {}, {}, {}
+        for code, name, level, parent in areas.values_list("code", "name", "level", "parent_id"):
+            if level == Area.Level.TOWNSHIP:
+                self.townships["".join(name.split())] = code
+            elif level == Area.Level.VILLAGE:
+                self.villages[(parent, "".join(name.split()))] = code
+                self.village_names[code] = name
+        self.cadres = defaultdict(list)
+        members = Member.objects.current().filter(team__township__code__startswith=county.code)
+        for pk, name, township in members.values_list("pk", "name", "team__township_id"):
+            self.cadres[(township, "".join(name.split()))].append(pk)
+
+    def problem(self, row, column, value, message):
+        self.report.problems.append(Problem(row, column, str(value), str(message)))
+
+    # Parsing: every row on its own ---------------------------------------------------------
+
+    def parse(self, header, rows):
+        columns, self.report.ignored_columns = header
+        self.columns = columns
+        self.cells = {key: index for key, (index, _name) in columns.items()}
+        self.names = {key: name for key, (_index, name) in columns.items()}
+        missing = [COLUMNS[key][0] for key in REQUIRED_COLUMNS if key not in columns]
+        if "village_code" not in columns:
+            missing += [COLUMNS[key][0] for key in ("township", "village") if key not in columns]
+        if missing:
+            self.problem(None, "、".join(missing), "", _("Required columns are missing."))
+            return
+        first_row_of_id = {}
+        for row, cells in rows:
+            values = {
+                key: cells[index] if index < len(cells) else "" for key, index in self.cells.items()
+            }
+            if not any(str(value).strip() for value in values.values()):
+                continue
+            self.report.row_count += 1
+            if self.report.row_count > settings.ROSTER_MAX_ROWS:
+                raise RosterRefused(
+                    _("The roster has more than %(limit)s rows; split it into several files.")
+                    % {"limit": settings.ROSTER_MAX_ROWS}
+                )
+            person = self.parse_row(row, values)
+            if person is None:
+                continue
+            earlier = first_row_of_id.setdefault(person.id_number, row)
+            if earlier != row:
+                self.problem(
+                    row,
+                    self.names["id_number"],
+                    person.id_number,
+                    _("The same ID number is also in row %(row)s.") % {"row": earlier},
+                )
+                continue
+            self.persons.append(person)
+        self.check_heads()
+
+    def parse_row(self, row, values) -> PersonRow | None:
+        """The person of one row, or None (with problems recorded) when it cannot be read."""
+        errors = len(self.report.problems)
+        number = self.clean_number(row, values["number"])
+        name, trimmed = _text(values["name"])
+        self.count_trim(trimmed)
+        if not name:
+            self.problem(row, self.names["name"], "", _("The name is missing."))
+        id_number = self.clean_id_number(row, values["id_number"])
+        relation = self.reference(
+            row, "relation", ReferenceItem.Kind.RELATION, values, required=True
+        )
+        if id_number and "sex" in values:
+            sex, trimmed = _text(values["sex"])
+            self.count_trim(trimmed)
+            if sex and sex != ("男" if is_male(id_number) else "女"):
+                self.problem(
+                    row,
+                    self.names["sex"],
+                    sex,
+                    _("The sex does not match the ID number; check both."),
+                )
+        person_values = {
+            key: getattr(self.reference(row, key, kind, values), "pk", None)
+            for key, kind in PERSON_REFERENCES.items()
+            if key in values
+        }
+        if relation is not None and relation.name == Person.HEAD and number:
+            self.parse_household(row, number, values)
+        if len(self.report.problems) > errors:
+            return None
+        return PersonRow(
+            row, number, name, id_number, keyed_hash(id_number), relation, person_values
+        )
+
+    def parse_household(self, row, number, values):
+        household = HouseholdRow(row=row, number=number)
+        household.village = self.village(row, number, values)
+        for key, kind in HOUSEHOLD_REFERENCES.items():
+            if key in values:
+                required = key in REQUIRED_COLUMNS
+                item = self.reference(row, key, kind, values, required=required)
+                household.values[f"{key}_id"] = getattr(item, "pk", None)
+        if "other_causes" in values:
+            text, _trimmed = _text(values["other_causes"])
+            causes = set()
+            for name in SEPARATORS.split(text):
+                if not name:
+                    continue
+                item = self.references[ReferenceItem.Kind.CAUSE].get(name)
+                if item is None:
+                    self.unknown_value(row, "other_causes", name)
+                else:
+                    causes.add(item.pk)
+            household.other_causes = frozenset(causes)
+        if "phone" in values:
+            household.values["phone"] = self.clean_phone(row, values["phone"])
+        if "contact_cadre" in values:
+            household.values["contact_cadre_id"] = self.cadre(row, household.village, values)
+        self.head_rows[number].append(row)
+        self.households.setdefault(number, household)
+
+    def check_heads(self):
+        rows_by_household = defaultdict(list)
+        for person in self.persons:
+            rows_by_household[person.number].append(person.row)
+        for number, head_rows in self.head_rows.items():
+            if len(head_rows) > 1:
+                self.problem(
+                    head_rows[1],
+                    self.names["relation"],
+                    Person.HEAD,
+                    _("Household %(number)s has more than one head: rows %(rows)s.")
+                    % {"number": number, "rows": "、".join(str(r) for r in head_rows)},
+                )
+        for number, rows in rows_by_household.items():
+            if number not in self.households:
+                self.problem(
+                    rows[0],
+                    self.names["relation"],
+                    number,
+                    _("Household %(number)s has no head (户主).") % {"number": number},
+                )
+
+    # Cells ----------------------------------------------------------------------------------
+
+    def count_trim(self, trimmed):
+        if trimmed:
+            self.report.repairs[REPAIR_SPACES] += 1
+
+    def clean_number(self, row, raw):
+        column = self.names["number"]
+        if isinstance(raw, float) and raw > 2**53:
+            self.problem(row, column, raw, _stored_as_number())
+            return ""
+        text, trimmed = _text(raw)
+        self.count_trim(trimmed)
+        number = text.translate(FULL_WIDTH)
+        if number != text:
+            self.report.repairs[REPAIR_FULL_WIDTH] += 1
+        if not re.fullmatch(r"\d{17}", number):
+            message = (
+                _("The household number is missing.")
+                if not number
+                else _("The household number must have 17 digits.")
+            )
+            self.problem(row, column, raw, message)
+            return ""
+        return number
+
+    def clean_id_number(self, row, raw):
+        try:
+            value, repairs = normalise_id_number(raw)
+        except ValidationError as exc:
+            missing = not str(raw).strip()
+            message = _("The ID number is missing.") if missing else " ".join(exc.messages)
+            self.problem(row, self.names["id_number"], raw, message)
+            return ""
+        self.report.repairs.update(repairs)
+        return value
+
+    def clean_phone(self, row, raw):
+        if isinstance(raw, float) and raw.is_integer():
+            self.report.repairs[REPAIR_PHONE_NUMBER] += 1
+        text, trimmed = _text(raw)
+        self.count_trim(trimmed)
+        phone = text.translate(FULL_WIDTH)
+        if phone != text:
+            self.report.repairs[REPAIR_FULL_WIDTH] += 1
+        if phone and not re.fullmatch(r"[\d\-+ ()]{5,20}", phone):
+            self.problem(row, self.names["phone"], raw, _("This is not a phone number."))
+            return ""
+        return phone
+
+    def reference(self, row, key, kind, values, required=False):
+        text, trimmed = _text(values.get(key, ""))
+        self.count_trim(trimmed)
+        if not text:
+            if required:
+                self.problem(row, self.names[key], "", _("This value is required."))
+            return None
+        item = self.references[kind].get("".join(text.split()))
+        if item is None:
+            self.unknown_value(row, key, text)
+        return item
+
+    def unknown_value(self, row, key, text):
+        self.problem(
+            row,
+            self.names[key],
+            text,
+            _("“%(value)s” is not in the reference list; use a listed value or add a synonym.")
+            % {"value": text},
+        )
+
+    def village(self, row, number, values):
+        """The village code from 村代码, else from the township and village names."""
+        if "village_code" in values and str(values["village_code"]).strip():
+            code, _trimmed = _text(values["village_code"])
+            column = self.names["village_code"]
+            if code not in self.village_names:
+                self.problem(row, column, code, self.unknown_village_message())
+                return None
+        else:
+            if "township" not in values or "village" not in values:
+                self.problem(row, self.names["number"], number, _("The village is missing."))
+                return None
+            township_name, _trimmed = _text(values["township"])
+            township = self.townships.get("".join(township_name.split()))
+            if township is None:
+                self.problem(
+                    row,
+                    self.names["township"],
+                    township_name,
+                    _("There is no such township in %(county)s.") % {"county": self.county.name},
+                )
+                return None
+            village_name, _trimmed = _text(values["village"])
+            code = self.villages.get((township, "".join(village_name.split())))
+            column = self.names["village"]
+            if code is None:
+                self.problem(
+                    row,
+                    column,
+                    village_name,
+                    _("There is no such village in %(township)s.") % {"township": township_name},
+                )
+                return None
+        user = self.user
+        if user and not user.is_superuser and not code.startswith(user.area_id or "-"):
+            self.problem(row, column, code, _("This village is outside your area."))
+            return None
+        if not number.startswith(code):
+            self.problem(
+                row,
+                self.names["number"],
+                number,
+                _("The household number must start with the village code %(code)s.")
+                % {"code": code},
+            )
+        return code
+
+    def unknown_village_message(self):
+        return _("There is no such village in %(county)s.") % {"county": self.county.name}
+
+    def cadre(self, row, village, values):
+        name, _trimmed = _text(values["contact_cadre"])
+        if not name or village is None:
+            return None
+        found = self.cadres.get((village[:9], "".join(name.split())), [])
+        if len(found) != 1:
+            self.problem(
+                row,
+                self.names["contact_cadre"],
+                name,
+                _("%(name)s is not a current member of the township's team.") % {"name": name}
+                if not found
+                else _("Several members of the township's team are named %(name)s.")
+                % {"name": name},
+            )
+            return None
+        return found[0]
+
+    # Against the database ---------------------------------------------------------------------
+
+    def check_database(self):
+        """Match households by number and persons by ID hash; classify what would change."""
+        numbers = list(self.households)
+        self.existing = {}
+        for chunk in _chunks(numbers):
+            for household in Household.objects.filter(number__in=chunk):
+                household.cause_ids = set()
+                self.existing[household.number] = household
+        by_id = {h.pk: h for h in self.existing.values()}
+        through = Household.other_causes.through
+        for chunk in _chunks(list(by_id)):
+            for household_id, item_id in through.objects.filter(household_id__in=chunk).values_list(
+                "household_id", "referenceitem_id"
+            ):
+                by_id[household_id].cause_ids.add(item_id)
+        fields = ["pk", "id_number_hash", "household_id", "household__number", "name"]
+        fields += ["relation_id", *(f"{key}_id" for key in PERSON_REFERENCES)]
+        self.known = {}
+        for chunk in _chunks([person.id_hash for person in self.persons]):
+            for found in Person.objects.filter(id_number_hash__in=chunk).values(*fields):
+                self.known[found["id_number_hash"]] = found
+        for person in self.persons:
+            found = self.known.get(person.id_hash)
+            if found and found["household__number"] != person.number:
+                other = found["household__number"]
+                self.problem(
+                    person.row,
+                    self.names["id_number"],
+                    mask_id_number(person.id_number),
+                    _("This ID number already belongs to household %(number)s.") % {"number": other}
+                    if other.startswith(self.county.code)
+                    else _("This ID number already belongs to a household of another county."),
+                )
+        if self.report.problems:
+            return
+        self.plan()
+
+    def plan(self):
+        report = self.report
+        self.changed_households = []
+        for number, row in self.households.items():
+            existing = self.existing.get(number)
+            if existing is None:
+                report.households.new += 1
+            elif self.household_changes(existing, row):
+                report.households.updated += 1
+                self.changed_households.append(number)
+            else:
+                report.households.unchanged += 1
+        self.changed_persons = []
+        in_file = set()
+        for person in self.persons:
+            found = self.known.get(person.id_hash)
+            if found is None:
+                report.persons.new += 1
+                continue
+            in_file.add(found["pk"])
+            wanted = {"name": person.name, "relation_id": person.relation.pk}
+            wanted.update({f"{key}_id": value for key, value in person.values.items()})
+            if any(found[key] != value for key, value in wanted.items()):
+                report.persons.updated += 1
+                self.changed_persons.append((found["pk"], wanted))
+            else:
+                report.persons.unchanged += 1
+        ids = [household.pk for household in self.existing.values()]
+        for chunk in _chunks(ids):
+            others = Person.objects.current().filter(household_id__in=chunk).exclude(pk__in=in_file)
+            for person in others.select_related("household").order_by("household__number"):
+                report.missing.append(
+                    (person.household.number, person.name, person.masked_id_number)
+                )
+
+    def household_changes(self, existing, row):
+        changes = {
+            key: value for key, value in row.values.items() if getattr(existing, key) != value
+        }
+        if row.other_causes is not None and row.other_causes != existing.cause_ids:
+            changes["other_causes"] = row.other_causes
+        return changes
+
+    # Writing ------------------------------------------------------------------------------------
+
+    def write(self, progress):
+        self.today = timezone.localdate()
+        self.reason = _("Roster import")
+        self.recorded_by = self.user if self.user and self.user.pk else None
+        new = [
+            Household(
+                number=row.number,
+                village_id=row.village,
+                status=Household.Status.REGISTERED,
+                status_since=self.today,
+                registered_on=self.today,
+                **row.values,
+            )
+            for number, row in self.households.items()
+            if number not in self.existing
+        ]
+        insert_with_history(new, Household, user=self.user, reason=self.reason)
+        pks = {household.number: household.pk for household in new}
+        pks.update({number: household.pk for number, household in self.existing.items()})
+        status_changes = [
+            StatusChange(
+                household_id=household.pk,
+                new_status=Household.Status.REGISTERED,
+                date=self.today,
+                reason=self.reason,
+                recorded_by=self.recorded_by,
+            )
+            for household in new
+        ]
+        insert_with_history(status_changes, StatusChange, history=False)
+        touched = [household.number for household in new] + self.changed_households
+        self.write_causes(pks, touched)
+        self.write_cadres(pks, touched)
+        self.update_households()
+        self.write_persons(pks, progress)
+        self.update_persons()
+
+    def write_persons(self, pks, progress):
+        total = len(self.persons)
+        done = 0
+        new = [person for person in self.persons if person.id_hash not in self.known]
+        for chunk in _chunks(new, 5000):
+            objects = []
+            for row in chunk:
+                person = Person(
+                    household_id=pks[row.number],
+                    name=row.name,
+                    id_number=row.id_number,
+                    relation=row.relation,
+                    **{f"{key}_id": value for key, value in row.values.items()},
+                )
+                person.derive_from_id_number()
+                objects.append(person)
+            insert_with_history(objects, Person, user=self.user, reason=self.reason)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+        if progress:
+            progress(total, total)
+
+    def write_causes(self, pks, numbers):
+        through = Household.other_causes.through
+        rows = [self.households[n] for n in numbers if self.households[n].other_causes is not None]
+        through.objects.filter(household_id__in=[pks[row.number] for row in rows]).delete()
+        links = [
+            through(household_id=pks[row.number], referenceitem_id=item)
+            for row in rows
+            for item in row.other_causes
+        ]
+        insert_with_history(links, through, history=False)
+
+    def write_cadres(self, pks, numbers):
+        """Open a contact-cadre assignment where the cadre is new or changed (不脱贫不脱钩)."""
+        changed = [
+            number
+            for number in numbers
+            if self.households[number].values.get("contact_cadre_id")
+            != getattr(self.existing.get(number), "contact_cadre_id", None)
+        ]
+        CadreAssignment.objects.filter(
+            household_id__in=[pks[number] for number in changed], end__isnull=True
+        ).update(end=self.today)
+        assignments = [
+            CadreAssignment(
+                household_id=pks[number],
+                cadre_id=self.households[number].values["contact_cadre_id"],
+                start=self.today,
+                reason=self.reason,
+                recorded_by=self.recorded_by,
+            )
+            for number in changed
+            if self.households[number].values.get("contact_cadre_id")
+        ]
+        insert_with_history(assignments, CadreAssignment, history=False)
+
+    def update_households(self):
+        households, fields = [], set()
+        for number in self.changed_households:
+            household = self.existing[number]
+            changes = self.household_changes(household, self.households[number])
+            changes.pop("other_causes", None)
+            for key, value in changes.items():
+                setattr(household, key, value)
+                fields.add(key)
+            households.append(household)
+        if fields:
+            self.update(households, Household, fields)
+
+    def update_persons(self):
+        if not self.changed_persons:
+            return
+        wanted = dict(self.changed_persons)
+        persons = list(Person.objects.filter(pk__in=wanted))
+        fields = {"is_head"}
+        for person in persons:
+            for key, value in wanted[person.pk].items():
+                setattr(person, key, value)
+                fields.add(key)
+            person.relation = self.items[person.relation_id]
+            person.derive_from_id_number()
+        self.update(persons, Person, fields)
+
+    def update(self, objs, model, fields):
+        bulk_update_with_history(
+            objs,
+            model,
+            sorted(fields),
+            batch_size=BATCH,
+            default_user=self.user,
+            default_change_reason=self.reason,
+        )
+
+
+def _not_xlsx():
+    return RosterRefused(
+        _("The file is not an Excel workbook (.xlsx). Save it as .xlsx and upload it again.")
+    )
+
+
+def _stored_as_number():
+    return _(
+        "Excel stored this number as a number, which loses its last digits. Format the "
+        "column as text and type the numbers again."
+    )
+
+
+def _chunks(items, size=BATCH):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,175 @@
+"""The roster import pages: upload, report, preview, confirm, progress; only county offices."""
+
+import io
+from types import SimpleNamespace
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from households import tasks
+from households.import_models import ImportJob
+from households.models import Household, Person
+from tests.households.rosters import create_county, family, roster_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def officer(county_officer):
+    create_county()
+    return county_officer
+
+
+def upload(client, rows, name="roster.xlsx"):
+    data = {"county": "449901", "file": SimpleUploadedFile(name, roster_bytes(rows))}
+    return client.post(reverse("roster_import:upload"), data)
+
+
+def test_upload_with_errors_shows_them_and_offers_the_file_back(as_user, officer):
+    rows = family()
+    rows[1]["证件号码"] = "123"
+    client = as_user(officer)
+    response = upload(client, rows)
+    job = ImportJob.objects.get()
+    assert response.url == job.get_absolute_url()
+    assert job.status == ImportJob.Status.INVALID
+    assert job.file.path.startswith(str(job.file.storage.location))
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "<td>4</td>" in page and "证件号码" in page and "123" in page
+    workbook = client.get(reverse("roster_import:errors", args=[job.pk]))
+    sheet = load_workbook(io.BytesIO(b"".join(workbook.streaming_content))).active
+    rows_back = list(sheet.iter_rows(values_only=True))
+    assert rows_back[1][-1] == "错误"
+    assert "证件号码" in rows_back[3][-1] and rows_back[2][-1] in (None, "")
+    assert Person.objects.count() == 0
+
+
+def test_upload_preview_then_confirm_imports_inline(as_user, officer, monkeypatch):
+    client = as_user(officer)
+    upload(client, family())
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.CHECKED
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "确认导入" in page and Household.objects.count() == 0
+    enqueued = []
+    run = tasks.import_job_run
+    monkeypatch.setattr(
+        tasks, "import_job_run", SimpleNamespace(enqueue=enqueued.append, call=run.call)
+    )
+    client.post(reverse("roster_import:confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and not enqueued
+    assert (job.rows_done, Household.objects.count(), Person.objects.count()) == (3, 1, 3)
+    assert job.summary["households"]["new"] == 1
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "44990110120100001" in page
+
+
+def test_big_rosters_import_in_the_background(as_user, officer, settings):
+    settings.ROSTER_BACKGROUND_ROWS = 2
+    client = as_user(officer)
+    upload(client, family())
+    job = ImportJob.objects.get()
+    # The immediate backend of the test settings runs the enqueued task at once.
+    client.post(reverse("roster_import:confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert job.started_at and job.finished_at and job.rows_done == 3
+    assert Person.objects.count() == 3
+    status = client.get(reverse("roster_import:status", args=[job.pk])).json()
+    assert status == {
+        "status": "done",
+        "status_display": "已导入",
+        "rows_done": 3,
+        "row_count": 3,
+        "percent": 100,
+        "busy": False,
+    }
+
+
+def test_only_one_import_per_county_runs_at_a_time(as_user, officer):
+    client = as_user(officer)
+    upload(client, family())
+    job = ImportJob.objects.get()
+    ImportJob.objects.create(
+        county_id="449901", file="imports/x.xlsx", file_name="x.xlsx", status="running"
+    )
+    response = client.post(reverse("roster_import:confirm", args=[job.pk]), follow=True)
+    assert "正在导入" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CHECKED
+    assert Person.objects.count() == 0
+
+
+def test_a_running_job_shows_a_progress_bar_that_works_without_js(as_user, officer):
+    job = ImportJob.objects.create(
+        county_id="449901",
+        file="imports/x.xlsx",
+        file_name="x.xlsx",
+        status="running",
+        row_count=10,
+        rows_done=4,
+    )
+    page = as_user(officer).get(job.get_absolute_url()).content.decode()
+    assert '<progress max="10" value="4">' in page
+    assert 'http-equiv="refresh"' in page and "js/import-progress.js" in page
+
+
+def test_a_hostile_upload_is_refused_with_its_reason(as_user, officer):
+    client = as_user(officer)
+    data = {"county": "449901", "file": SimpleUploadedFile("roster.xlsx", b"not a zip")}
+    client.post(reverse("roster_import:upload"), data)
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.INVALID
+    assert "不是 Excel 工作簿" in job.problems[0]["message"]
+
+
+def test_upload_refuses_files_that_are_not_xlsx_or_too_big(as_user, officer, settings):
+    client = as_user(officer)
+    response = upload(client, family(), name="roster.csv")
+    assert ".xlsx" in response.content.decode()
+    settings.ROSTER_MAX_BYTES = 100
+    response = upload(client, family())
+    assert "大于" in response.content.decode()
+    assert ImportJob.objects.count() == 0
+
+
+def test_job_list_query_count_is_constant(as_user, officer, django_assert_num_queries):
+    for n in range(5):
+        ImportJob.objects.create(
+            county_id="449901",
+            file=f"imports/{n}.xlsx",
+            file_name=f"{n}.xlsx",
+            status="done",
+            created_by=officer,
+        )
+    client = as_user(officer)
+    with django_assert_num_queries(6):  # session, user, OTP device, count, jobs, messages
+        response = client.get(reverse("roster_import:list"))
+    assert response.content.decode().count("xlsx</a>") == 5
+
+
+def test_outsiders_get_404_everywhere(
+    as_user, township_cadre, outsider, other_county_officer, officer
+):
+    job = ImportJob.objects.create(
+        county_id="449901", file="imports/x.xlsx", file_name="x.xlsx", status="checked"
+    )
+    urls = [reverse(f"roster_import:{name}", args=[job.pk]) for name in ("job", "status", "errors")]
+    for user in (outsider, township_cadre):
+        client = as_user(user)
+        for url in [reverse("roster_import:list"), reverse("roster_import:upload"), *urls]:
+            assert client.get(url).status_code == 404
+    client = as_user(other_county_officer)
+    for url in urls:
+        assert client.get(url).status_code == 404
+    assert client.post(reverse("roster_import:confirm", args=[job.pk])).status_code == 404
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CHECKED
