@@ -22,7 +22,8 @@ run: export DEBUG ?= 1
 run: setup
 	$(PY) manage.py migrate -v0
 	$(PY) manage.py seed_demo
-	@echo "Serving on http://127.0.0.1:$(PORT)/ (log in with an account above)"
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (log in with an account above; the two-factor"
+	@echo "code of the demo office accounts: .venv/bin/python manage.py demo_code)"
 	@# The task worker (roster imports) runs beside the server and stops with it.
 	$(PY) manage.py db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
