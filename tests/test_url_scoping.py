@@ -41,6 +41,7 @@ from households.models import (
     StatusChange,
 )
 from ledgers.models import Guarantee, Income, Measure, MeasureCategory, Plan, PovertyStandard, Visit
+from ledgers.views import KINDS
 from teams.models import (
     Area,
     Member,
@@ -480,6 +481,11 @@ def test_every_url_pattern_is_in_the_table():
 def test_every_admin_model_is_in_the_table():
     unknown = [model for model in admin.site._registry if model not in ADMIN_MODELS]
     assert unknown == [], "Add these models to ADMIN_MODELS"
+
+
+def test_every_ledger_kind_is_walked():
+    """The ledger's edit endpoints take the kind from the URL: each kind is a variant above."""
+    assert {name: kind.model for name, kind in KINDS.items()} == LEDGER_MODELS
 
 
 def test_the_table_has_no_stale_entries():
