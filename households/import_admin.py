@@ -15,6 +15,7 @@ from import_export.results import Error, RowResult
 from households.import_models import ImportJob
 from households.models import Person
 from households.roster import RosterRefused, roster_import
+from teams.admin import ScopedAdmin
 from teams.models import Area
 
 
@@ -56,23 +57,16 @@ def _county(user):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(ImportMixin, admin.ModelAdmin):
+class ImportJobAdmin(ImportMixin, ScopedAdmin):
+    """Jobs are read here (they come from uploads); another county's job is a 404."""
+
     resource_classes = [RosterResource]
     import_formats = [XLSX]
     list_display = ["file_name", "county", "status", "row_count", "created_by", "created_at"]
     list_filter = ["status"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
-
     def has_import_permission(self, request):
         return request.user.is_staff and request.user.can_manage_county and request.user.area_id
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
 
     def has_add_permission(self, request):
         return False

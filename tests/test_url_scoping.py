@@ -1,16 +1,19 @@
 """Every URL of the project, walked with every persona: nobody sees or reaches what is not theirs.
 
 `URLS` is THE table. An app that adds URL patterns adds one entry per pattern name: how to build
-its kwargs from the `world` fixture, and what each persona gets. An app that registers a model in
-the admin adds it to `ADMIN_MODELS` (what a county officer and a superuser may do with it, and the
-object to open); its changelist/add/change/delete/history URLs are derived from that. A pattern
-that is in neither table, nor exempt with a reason, fails `test_every_url_pattern_is_in_the_table`.
+its kwargs from the `world` fixture, and what each persona gets (a pattern walked with several
+kwargs has one key per variant, after a space: "ledgers:item_edit plan"). An app that registers
+a model in the admin adds it to `ADMIN_MODELS` (what a county officer and a superuser may do with
+it, and the object to open); its changelist/add/change/delete/history URLs are derived from that.
+A pattern that is in neither table, nor exempt with a reason, fails
+`test_every_url_pattern_is_in_the_table`.
 
 What a persona gets:
 - logged out: sent to the login page (the admin: to the admin's login page);
 - another township or county (`OTHER_SCOPE`): 404 for an object's URL, and a list page that shows
   nothing of the first township (its `marker` text is absent);
-- the right scope without the permission: 403 (personas listed in `denied`, or the admin's rights).
+- the right scope without the permission: 403 (personas listed in `denied`, or the admin's rights),
+  or 404 where the page is not theirs at all (personas listed in `absent`).
 """
 
 import datetime
@@ -28,6 +31,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
+from households.import_models import ImportJob
 from households.models import (
     Disclosure,
     Household,
@@ -36,6 +40,8 @@ from households.models import (
     ReferenceItem,
     StatusChange,
 )
+from ledgers.models import Guarantee, Income, Measure, MeasureCategory, Plan, PovertyStandard, Visit
+from ledgers.views import KINDS
 from teams.models import (
     Area,
     Member,
@@ -53,6 +59,8 @@ from teams.models import (
 from tests.factories import (
     AreaFactory,
     HouseholdFactory,
+    IncomeFactory,
+    MeasureFactory,
     MemberFactory,
     PersonFactory,
     PresenceFactory,
@@ -60,9 +68,11 @@ from tests.factories import (
     UnitFactory,
     UserFactory,
     VillageWorkTeamFactory,
+    VisitFactory,
     WorkGroupFactory,
     WorkRecordFactory,
 )
+from tests.households.rosters import family, roster_bytes
 
 PERSONAS = [
     "anonymous",
@@ -89,8 +99,10 @@ class Page:
     """A page of the application (not the admin)."""
 
     kwargs: object = None  # world -> kwargs for reverse()
+    query: str = ""  # a query string for the URL
     scope: str | None = None  # "object": 404 out of scope; "list": shows nothing out of scope
     marker: object = None  # world -> text of the first township's data, for "list"
+    absent: frozenset = frozenset()  # personas told that the page does not exist (404)
     denied: frozenset = frozenset()  # personas that get 403
     public: bool = False  # no login needed
     method: str = "get"
@@ -100,7 +112,7 @@ class Page:
     def expect(self, persona):
         if persona == "anonymous" and not self.public:
             return LOGIN
-        if self.scope == "object" and persona in OTHER_SCOPE:
+        if persona in self.absent or (self.scope == "object" and persona in OTHER_SCOPE):
             return 404
         if persona in self.denied:
             return 403
@@ -134,6 +146,7 @@ class Admin:
     kwargs: object = None
     args: object = None
     scope: str | None = None
+    method: str = "get"
 
     def expect(self, persona):
         if persona in NOT_STAFF:
@@ -152,8 +165,14 @@ class Admin:
         return 200
 
 
-def admin_obj(model):
-    return lambda w: w.admin_objects[model]
+LEDGER_MODELS = {
+    "plan": Plan,
+    "measure": Measure,
+    "visit": Visit,
+    "income": Income,
+    "guarantee": Guarantee,
+}
+household_number = lambda obj: obj.household.number  # noqa: E731
 
 
 ADMIN_MODELS = {
@@ -192,6 +211,22 @@ ADMIN_MODELS = {
     ),
     Disclosure: AdminModel(
         obj=lambda w: w.disclosure, county=VIEW, superuser=VIEW, marker=lambda d: d.reason
+    ),
+    # The ledgers: reference lists the superuser keeps, and each household's records.
+    PovertyStandard: AdminModel(obj=lambda w: w.poverty_standard, county=VIEW, scoped=False),
+    MeasureCategory: AdminModel(obj=lambda w: w.measure_category, county=VIEW, scoped=False),
+    **{
+        model: AdminModel(
+            obj=lambda w, name=name: w.ledger[name], county=MANAGE, marker=household_number
+        )
+        for name, model in LEDGER_MODELS.items()
+    },
+    # Jobs are made by uploads; county offices import, from the admin too, into their county.
+    ImportJob: AdminModel(
+        obj=lambda w: w.import_job,
+        county=VIEW | {"import"},
+        superuser=VIEW,
+        marker=lambda j: j.file_name,
     ),
     # Accounts and system records: the superuser's alone.
     Group: AdminModel(obj=lambda w: w.auth_group, county=NOTHING, scoped=False),
@@ -243,9 +278,12 @@ totp_pk = lambda w: {"pk": w.totp_device.pk}  # noqa: E731
 record_pk = lambda w: {"pk": w.record.pk}  # noqa: E731
 household_pk = lambda w: {"pk": w.household.pk}  # noqa: E731
 village_code = lambda w: {"code": w.household.village_id}  # noqa: E731
+township_code = lambda w: {"code": w.team.township_id}  # noqa: E731
+import_job_pk = lambda w: {"pk": w.import_job.pk}  # noqa: E731
 TEAM_MANAGERS_ONLY = frozenset({"cadre", "city"})
 READ_ONLY = frozenset({"city"})  # city and province offices read; everybody else in scope writes
 COUNTY_ONLY = frozenset({"cadre", "leader", "city"})
+NOT_IMPORTERS = frozenset({"cadre", "leader", "city", "outsider"})
 
 
 def registry_post(denied):
@@ -326,6 +364,49 @@ URLS = {
     "households:village_register": Page(kwargs=village_code, scope="object"),
     "households:village_register_xlsx": Page(kwargs=village_code, scope="object"),
     "households:village_notice": Page(kwargs=village_code, scope="object"),
+    "households:coverage": Page(kwargs=township_code, scope="object"),
+    "households:map": Page(kwargs=township_code, scope="object"),
+    # A township's users see their township, not the county around it.
+    "households:county_map": Page(
+        kwargs=lambda w: {"code": "449901"}, scope="object", absent=frozenset({"cadre", "leader"})
+    ),
+    # Team members see their own households unless they ask for all of their area.
+    "ledgers:mine": Page(query="all=1", scope="list", marker=lambda w: w.household.number),
+    "ledgers:export": Page(query="area=449901101", scope="object"),
+    "ledgers:ledger": Page(kwargs=household_pk, scope="object"),
+    "ledgers:print": Page(kwargs=household_pk, scope="object"),
+    "ledgers:history": Page(kwargs=household_pk, scope="object"),
+    # The edit endpoints answer GET with their form (or the confirmation of a deletion).
+    **{
+        f"ledgers:item_create {kind}": Page(
+            kwargs=lambda w, kind=kind: {"pk": w.household.pk, "kind": kind},
+            scope="object",
+            denied=READ_ONLY,
+        )
+        for kind in LEDGER_MODELS
+    },
+    **{
+        f"ledgers:{view} {kind}": Page(
+            kwargs=lambda w, kind=kind: {"kind": kind, "pk": w.ledger[kind].pk},
+            scope="object",
+            denied=READ_ONLY,
+        )
+        for view in ("item_edit", "item_delete")
+        for kind in LEDGER_MODELS
+    },
+    "ledgers:visit_photo": Page(kwargs=lambda w: {"pk": w.ledger["visit"].pk}, scope="object"),
+    # County offices alone import rosters: to anybody else the pages do not exist.
+    "roster_import:list": Page(
+        scope="list", marker=lambda w: w.import_job.file_name, absent=NOT_IMPORTERS
+    ),
+    "roster_import:upload": Page(absent=NOT_IMPORTERS),
+    "roster_import:job": Page(kwargs=import_job_pk, scope="object", absent=NOT_IMPORTERS),
+    "roster_import:status": Page(kwargs=import_job_pk, scope="object", absent=NOT_IMPORTERS),
+    "roster_import:errors": Page(kwargs=import_job_pk, scope="object", absent=NOT_IMPORTERS),
+    # The job has errors: confirming it changes nothing and goes back to its page.
+    "roster_import:confirm": Page(
+        kwargs=import_job_pk, scope="object", absent=NOT_IMPORTERS, method="post", status=302
+    ),
     "admin:index": Admin("view"),
     "admin:app_list": Admin("view", kwargs=lambda w: {"app_label": "teams"}),
     "admin:auth_user_password_change": Admin(
@@ -334,6 +415,9 @@ URLS = {
     # Device secrets are never shown again after enrolment (OTP_ADMIN_HIDE_SENSITIVE_DATA).
     "admin:otp_totp_totpdevice_config": Admin("secret", TOTPDevice, kwargs=totp_pk),
     "admin:otp_totp_totpdevice_qrcode": Admin("secret", TOTPDevice, kwargs=totp_pk),
+    "admin:households_importjob_import": Admin("import", ImportJob),
+    # Without the confirmation form's data the import page comes back with its errors.
+    "admin:households_importjob_process_import": Admin("import", ImportJob, method="post"),
     **admin_urls(ADMIN_MODELS),
 }
 
@@ -346,6 +430,7 @@ NO_VERSIONS = [
     StatusChange,
     IdentificationStep,
     Disclosure,
+    ImportJob,
 ]
 
 EXEMPT = {
@@ -382,8 +467,14 @@ def url_patterns(patterns=None, prefix="", namespace=""):
             yield route
 
 
+def pattern_name(key):
+    """The pattern a key of `URLS` walks: "ledgers:item_edit plan" is one of its variants."""
+    return key.split(" ")[0]
+
+
 def test_every_url_pattern_is_in_the_table():
-    unknown = [name for name in url_patterns() if name not in URLS and name not in EXEMPT]
+    walked = {pattern_name(key) for key in URLS}
+    unknown = [name for name in url_patterns() if name not in walked and name not in EXEMPT]
     assert unknown == [], "Add these URL patterns to URLS (or EXEMPT, with a reason)"
 
 
@@ -392,9 +483,14 @@ def test_every_admin_model_is_in_the_table():
     assert unknown == [], "Add these models to ADMIN_MODELS"
 
 
+def test_every_ledger_kind_is_walked():
+    """The ledger's edit endpoints take the kind from the URL: each kind is a variant above."""
+    assert {name: kind.model for name, kind in KINDS.items()} == LEDGER_MODELS
+
+
 def test_the_table_has_no_stale_entries():
     names = set(url_patterns())
-    assert [name for name in URLS if name not in names] == []
+    assert [key for key in URLS if pattern_name(key) not in names] == []
 
 
 @pytest.mark.parametrize("model", NO_VERSIONS, ids=lambda model: model._meta.model_name)
@@ -442,6 +538,23 @@ def world(
         village=village, contact_cadre=township_cadre.member, phone="13812341234"
     )
     person = PersonFactory(household=household, name="东镇户主")
+    ledger = {
+        "plan": Plan.objects.create(household=household, year=2017, goals="种养结合，年底脱贫"),
+        "measure": MeasureFactory(household=household),
+        "visit": VisitFactory(
+            household=household,
+            photo=SimpleUploadedFile("走访.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 60),
+        ),
+        "income": IncomeFactory(household=household),
+        "guarantee": Guarantee.objects.create(household=household, year=2017),
+    }
+    # Reference rows come from data migrations, which keep no versions: save one.
+    poverty_standard, measure_category = (
+        PovertyStandard.objects.first(),
+        MeasureCategory.objects.first(),
+    )
+    poverty_standard.save()
+    measure_category.save()
     now = timezone.now()
     access = {"user_agent": "test", "ip_address": "10.0.0.1", "username": "cadre"}
     return SimpleNamespace(
@@ -459,6 +572,19 @@ def world(
         reference_item=ReferenceItem.objects.first(),
         household=household,
         person=person,
+        ledger=ledger,
+        poverty_standard=poverty_standard,
+        measure_category=measure_category,
+        # A checked roster with an error in one row.
+        import_job=ImportJob.objects.create(
+            county=county_officer.area,
+            file=SimpleUploadedFile("示例县花名册.xlsx", roster_bytes(family())),
+            file_name="示例县花名册.xlsx",
+            status=ImportJob.Status.INVALID,
+            row_count=3,
+            problems=[{"row": 3, "column": "姓名", "value": "", "message": "缺少姓名"}],
+            created_by=county_officer,
+        ),
         status_change=StatusChange.objects.create(
             household=household, new_status=Household.Status.REGISTERED, date=now, reason="建档"
         ),
@@ -519,10 +645,12 @@ def outcome(response, marker):
 def test_url_gives_each_persona_what_it_may_see(name, world, client, as_user):
     entry = URLS[name]
     url = reverse(
-        name,
+        pattern_name(name),
         args=entry.args(world) if getattr(entry, "args", None) else None,
         kwargs=entry.kwargs(world) if entry.kwargs else None,
     )
+    if getattr(entry, "query", ""):
+        url = f"{url}?{entry.query}"
     marker = None
     if isinstance(entry, Page) and entry.marker:
         marker = entry.marker(world)
@@ -532,7 +660,7 @@ def test_url_gives_each_persona_what_it_may_see(name, world, client, as_user):
     got, expected = {}, {}
     for persona in PERSONAS:
         http = client if persona == "anonymous" else as_user(world.users[persona])
-        response = getattr(http, getattr(entry, "method", "get"))(url)
+        response = getattr(http, entry.method)(url)
         got[persona] = outcome(response, marker)
         expected[persona] = entry.expect(persona)
         client.logout()

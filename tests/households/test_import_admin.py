@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from households.import_models import ImportJob
 from households.models import Household, Person
 from tests.households.rosters import create_county, family, roster_bytes
 
@@ -36,3 +37,17 @@ def test_admin_import_is_not_offered_to_township_users(as_user, township_cadre):
     township_cadre.save()
     response = as_user(township_cadre).get(reverse("admin:households_importjob_import"))
     assert response.status_code == 403
+
+
+def test_another_countys_job_is_not_found_in_the_admin(as_user, other_county_officer):
+    job = ImportJob.objects.create(
+        county=create_county(), file="imports/x.xlsx", file_name="x.xlsx", status="invalid"
+    )
+    client = as_user(other_county_officer)
+    for view in ("change", "history", "delete"):
+        response = client.get(reverse(f"admin:households_importjob_{view}", args=[job.pk]))
+        assert response.status_code == 404, view
+    assert (
+        client.post(reverse("admin:households_importjob_delete", args=[job.pk])).status_code == 404
+    )
+    assert ImportJob.objects.filter(pk=job.pk).exists()
