@@ -1,6 +1,7 @@
 """Who may see and change a household's ledger (seeing is `visible_to`)."""
 
 from households.models import Household
+from teams.models import Member
 from teams.scope import get_visible_or_404
 
 
@@ -21,3 +22,17 @@ def can_edit_ledger(user, household) -> bool:
         return True
     member = getattr(user, "member", None)
     return bool(member and member.is_current and member.team.township_id == household.township_id)
+
+
+def can_manage_projects(user, township_id) -> bool:
+    """County officers, and the leader and deputies of the township's team: they plan the
+    township's projects and record their payments."""
+    if user.can_manage_county:
+        return True
+    member = getattr(user, "member", None)
+    return bool(
+        member
+        and member.is_current
+        and member.team.township_id == township_id
+        and member.role in {Member.Role.LEADER, Member.Role.DEPUTY}
+    )

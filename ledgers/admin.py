@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from ledgers.models import Guarantee, Income, Measure, MeasureCategory, Plan, PovertyStandard, Visit
+from ledgers.models import (
+    Guarantee,
+    Income,
+    Measure,
+    MeasureCategory,
+    OverBudgetAttempt,
+    Payment,
+    Plan,
+    PovertyStandard,
+    Project,
+    ProjectBudget,
+    Visit,
+)
 from teams.admin import ReferenceAdmin, ScopedAdmin
 
 
@@ -63,3 +75,59 @@ class GuaranteeAdmin(LedgerAdmin):
     list_display = ["household", "year", "education", "medical", "housing", "water"]
     list_filter = ["year", "education", "medical", "housing", "water"]
     list_select_related = ["household"]
+
+
+class ProjectBudgetInline(admin.TabularInline):
+    """Shown only: budgets are set on the project page, which refuses one below its payments."""
+
+    model = ProjectBudget
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    has_change_permission = has_delete_permission = has_add_permission
+
+
+@admin.register(Project)
+class ProjectAdmin(ScopedAdmin):
+    list_display = ["name", "township", "category", "status", "starts_on", "ends_on"]
+    list_filter = ["category", "status"]
+    list_select_related = ["township"]
+    search_fields = ["name"]
+    raw_id_fields = ["beneficiaries", "plans"]
+    inlines = [ProjectBudgetInline]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
+
+class RecordAdmin(ScopedAdmin):
+    """Payments and refused attempts are written by `ledgers.funds` alone and never changed:
+    the admin shows them (a wrong payment is corrected by a reversal on the project page)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(RecordAdmin):
+    list_display = ["date", "project", "source", "payee", "household", "voucher", "amount"]
+    list_filter = ["source"]
+    list_select_related = ["project", "household"]
+    search_fields = ["project__name", "payee", "voucher"]
+    date_hierarchy = "date"
+
+
+@admin.register(OverBudgetAttempt)
+class OverBudgetAttemptAdmin(RecordAdmin):
+    list_display = ["attempted_at", "project", "source", "amount", "budget", "paid", "attempted_by"]
+    list_select_related = ["project", "attempted_by"]

@@ -5,6 +5,7 @@ the seed twice changes nothing. Visits fall in the year before today; plans, mea
 and guarantees follow the 2016–2018 campaign.
 """
 
+import contextlib
 import datetime
 import random
 from decimal import Decimal
@@ -14,8 +15,18 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from households.models import Household
-from ledgers.models import Guarantee, Income, Measure, MeasureCategory, Plan, Visit
-from teams.models import Member
+from ledgers.funds import PaymentRefused, record_payment, reverse_payment, set_budgets
+from ledgers.models import (
+    FundSource,
+    Guarantee,
+    Income,
+    Measure,
+    MeasureCategory,
+    Plan,
+    Project,
+    Visit,
+)
+from teams.models import Member, Team
 
 COUNTY = "449901"
 YEARS = [2016, 2017, 2018]
@@ -191,4 +202,143 @@ def seed(seed: int) -> int:
             for plan, chosen in planned
             for category in chosen
         )
+    seed_projects(seed)
     return len(households)
+
+
+#: (name, category, {source: budget}, status) of each township's demo projects.
+Category = Project.Category
+PROJECTS = [
+    ("百香果种植扶持项目", Category.INDUSTRY, {"fiscal": 60000, "unit": 20000}, "under_way"),
+    ("村级光伏电站资产收益项目", Category.ASSET_INCOME, {"fiscal": 80000}, "accepted"),
+    ("村道硬底化工程", Category.INFRASTRUCTURE, {"fiscal": 50000, "sector": 90000}, "closed"),
+]
+
+
+def seed_projects(seed: int) -> int:
+    """Three projects with budgets and payments in each demo township with a team and none yet.
+
+    Between them they raise every supervision flag at least once: the road is paid from fiscal
+    funds and serves no plan; in 示例西2镇 a payment reaches a household that is not a
+    beneficiary, in 示例南3镇 one has no voucher, in 示例北4镇 a payment over the budget is
+    refused; in 示例东1镇 a wrong payment is reversed.
+    """
+    rng = random.Random(f"{seed}-projects")
+    townships = (
+        Team.objects.filter(township__code__startswith=COUNTY, township__projects__isnull=True)
+        .order_by("township")
+        .values_list("township", flat=True)
+    )
+    made = 0
+    for code in townships:
+        households = list(
+            Household.objects.filter(village__parent_id=code, status__in=Household.ACTIVE_STATUSES)
+            .with_head()
+            .order_by("number")[:12]
+        )
+        for name, category, budgets, status in PROJECTS:
+            _demo_project(rng, code, households, name, category, budgets, status)
+            made += 1
+    return made
+
+
+def _demo_project(rng, code, households, name, category, budgets, status):
+    year = rng.choice(YEARS)
+    project = Project.objects.create(
+        township_id=code,
+        name=name,
+        category=category,
+        starts_on=datetime.date(year, 3, 1),
+        ends_on=datetime.date(year, 12, 31),
+        procurement=Project.Procurement.TENDER
+        if category == Project.Category.INFRASTRUCTURE
+        else Project.Procurement.DIRECT,
+        procurement_ref=f"{code[-3:]}-{year}-{rng.randint(10, 99)}",
+        status=status,
+        accepted_on=datetime.date(year, 12, 20) if status != "under_way" else None,
+        acceptance_record="县扶贫办组织验收，工程质量合格，资金使用规范。"
+        if status != "under_way"
+        else "",
+    )
+    set_budgets(project, {source: Decimal(amount) for source, amount in budgets.items()})
+    if category == Project.Category.INFRASTRUCTURE:
+        for source, amount in budgets.items():
+            record_payment(
+                project=project,
+                source=source,
+                amount=Decimal(amount) * Decimal("0.8"),
+                user=None,
+                date=datetime.date(year, 9, 15),
+                payee="县公路工程有限公司",
+                voucher=f"记-{year}-{rng.randint(100, 999)}",
+                purpose="工程进度款",
+            )
+        return
+    beneficiaries = households[:6]
+    project.beneficiaries.set(beneficiaries)
+    project.plans.set(Plan.objects.filter(household__in=beneficiaries, kind=Plan.Kind.THREE_YEAR))
+    share = Decimal(budgets["fiscal"]) / 8
+    paid = []
+    for household in beneficiaries:
+        paid.append(
+            record_payment(
+                project=project,
+                source=FundSource.FISCAL,
+                amount=share,
+                user=None,
+                date=datetime.date(year, rng.randint(4, 11), rng.randint(1, 28)),
+                payee=household.head.name if household.head else household.number,
+                household=household,
+                voucher=f"记-{year}-{rng.randint(100, 999)}",
+                purpose="种苗和农资补助" if category == Project.Category.INDUSTRY else "入股分红",
+            )
+        )
+    if category != Project.Category.INDUSTRY:
+        return
+    # One irregularity per township, so that each flag shows somewhere.
+    township = code[-1]
+    if township == "1":
+        reverse_payment(
+            paid[0],
+            user=None,
+            date=paid[0].date + datetime.timedelta(days=7),
+            purpose="金额录入错误，冲销重录",
+            voucher=f"{paid[0].voucher}-冲",
+        )
+    elif township == "2" and len(households) > 6:
+        outsider = households[6]
+        record_payment(
+            project=project,
+            source=FundSource.FISCAL,
+            amount=share,
+            user=None,
+            date=datetime.date(year, 11, 30),
+            payee=outsider.head.name if outsider.head else outsider.number,
+            household=outsider,
+            voucher=f"记-{year}-{rng.randint(100, 999)}",
+            purpose="种苗补助",
+        )
+    elif township == "3":
+        record_payment(
+            project=project,
+            source=FundSource.UNIT,
+            amount=Decimal(3000),
+            user=None,
+            date=datetime.date(year, 6, 1),
+            payee="镇农技站",
+            voucher="",
+            purpose="技术培训",
+        )
+    elif township == "4":
+        # The refused attempt is what the demo shows.
+        with contextlib.suppress(PaymentRefused):
+            record_payment(
+                project=project,
+                source=FundSource.UNIT,
+                amount=Decimal(budgets["unit"]) + 5000,
+                user=None,
+                date=datetime.date(year, 7, 1),
+                payee="果苗供应商",
+                voucher=f"记-{year}-{rng.randint(100, 999)}",
+                purpose="果苗采购",
+            )

@@ -1,13 +1,27 @@
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import MinValueValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from households.models import Household
 from ledgers.locking import VersionedForm
-from ledgers.models import Guarantee, Income, Measure, MeasureCategory, Plan, Visit
-from teams.models import Member
+from ledgers.models import (
+    FundSource,
+    Guarantee,
+    Income,
+    Measure,
+    MeasureCategory,
+    Payment,
+    Plan,
+    Project,
+    Visit,
+)
+from teams.models import Area, Member
 
 #: The picture types accepted as visit evidence, by the first bytes of the file.
 PHOTO_SIGNATURES = [
@@ -89,12 +103,15 @@ class MeasureForm(LedgerForm):
 
     class Meta:
         model = Measure
-        fields = ["category", "date", "description", "amount", "responsible", "status"]
+        fields = ["category", "date", "description", "amount", "responsible", "status", "project"]
         widgets = {"date": DATE, "description": SHORT_TEXT}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, household=household, **kwargs)
         self.default("date", timezone.localdate())
+        self.fields["project"].queryset = self.fields["project"].queryset.filter(
+            township_id=household.township_id
+        )
 
 
 class VisitForm(LedgerForm):
@@ -172,3 +189,143 @@ class GuaranteeForm(LedgerForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.default("year", timezone.localdate().year)
+
+
+class PlanChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, plan):
+        return f"{plan.household.number} {plan}"
+
+
+class ProjectForm(VersionedForm):
+    """A township's project with its budget per fund source.
+
+    Beneficiaries and the plans served belong to households of the project's township.
+    """
+
+    class Meta:
+        model = Project
+        fields = [
+            "township",
+            "name",
+            "category",
+            "starts_on",
+            "ends_on",
+            "procurement",
+            "procurement_ref",
+            "beneficiaries",
+            "plans",
+            "status",
+        ]
+        field_classes = {"plans": PlanChoiceField}
+        widgets = {"starts_on": DATE, "ends_on": DATE}
+
+    def __init__(self, *args, budgets=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        fields["township"].queryset = fields["township"].queryset.filter(level=Area.Level.TOWNSHIP)
+        households = fields["beneficiaries"].queryset.filter(status__in=Household.ACTIVE_STATUSES)
+        plans = fields["plans"].queryset.select_related("household")
+        if self.instance.township_id:
+            # The township of a project is fixed once it is recorded.
+            del fields["township"]
+            households = households.filter(village__parent_id=self.instance.township_id)
+            plans = plans.filter(household__village__parent_id=self.instance.township_id)
+        fields["beneficiaries"].queryset = households.order_by("number")
+        fields["plans"].queryset = plans.order_by("household__number", "-kind", "year")
+        budgets = budgets or {}
+        for source in FundSource:
+            fields[f"budget_{source.value}"] = forms.DecimalField(
+                label=_("Budget: %(source)s (yuan)") % {"source": source.label},
+                max_digits=12,
+                decimal_places=2,
+                min_value=0,
+                initial=budgets.get(source.value, 0),
+                widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+            )
+
+    @property
+    def budgets(self):
+        """{source: yuan} of the cleaned form."""
+        return {source.value: self.cleaned_data[f"budget_{source.value}"] for source in FundSource}
+
+    def clean(self):
+        cleaned = super().clean()
+        township = cleaned.get("township") or self.instance.township
+        if township is None:
+            return cleaned
+        paths = {"beneficiaries": "village__parent", "plans": "household__village__parent"}
+        for name, path in paths.items():
+            chosen = cleaned.get(name)
+            if chosen is not None and chosen.exclude(**{path: township}).exists():
+                self.add_error(name, _("Choose households of the project's township only."))
+        return cleaned
+
+
+class AcceptanceForm(VersionedForm):
+    class Meta:
+        model = Project
+        fields = ["accepted_on", "acceptance_record"]
+        widgets = {"accepted_on": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = True
+
+    def save(self, commit=True):
+        self.instance.status = Project.Status.ACCEPTED
+        return super().save(commit)
+
+
+class PaymentForm(forms.ModelForm):
+    """A new payment of ``project``; `ledgers.funds.record_payment` records it."""
+
+    class Meta:
+        model = Payment
+        fields = ["date", "amount", "source", "payee", "household", "voucher", "purpose"]
+        widgets = {"date": DATE}
+
+    def __init__(self, *args, project, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].validators.append(MinValueValidator(Decimal("0.01")))
+        self.fields["household"].queryset = (
+            Household.objects.visible_to(user)
+            .filter(village__parent_id=project.township_id)
+            .order_by("number")
+        )
+        self.initial.setdefault("date", timezone.localdate())
+
+
+class ReversalForm(forms.Form):
+    date = forms.DateField(label=_("Date of the reversal"), widget=DATE)
+    voucher = forms.CharField(label=_("Voucher number"), max_length=50)
+    purpose = forms.CharField(
+        label=_("Reason for the reversal"), max_length=200, widget=forms.TextInput
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("date", timezone.localdate())
+
+
+class ProjectFilterForm(forms.Form):
+    township = forms.ModelChoiceField(
+        label=_("Township"), queryset=Area.objects.none(), to_field_name="code", required=False
+    )
+    category = forms.ChoiceField(
+        label=_("Project category"),
+        choices=[("", "---------"), *Project.Category.choices],
+        required=False,
+    )
+    status = forms.ChoiceField(
+        label=_("Project status"),
+        choices=[("", "---------"), *Project.Status.choices],
+        required=False,
+    )
+    flagged = forms.BooleanField(label=_("Flagged only"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["township"].queryset = Area.objects.visible_to(user).filter(
+            level=Area.Level.TOWNSHIP
+        )

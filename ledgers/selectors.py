@@ -1,15 +1,25 @@
 """Reading the ledger: the sections of a household's page, summaries, history, the export."""
 
+from decimal import Decimal
 from io import BytesIO
 from itertools import chain
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from ledgers.models import Guarantee, Income, Measure, Plan, PovertyStandard, Visit
+from ledgers.models import (
+    Guarantee,
+    Income,
+    Measure,
+    Payment,
+    Plan,
+    PovertyStandard,
+    Project,
+    Visit,
+)
 
 #: The record models of a ledger, in the order of the page.
 LEDGER_MODELS = [Plan, Measure, Visit, Income, Guarantee]
@@ -120,6 +130,28 @@ def ledger_sections(household, names=SECTIONS):
     return context
 
 
+def household_projects(household):
+    """The projects that serve ``household`` or paid it, with the net yuan that reached it."""
+    reached = (
+        Payment.objects.filter(project=OuterRef("pk"), household=household)
+        .order_by()
+        .values("project")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    beneficiary = Project.beneficiaries.through.objects.filter(
+        project_id=OuterRef("pk"), household_id=household.pk
+    )
+    return list(
+        Project.objects.filter(Q(Exists(beneficiary)) | Q(Exists(reached)))
+        .annotate(
+            reached=Coalesce(Subquery(reached), Value(Decimal("0"))),
+            is_beneficiary=Exists(beneficiary),
+        )
+        .order_by("-starts_on", "pk")
+    )
+
+
 def ledger_page(household):
     """Everything the ledger page and the printable book show, with the at-a-glance summary."""
     context = ledger_sections(household)
@@ -127,6 +159,7 @@ def ledger_page(household):
         "relation", "health", "education", "in_school"
     )
     context["other_causes"] = household.other_causes.all()
+    context["projects"] = household_projects(household)
     measures, incomes = context["measures"], context["incomes"]
     context["summary"] = {
         "last_visit": context["visits"][0].date if context["visits"] else None,

@@ -6,7 +6,7 @@ import factory
 
 from households.idnumber import compose_id_number
 from households.models import Household, Person, ReferenceItem
-from ledgers.models import Income, Measure, MeasureCategory, Visit
+from ledgers.models import Income, Measure, MeasureCategory, Project, ProjectBudget, Visit
 from teams.models import (
     Area,
     Member,
@@ -193,3 +193,23 @@ class IncomeFactory(factory.django.DjangoModelFactory):
     production_income = 6000
     production_costs = 2000
     transfer_dibao = 3600
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    township = factory.SubFactory(AreaFactory, code="449901101", name="示例东1镇")
+    name = factory.Sequence(lambda n: f"百香果种植项目{n}")
+    category = Project.Category.INDUSTRY
+    starts_on = datetime.date(2017, 3, 1)
+    ends_on = datetime.date(2017, 12, 31)
+
+
+class ProjectBudgetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProjectBudget
+
+    project = factory.SubFactory(ProjectFactory)
+    source = "fiscal"
+    amount = 10000

@@ -40,7 +40,19 @@ from households.models import (
     ReferenceItem,
     StatusChange,
 )
-from ledgers.models import Guarantee, Income, Measure, MeasureCategory, Plan, PovertyStandard, Visit
+from ledgers.funds import record_payment
+from ledgers.models import (
+    Guarantee,
+    Income,
+    Measure,
+    MeasureCategory,
+    OverBudgetAttempt,
+    Payment,
+    Plan,
+    PovertyStandard,
+    Project,
+    Visit,
+)
 from ledgers.views import KINDS
 from teams.models import (
     Area,
@@ -243,6 +255,14 @@ ADMIN_MODELS = {
     DBTaskResult: AdminModel(
         obj=lambda w: w.task_result, county=NOTHING, superuser=VIEW, scoped=False
     ),
+    # Projects: the county keeps them; payments and refused attempts are append-only records.
+    Project: AdminModel(obj=lambda w: w.project, county=MANAGE, marker=lambda p: p.name),
+    Payment: AdminModel(
+        obj=lambda w: w.payment, county=VIEW, superuser=VIEW, marker=lambda p: p.payee
+    ),
+    OverBudgetAttempt: AdminModel(
+        obj=lambda w: w.over_budget, county=VIEW, superuser=VIEW, marker=lambda a: a.project.name
+    ),
 }
 
 
@@ -280,6 +300,7 @@ household_pk = lambda w: {"pk": w.household.pk}  # noqa: E731
 village_code = lambda w: {"code": w.household.village_id}  # noqa: E731
 township_code = lambda w: {"code": w.team.township_id}  # noqa: E731
 import_job_pk = lambda w: {"pk": w.import_job.pk}  # noqa: E731
+project_pk = lambda w: {"pk": w.project.pk}  # noqa: E731
 TEAM_MANAGERS_ONLY = frozenset({"cadre", "city"})
 READ_ONLY = frozenset({"city"})  # city and province offices read; everybody else in scope writes
 COUNTY_ONLY = frozenset({"cadre", "leader", "city"})
@@ -407,6 +428,20 @@ URLS = {
     "roster_import:confirm": Page(
         kwargs=import_job_pk, scope="object", absent=NOT_IMPORTERS, method="post", status=302
     ),
+    "ledgers:projects": Page(scope="list", marker=lambda w: w.project.name),
+    # Township leaders (for their township) and county officers plan projects and pay.
+    "ledgers:project_create": Page(denied=frozenset({"cadre", "city", "outsider"})),
+    "ledgers:project": Page(kwargs=project_pk, scope="object"),
+    "ledgers:project_edit": Page(kwargs=project_pk, scope="object", denied=TEAM_MANAGERS_ONLY),
+    "ledgers:project_accept": Page(kwargs=project_pk, scope="object", denied=COUNTY_ONLY),
+    "ledgers:payment_create": Page(kwargs=project_pk, scope="object", denied=TEAM_MANAGERS_ONLY),
+    "ledgers:payment_reverse": Page(
+        kwargs=lambda w: {"pk": w.payment.pk}, scope="object", denied=TEAM_MANAGERS_ONLY
+    ),
+    "ledgers:project_funds": Page(kwargs=project_pk, scope="object"),
+    "ledgers:project_xlsx": Page(kwargs=project_pk, scope="object"),
+    "ledgers:township_funds": Page(kwargs=township_code, scope="object"),
+    "ledgers:township_xlsx": Page(kwargs=township_code, scope="object"),
     "admin:index": Admin("view"),
     "admin:app_list": Admin("view", kwargs=lambda w: {"app_label": "teams"}),
     "admin:auth_user_password_change": Admin(
@@ -431,6 +466,8 @@ NO_VERSIONS = [
     IdentificationStep,
     Disclosure,
     ImportJob,
+    Payment,
+    OverBudgetAttempt,
 ]
 
 EXEMPT = {
@@ -556,6 +593,23 @@ def world(
     poverty_standard.save()
     measure_category.save()
     now = timezone.now()
+    project = Project.objects.create(
+        township=east_team.township,
+        name="东镇养鸡项目",
+        category=Project.Category.INDUSTRY,
+        starts_on=datetime.date(2017, 3, 1),
+        ends_on=datetime.date(2017, 12, 31),
+    )
+    project.budgets.create(source="fiscal", amount=1000)
+    payment = record_payment(
+        project=project,
+        source="fiscal",
+        amount=100,
+        user=None,
+        date=datetime.date(2017, 4, 1),
+        payee="东镇收款人",
+        purpose="鸡苗",
+    )
     access = {"user_agent": "test", "ip_address": "10.0.0.1", "username": "cadre"}
     return SimpleNamespace(
         team=east_team,
@@ -584,6 +638,11 @@ def world(
             row_count=3,
             problems=[{"row": 3, "column": "姓名", "value": "", "message": "缺少姓名"}],
             created_by=county_officer,
+        ),
+        project=project,
+        payment=payment,
+        over_budget=OverBudgetAttempt.objects.create(
+            project=project, source="fiscal", amount=5000, budget=1000, paid=100
         ),
         status_change=StatusChange.objects.create(
             household=household, new_status=Household.Status.REGISTERED, date=now, reason="建档"

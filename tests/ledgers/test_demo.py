@@ -1,8 +1,8 @@
 from django.core.management import call_command
 
 from households.models import Household
-from ledgers import demo
-from ledgers.models import Guarantee, Income, Measure, Plan, Visit
+from ledgers import demo, supervision
+from ledgers.models import Guarantee, Income, Measure, Payment, Plan, Project, Visit
 
 MODELS = (Plan, Measure, Visit, Income, Guarantee)
 
@@ -24,3 +24,13 @@ def test_seed_fills_realistic_ledgers_once(db):
     assert all(i.per_capita == i.compute_per_capita() for i in Income.objects.all())
     assert Visit.objects.count() >= 12
     assert Measure.history.count() == Measure.objects.count()
+
+
+def test_demo_projects_raise_every_supervision_flag_once_seeded(db):
+    call_command("seed_demo", "--households", "60")
+    payments = Payment.objects.count()
+    assert demo.seed_projects(2016) == 0
+    assert Payment.objects.count() == payments
+    summary = supervision.fund_summary(Project.objects.all())
+    assert all(flag["projects"] for flag in summary["flags"]), summary["flags"]
+    assert Payment.objects.filter(reverses__isnull=False).exists()

@@ -122,7 +122,7 @@ def test_ledger_page_shows_family_and_every_section(
     IncomeFactory(household=household, year=2017)
     client = as_user(township_cadre)
     client.get(ledger_url(household))
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = client.get(ledger_url(household))
     body = response.content.decode()
     for text in ["陈户主", "李配偶", "因病", "发放鸡苗200只", "家中老人慢性病", "4900.00"]:

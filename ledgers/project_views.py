@@ -1,0 +1,268 @@
+"""Projects and their funds: list, page, forms, payments and reversals, fund ledgers."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from households.exports import workbook_response
+from households.models import Household
+from ledgers import funds, supervision
+from ledgers.access import can_manage_projects
+from ledgers.exports import fund_workbook
+from ledgers.forms import (
+    AcceptanceForm,
+    PaymentForm,
+    ProjectFilterForm,
+    ProjectForm,
+    ReversalForm,
+)
+from ledgers.locking import EditConflict, conflict_details
+from ledgers.models import Payment, Plan, Project
+from teams.models import Area
+from teams.scope import get_visible_or_404
+
+
+def project_for(request, pk):
+    return get_visible_or_404(Project.objects.select_related("township"), request.user, pk=pk)
+
+
+def can_create_project(user):
+    """County officers, and township leaders for their own township."""
+    return user.can_manage_county or can_manage_projects(user, user.area_id)
+
+
+def _require_manager(user, township_id):
+    if not can_manage_projects(user, township_id):
+        raise PermissionDenied
+
+
+@login_required
+def project_list(request):
+    """The projects of the user's scope with their totals and flags, filtered."""
+    projects = Project.objects.visible_to(request.user).select_related("township")
+    filters = ProjectFilterForm(request.GET or None, user=request.user)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    if chosen.get("township"):
+        projects = projects.filter(township=chosen["township"])
+    if chosen.get("category"):
+        projects = projects.filter(category=chosen["category"])
+    if chosen.get("status"):
+        projects = projects.filter(status=chosen["status"])
+    projects = supervision.with_flags(projects)
+    if chosen.get("flagged"):
+        projects = supervision.flagged(projects)
+    page = Paginator(projects.order_by("township", "-starts_on", "pk"), 50).get_page(
+        request.GET.get("page")
+    )
+    for project in page:
+        project.flags = supervision.flags(project)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "ledgers/project_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "can_create": can_create_project(request.user),
+        },
+    )
+
+
+@login_required
+def project_detail(request, pk):
+    project = supervision.with_flags(
+        Project.objects.select_related("township").prefetch_related(
+            Prefetch("beneficiaries", queryset=_households()),
+            Prefetch("plans", queryset=_plans()),
+        )
+    )
+    project = get_visible_or_404(project, request.user, pk=pk)
+    one = Project.objects.filter(pk=project.pk)
+    payments = project.payments.select_related("household", "recorded_by", "reversal")
+    return render(
+        request,
+        "ledgers/project_detail.html",
+        {
+            "project": project,
+            "flags": supervision.flags(project),
+            "sources": supervision.budget_against_paid(one),
+            "payments": payments,
+            "attempts": project.over_budget_attempts.select_related("attempted_by"),
+            "measures": project.measures.select_related("household", "category"),
+            "can_manage": can_manage_projects(request.user, project.township_id),
+            "can_accept": request.user.can_manage_county,
+        },
+    )
+
+
+def _households():
+    return Household.objects.select_related("village").with_head().order_by("number")
+
+
+def _plans():
+    return Plan.objects.select_related("household").order_by("household__number", "-kind", "year")
+
+
+def _project_form(request, project):
+    budgets = dict(project.budgets.values_list("source", "amount")) if project.pk else {}
+    form = ProjectForm(request.POST or None, instance=project, user=request.user, budgets=budgets)
+    context = {"form": form, "project": project}
+    if request.method == "POST" and form.is_valid():
+        if project.pk is None:
+            _require_manager(request.user, form.cleaned_data["township"].pk)
+        try:
+            with transaction.atomic():
+                saved = form.save()
+                funds.set_budgets(saved, form.budgets)
+        except EditConflict as conflict:
+            context.update(conflict_details(conflict.current, ["name", "category", "status"]))
+        except funds.PaymentRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(saved)
+    return render(
+        request, "ledgers/project_form.html", context, status=409 if "conflict" in context else 200
+    )
+
+
+@login_required
+def project_create(request):
+    if not can_create_project(request.user):
+        raise PermissionDenied
+    return _project_form(request, Project())
+
+
+@login_required
+def project_edit(request, pk):
+    project = project_for(request, pk)
+    _require_manager(request.user, project.township_id)
+    return _project_form(request, project)
+
+
+@login_required
+def project_accept(request, pk):
+    """The county's acceptance (验收) of a project: when and what was found."""
+    project = project_for(request, pk)
+    if not request.user.can_manage_county:
+        raise PermissionDenied
+    form = AcceptanceForm(request.POST or None, instance=project, user=request.user)
+    context = {"form": form, "project": project}
+    if request.method == "POST" and form.is_valid():
+        try:
+            form.save()
+        except EditConflict as conflict:
+            context.update(conflict_details(conflict.current, ["status", "accepted_on"]))
+        else:
+            messages.success(request, _("The acceptance is recorded."))
+            return redirect(project)
+    return render(request, "ledgers/project_accept.html", context)
+
+
+@login_required
+def payment_create(request, pk):
+    project = project_for(request, pk)
+    _require_manager(request.user, project.township_id)
+    form = PaymentForm(request.POST or None, project=project, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            funds.record_payment(project=project, user=request.user, **form.cleaned_data)
+        except funds.PaymentRefused as refusal:
+            form.add_error("amount", str(refusal))
+        else:
+            messages.success(request, _("The payment is recorded."))
+            return redirect(project)
+    return render(request, "ledgers/payment_form.html", {"form": form, "project": project})
+
+
+@login_required
+def payment_reverse(request, pk):
+    payment = get_visible_or_404(
+        Payment.objects.select_related("project__township", "household"), request.user, pk=pk
+    )
+    project = payment.project
+    _require_manager(request.user, project.township_id)
+    form = ReversalForm(request.POST or None, initial={"voucher": payment.voucher})
+    if request.method == "POST" and form.is_valid():
+        try:
+            funds.reverse_payment(payment, user=request.user, **form.cleaned_data)
+        except funds.PaymentRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("The reversal is recorded."))
+            return redirect(project)
+    return render(
+        request,
+        "ledgers/payment_reverse.html",
+        {"form": form, "payment": payment, "project": project},
+    )
+
+
+def _fund_ledger(projects, payments):
+    """What a fund ledger (printable or .xlsx) shows of ``projects``."""
+    rows = list(supervision.with_flags(projects).order_by("-starts_on", "pk"))
+    for project in rows:
+        project.flags = supervision.flags(project)
+    return {
+        "projects": rows,
+        "sources": supervision.budget_against_paid(projects),
+        "payments": payments.select_related("project", "household").order_by("date", "pk"),
+        "printed_on": timezone.localdate(),
+    }
+
+
+def _project_funds(request, pk):
+    project = project_for(request, pk)
+    one = Project.objects.filter(pk=project.pk)
+    return project, _fund_ledger(one, Payment.objects.filter(project=project))
+
+
+def _township_funds(request, code):
+    township = get_visible_or_404(
+        Area.objects.filter(level=Area.Level.TOWNSHIP), request.user, code=code
+    )
+    projects = Project.objects.filter(township=township)
+    return township, _fund_ledger(projects, Payment.objects.filter(project__township=township))
+
+
+@require_GET
+@login_required
+def project_funds(request, pk):
+    project, context = _project_funds(request, pk)
+    context["title"] = _("Fund ledger of %(name)s") % {"name": project}
+    context["back"] = project.get_absolute_url()
+    return render(request, "ledgers/fund_ledger.html", context)
+
+
+@require_GET
+@login_required
+def project_funds_xlsx(request, pk):
+    project, context = _project_funds(request, pk)
+    title = _("Fund ledger of %(name)s") % {"name": project}
+    return workbook_response(fund_workbook(title, context), f"{title}.xlsx")
+
+
+@require_GET
+@login_required
+def township_funds(request, code):
+    township, context = _township_funds(request, code)
+    context["title"] = _("Fund ledger of %(name)s") % {"name": township.name}
+    context["township"] = township
+    return render(request, "ledgers/fund_ledger.html", context)
+
+
+@require_GET
+@login_required
+def township_funds_xlsx(request, code):
+    township, context = _township_funds(request, code)
+    title = _("Fund ledger of %(name)s") % {"name": township.name}
+    return workbook_response(fund_workbook(title, context), f"{title}.xlsx")

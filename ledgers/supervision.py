@@ -1,0 +1,188 @@
+"""Supervision follows the money (监管跟着资金走): the flags of projects and the totals of an area.
+
+Everything is computed with aggregate subqueries, so a list of projects with their flags is one
+query whatever its length. The flags:
+
+- ``fiscal_outside``: fiscal poverty funds paid on a project that does not raise incomes
+  (infrastructure, other: DOMAIN.md §2.5 puts fiscal funds into industry support, micro-credit,
+  asset income and employment);
+- ``non_beneficiary``: payments that reached a household not among the project's beneficiaries;
+- ``no_plan``: a project serving no household plan;
+- ``over_budget``: refused attempts to pay over a source's budget;
+- ``no_voucher``: payments recorded without a voucher number.
+
+Payments that were reversed, and the reversals, do not raise the payment flags: the correction
+is made. Amounts are net (reversals count negative).
+"""
+
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from ledgers.models import FundSource, OverBudgetAttempt, Payment, Project, ProjectBudget
+
+FLAGS = {
+    "fiscal_outside": _("Fiscal funds spent outside income-raising purposes"),
+    "non_beneficiary": _("Payments to households that are not beneficiaries"),
+    "no_plan": _("Serves no household plan"),
+    "over_budget": _("Attempted over-budget payments"),
+    "no_voucher": _("Payments without a voucher"),
+}
+YUAN = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _per_project(rows, aggregate, output_field):
+    """The ``aggregate`` of ``rows`` belonging to the outer project, 0 when there are none."""
+    value = (
+        rows.filter(project=OuterRef("pk"))
+        .order_by()
+        .values("project")
+        .annotate(value=aggregate)
+        .values("value")
+    )
+    zero = Value(Decimal("0") if output_field is YUAN else 0, output_field=output_field)
+    return Coalesce(Subquery(value, output_field=output_field), zero)
+
+
+def _yuan(rows):
+    return _per_project(rows, Sum("amount"), YUAN)
+
+
+def _count(rows):
+    return _per_project(rows, Count("pk"), IntegerField())
+
+
+def with_flags(projects):
+    """``projects`` annotated with their budget and net paid totals and each flag's evidence:
+    ``fiscal_outside`` (yuan), ``non_beneficiary``, ``over_budget`` and ``no_voucher`` (counts),
+    ``has_plan``."""
+    standing = Payment.objects.filter(reverses__isnull=True, reversal__isnull=True)
+    beneficiary = Project.beneficiaries.through.objects.filter(
+        project_id=OuterRef(OuterRef("pk")), household_id=OuterRef("household_id")
+    )
+    return projects.annotate(
+        budget_total=_yuan(ProjectBudget.objects.all()),
+        paid_total=_yuan(Payment.objects.all()),
+        fiscal_outside=Case(
+            When(category__in=Project.INCOME_RAISING, then=Value(Decimal("0"))),
+            default=_yuan(Payment.objects.filter(source=FundSource.FISCAL)),
+            output_field=YUAN,
+        ),
+        non_beneficiary=_count(
+            standing.filter(household__isnull=False).exclude(Exists(beneficiary))
+        ),
+        has_plan=Exists(Project.plans.through.objects.filter(project_id=OuterRef("pk"))),
+        over_budget=_count(OverBudgetAttempt.objects.all()),
+        no_voucher=_count(standing.filter(voucher="")),
+    )
+
+
+def flags(project):
+    """(code, label) of the flags of a project annotated by `with_flags`."""
+    raised = {
+        "fiscal_outside": project.fiscal_outside > 0,
+        "non_beneficiary": project.non_beneficiary > 0,
+        "no_plan": not project.has_plan,
+        "over_budget": project.over_budget > 0,
+        "no_voucher": project.no_voucher > 0,
+    }
+    return [(code, FLAGS[code]) for code, on in raised.items() if on]
+
+
+def flagged(projects):
+    """The projects (annotated by `with_flags`) that raise at least one flag."""
+    return projects.filter(
+        Q(fiscal_outside__gt=0)
+        | Q(non_beneficiary__gt=0)
+        | Q(has_plan=False)
+        | Q(over_budget__gt=0)
+        | Q(no_voucher__gt=0)
+    )
+
+
+def budget_against_paid(projects):
+    """[{source, label, budget, paid, balance}] of ``projects`` per fund source (two queries)."""
+    budgets = dict(
+        ProjectBudget.objects.filter(project__in=projects.values("pk"))
+        .order_by()
+        .values_list("source")
+        .annotate(total=Sum("amount"))
+    )
+    paid = dict(
+        Payment.objects.filter(project__in=projects.values("pk"))
+        .order_by()
+        .values_list("source")
+        .annotate(total=Sum("amount"))
+    )
+    rows = []
+    for source in FundSource:
+        budget = budgets.get(source.value) or Decimal("0")
+        spent = paid.get(source.value) or Decimal("0")
+        rows.append(
+            {
+                "source": source.value,
+                "label": source.label,
+                "budget": budget,
+                "paid": spent,
+                "balance": budget - spent,
+            }
+        )
+    return rows
+
+
+def fund_summary(projects):
+    """The supervision totals of ``projects`` (e.g. ``Project.objects.visible_to(user)``):
+
+    ``{"by_source": budget_against_paid rows,
+       "flags": [{"code", "label", "projects": number of projects raising it}],
+       "townships": [{"township": Area, "projects", "budget", "paid", "flagged"}],
+       "projects": number, "flagged": number of projects raising any flag}``.
+    Four queries, whatever the number of projects.
+    """
+    rows = list(with_flags(projects).select_related("township").order_by("township", "pk"))
+    townships = {}
+    counts = dict.fromkeys(FLAGS, 0)
+    flagged_total = 0
+    for project in rows:
+        raised = flags(project)
+        for code, _label in raised:
+            counts[code] += 1
+        flagged_total += bool(raised)
+        row = townships.setdefault(
+            project.township_id,
+            {
+                "township": project.township,
+                "projects": 0,
+                "budget": Decimal("0"),
+                "paid": Decimal("0"),
+                "flagged": 0,
+            },
+        )
+        row["projects"] += 1
+        row["budget"] += project.budget_total
+        row["paid"] += project.paid_total
+        row["flagged"] += bool(raised)
+    return {
+        "by_source": budget_against_paid(projects),
+        "flags": [
+            {"code": code, "label": label, "projects": counts[code]}
+            for code, label in FLAGS.items()
+        ],
+        "townships": list(townships.values()),
+        "projects": len(rows),
+        "flagged": flagged_total,
+    }
