@@ -6,7 +6,7 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: setup run test lint format messages bench browser backup restore clean
+.PHONY: setup run test lint format messages bench loadtest browser backup restore clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext; }
@@ -62,6 +62,11 @@ restore:
 
 bench: setup
 	scripts/with-postgres $(PY) -m bench
+
+# 50 township users against gunicorn with production settings on a throwaway PostgreSQL
+# (LOADTEST_SECONDS=60, LOADTEST_USERS=50); see scripts/loadtest.
+loadtest: setup
+	scripts/loadtest
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var staticfiles

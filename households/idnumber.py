@@ -8,6 +8,7 @@ import datetime
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.sensitive import keyed_hash
@@ -71,7 +72,7 @@ def normalise_id_number(raw) -> tuple[str, list[str]]:
     if value.endswith("x"):
         value = value[:-1] + "X"
         repairs.append(REPAIR_LOWERCASE_X)
-    if re.fullmatch(r"\d{15}", value):
+    if re.fullmatch(r"[0-9]{15}", value):
         first17 = value[:6] + "19" + value[6:]
         value = first17 + check_character(first17)
         repairs.append(REPAIR_UPGRADED)
@@ -80,8 +81,12 @@ def normalise_id_number(raw) -> tuple[str, list[str]]:
 
 
 def validate_id_number(value: str) -> None:
-    """Refuse anything but an 18-character number with a real birth date and check character."""
-    if not re.fullmatch(r"\d{17}[\dX]", value or ""):
+    """Refuse anything but an 18-character number with a real birth date and check character.
+
+    Only ASCII digits: other digits (Arabic-Indic, mathematical) pass ``\\d`` and ``int()`` but
+    would be stored as typed, and their keyed hash would miss the same number in ASCII.
+    """
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", value or ""):
         raise ValidationError(
             _(
                 "“%(value)s” is not an ID number: it must have 18 characters (17 digits and a "
@@ -91,7 +96,7 @@ def validate_id_number(value: str) -> None:
             params={"value": value},
         )
     born = birth_date(value)
-    if born is None or born.year < 1880:
+    if born is None or born.year < 1880 or born > timezone.localdate():
         raise ValidationError(
             _("The ID number %(value)s does not contain a valid birth date."),
             code="birth_date",

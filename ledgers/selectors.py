@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from households.exports import safe_cell
 from ledgers.models import (
     Guarantee,
     Income,
@@ -194,6 +195,11 @@ def _fields(model, names):
     return [str(model._meta.get_field(name).verbose_name) for name in names]
 
 
+def _cells(values):
+    """Text as Excel text: a cadre's ``=…`` in a visit note must not become a formula."""
+    return [safe_cell(value) if isinstance(value, str) else value for value in values]
+
+
 def ledgers_workbook(households) -> bytes:
     """An .xlsx of the ledgers of ``households``: a summary sheet and one sheet per record."""
     book = Workbook(write_only=True)
@@ -222,19 +228,21 @@ def ledgers_workbook(households) -> bytes:
         numbers[household.pk] = household.number
         verdict = standing(household.income_per_capita, by_year.get(household.income_year))
         sheet.append(
-            [
-                household.number,
-                household.village.name,
-                household.head.name if household.head else "",
-                str(household.main_cause or ""),
-                str(household.contact_cadre or ""),
-                household.get_status_display(),
-                household.last_visit,
-                household.open_measures,
-                household.income_year,
-                household.income_per_capita,
-                str(verdict[1]) if verdict else "",
-            ]
+            _cells(
+                [
+                    household.number,
+                    household.village.name,
+                    household.head.name if household.head else "",
+                    str(household.main_cause or ""),
+                    str(household.contact_cadre or ""),
+                    household.get_status_display(),
+                    household.last_visit,
+                    household.open_measures,
+                    household.income_year,
+                    household.income_per_capita,
+                    str(verdict[1]) if verdict else "",
+                ]
+            )
         )
     columns = {
         Plan: ["kind", "year", "goals", "target_income", "responsible", "agreed_on", "agreed_with"],
@@ -268,7 +276,7 @@ def ledgers_workbook(households) -> bytes:
                     values.append(str(getattr(row, name) or ""))
                 else:
                     values.append(getattr(row, name))
-            sheet.append([numbers.get(row.household_id, ""), *values])
+            sheet.append(_cells([numbers.get(row.household_id, ""), *values]))
     output = BytesIO()
     book.save(output)
     return output.getvalue()
