@@ -12,7 +12,7 @@ from households.models import (
     StatusChange,
 )
 from households.sensitive import mask_account, mask_phone
-from teams.admin import ReferenceAdmin, ScopedAdmin
+from teams.admin import ReferenceAdmin, ScopedAdmin, ScopedInline
 
 #: The encrypted fields and how the admin shows them: never in full (the reveal page does, logged).
 MASKS = {"id_number": mask_id_number, "phone": mask_phone, "bank_account": mask_account}
@@ -40,7 +40,7 @@ class ReferenceItemAdmin(ReferenceAdmin):
     list_editable = ["order", "is_active"]
 
 
-class PersonInline(admin.TabularInline):
+class PersonInline(ScopedInline):
     # Sensitive values are shown masked; full values go through the logged reveal page.
     model = Person
     extra = 0

@@ -13,7 +13,7 @@ from ledgers.models import (
     ProjectBudget,
     Visit,
 )
-from teams.admin import ReferenceAdmin, ScopedAdmin
+from teams.admin import ReferenceAdmin, ScopedAdmin, ScopedInline
 
 
 @admin.register(PovertyStandard)
@@ -77,7 +77,7 @@ class GuaranteeAdmin(LedgerAdmin):
     list_select_related = ["household"]
 
 
-class ProjectBudgetInline(admin.TabularInline):
+class ProjectBudgetInline(ScopedInline):
     """Shown only: budgets are set on the project page, which refuses one below its payments."""
 
     model = ProjectBudget

@@ -39,7 +39,46 @@ class ScopedRawIdWidget(ForeignKeyRawIdWidget):
         return super().label_and_url_for_value(value)
 
 
-class ScopedAdmin(SimpleHistoryAdmin):
+class ScopedRights:
+    """What the scoped admins and their inlines share: the choices of related rows go through
+    ``visible_to``; county offices change the data of their county, city and province offices
+    read, superusers maintain everything."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        queryset = db_field.remote_field.model._default_manager.all()
+        if hasattr(queryset, "visible_to"):
+            kwargs["queryset"] = queryset.visible_to(request.user)
+            if db_field.name in self.raw_id_fields:
+                kwargs["widget"] = ScopedRawIdWidget(
+                    db_field.remote_field,
+                    self.admin_site,
+                    kwargs["queryset"],
+                    using=kwargs.get("using"),
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        queryset = db_field.remote_field.model._default_manager.all()
+        if hasattr(queryset, "visible_to"):
+            kwargs["queryset"] = queryset.visible_to(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_module_permission(request) and request.user.can_manage_county
+
+    has_add_permission = has_change_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+
+class ScopedAdmin(ScopedRights, SimpleHistoryAdmin):
     """The admin side of the one scoping mechanism.
 
     Rows and the choices of related fields go through ``visible_to``; a row outside the user's
@@ -75,38 +114,10 @@ class ScopedAdmin(SimpleHistoryAdmin):
     def keeps_history(self):
         return hasattr(self.model._meta, "simple_history_manager_attribute")
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        queryset = db_field.remote_field.model._default_manager.all()
-        if hasattr(queryset, "visible_to"):
-            kwargs["queryset"] = queryset.visible_to(request.user)
-            if db_field.name in self.raw_id_fields:
-                kwargs["widget"] = ScopedRawIdWidget(
-                    db_field.remote_field,
-                    self.admin_site,
-                    kwargs["queryset"],
-                    using=kwargs.get("using"),
-                )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        queryset = db_field.remote_field.model._default_manager.all()
-        if hasattr(queryset, "visible_to"):
-            kwargs["queryset"] = queryset.visible_to(request.user)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self.has_module_permission(request) and request.user.can_manage_county
-
-    has_add_permission = has_change_permission
-
-    def has_delete_permission(self, request, obj=None):
-        return self.has_change_permission(request, obj)
+class ScopedInline(ScopedRights, admin.TabularInline):
+    """An inline of a scoped admin, with the same rights (not Django's per-model permissions,
+    which office accounts do not have)."""
 
 
 class ReferenceAdmin(ScopedAdmin):
@@ -165,15 +176,10 @@ class UnitAdmin(ScopedAdmin):
     search_fields = ["name", "head"]
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(ScopedInline):
     model = Member
     extra = 0
     fields = ["name", "role", "source", "post", "unit", "duties", "phone", "joined", "left"]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "unit":
-            kwargs["queryset"] = Unit.objects.visible_to(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Team)
@@ -199,7 +205,7 @@ class VillageWorkTeamAdmin(ScopedAdmin):
     list_select_related = ["village", "unit"]
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ScopedInline):
     model = WorkRecordAttachment
     extra = 0
     fields = ["file", "name", "size", "uploaded_at"]

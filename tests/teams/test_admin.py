@@ -40,3 +40,19 @@ def test_a_raw_id_field_does_not_name_a_row_of_another_county(
     url = reverse("admin:teams_workrecord_add") + f"?created_by={secretary.pk}"
     assert "east_secretary_li" not in as_user(other_county_officer).get(url).content.decode()
     assert "east_secretary_li" in as_user(county_officer).get(url).content.decode()
+
+
+def test_county_officer_sees_and_edits_the_members_inline_of_a_team(
+    as_user, county_officer, east_team
+):
+    MemberFactory(team=east_team, name="内联成员")
+    response = as_user(county_officer).get(reverse("admin:teams_team_change", args=[east_team.pk]))
+    assert "内联成员" in response.content.decode()
+    assert response.context["inline_admin_formsets"][0].has_change_permission
+
+
+def test_city_officer_sees_the_members_inline_read_only(as_user, city_officer, east_team):
+    MemberFactory(team=east_team, name="只读成员")
+    response = as_user(city_officer).get(reverse("admin:teams_team_change", args=[east_team.pk]))
+    assert "只读成员" in response.content.decode()
+    assert not response.context["inline_admin_formsets"][0].has_change_permission
