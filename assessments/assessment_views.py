@@ -190,7 +190,9 @@ def assessment_xlsx(request):
     book = Workbook()
     sheet = book.active
     sheet.title = _("Teams")
-    sheet.append([_("Township"), *TEAM_COLUMNS.values(), _("Score"), _("Grade"), _("Comment")])
+    sheet.append(
+        [_("Township"), *map(str, TEAM_COLUMNS.values()), _("Score"), _("Grade"), _("Comment")]
+    )
     for assessment in _assessments(user, year):
         sheet.append(
             [
@@ -203,7 +205,14 @@ def assessment_xlsx(request):
         )
     sheet = book.create_sheet(_("Cadres"))
     sheet.append(
-        [_("Township"), _("Cadre"), *CADRE_COLUMNS.values(), _("Score"), _("Grade"), _("Comment")]
+        [
+            _("Township"),
+            _("Cadre"),
+            *map(str, CADRE_COLUMNS.values()),
+            _("Score"),
+            _("Grade"),
+            _("Comment"),
+        ]  # fmt: skip
     )
     cadres = (
         CadreAssessment.objects.visible_to(user)

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -56,10 +55,7 @@ def exit_review_propose(request, pk):
     household = get_visible_or_404(Household.objects.all(), request.user, pk=pk)
     if not request.user.can_manage_county:
         raise PermissionDenied
-    try:
-        year = int(request.POST.get("year", ""))
-    except ValueError:
-        raise Http404 from None
+    year = DashboardForm(request.POST).chosen_year()
     try:
         review = services.exit_review_propose(
             household=household, year=year, by=request.user, date=timezone.localdate()

@@ -35,7 +35,7 @@ class FigureFilter(forms.Form):
     """Which households of a dashboard figure to list: the year, a township, an attribute or
     a main cause, all within the user's scope."""
 
-    year = forms.TypedChoiceField(coerce=int, choices=year_choices)
+    year = forms.TypedChoiceField(coerce=int, choices=year_choices, required=False)
     township = forms.ModelChoiceField(
         queryset=Area.objects.none(), to_field_name="code", required=False
     )
@@ -51,6 +51,9 @@ class FigureFilter(forms.Form):
         self.fields["township"].queryset = Area.objects.visible_to(user).filter(
             level=Area.Level.TOWNSHIP
         )
+
+    def chosen_year(self):
+        return self.cleaned_data["year"] or default_year(timezone.localdate())
 
     def filter(self, households):
         data = self.cleaned_data

@@ -65,10 +65,10 @@ def figure_households(request, figure):
     if figure not in figures.HOUSEHOLD_FIGURES:
         raise Http404
     user = request.user
-    form = FigureFilter(request.GET or None, user=user)
+    form = FigureFilter(request.GET, user=user)
     if not form.is_valid():
         raise Http404
-    year = form.cleaned_data["year"]
+    year = form.chosen_year()
     day = figures.as_of(year, timezone.localdate())
     households = form.filter(
         Household.objects.visible_to(user).filter(figures.household_figures(year, day)[figure])
