@@ -32,7 +32,7 @@ def household(village, *, cadre=None, status=Household.Status.REGISTERED, **kwar
 def complete_ledger(made, year=YEAR, per_capita_income=True):
     """A yearly plan, an income above the lines, all guarantees met, a visit in December."""
     Plan.objects.create(household=made, kind=Plan.Kind.YEARLY, year=year, goals="稳定增收")
-    IncomeFactory(household=made, year=year)
+    IncomeFactory(household=made, year=year, wages=24000)
     Guarantee.objects.create(
         household=made,
         year=year,
