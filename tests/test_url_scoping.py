@@ -174,7 +174,8 @@ ADMIN_MODELS = {
         obj=lambda w: w.users["cadre"],
         county=VIEW,
         superuser=MANAGE | {"password"},
-        marker=lambda u: u.username,
+        # The link of the row: the bare username is also part of admin URLs (cadreassessment).
+        marker=lambda u: f">{u.username}</a>",
     ),
     Unit: AdminModel(obj=lambda w: w.unit, county=MANAGE),
     Team: AdminModel(obj=lambda w: w.team, county=MANAGE, marker=lambda t: t.township.name),
