@@ -5,6 +5,7 @@ machinery creates and migrates a database of its own inside it and drops it afte
 """
 
 import os
+import sys
 import tempfile
 
 import django
@@ -18,7 +19,12 @@ def main():
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from bench import roster_import
+    from bench import dashboard, roster_import
+
+    modules = [roster_import, dashboard]
+    # `python -m bench dashboard` runs the named benchmarks only.
+    if names := sys.argv[1:]:
+        modules = [module for module in modules if module.__name__.split(".")[-1] in names]
 
     with tempfile.TemporaryDirectory(prefix="bangfu-bench-") as workdir:
         if connection.vendor == "sqlite":
@@ -27,7 +33,7 @@ def main():
         setup_test_environment()
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
         try:
-            for module in [roster_import]:
+            for module in modules:
                 module.run(workdir)
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)

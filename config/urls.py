@@ -26,5 +26,6 @@ urlpatterns = [
     path("households/import/", include("households.import_urls")),
     path("households/", include("households.urls")),
     path("ledgers/", include("ledgers.urls")),
+    path("assessments/", include("assessments.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -4,6 +4,7 @@ import datetime
 
 import factory
 
+from assessments.models import Inspection, Rectification
 from households.idnumber import compose_id_number
 from households.models import Household, Person, ReferenceItem
 from ledgers.models import Income, Measure, MeasureCategory, Project, ProjectBudget, Visit
@@ -213,3 +214,24 @@ class ProjectBudgetFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     source = "fiscal"
     amount = 10000
+
+
+class InspectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Inspection
+
+    team = factory.SubFactory(TeamFactory)
+    date = datetime.date(2017, 6, 1)
+    kind = Inspection.Kind.REGULAR
+    inspectors = "县扶贫办 王检查"
+    findings = "台账不全，部分贫困户未按月走访"
+
+
+class RectificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rectification
+
+    inspection = factory.SubFactory(InspectionFactory)
+    item = "补齐帮扶记录簿"
+    owner = "东镇书记"
+    deadline = datetime.date(2017, 7, 1)

@@ -31,6 +31,16 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
+from assessments.dashboard import default_year
+from assessments.models import (
+    CadreAssessment,
+    ExitReview,
+    ExitTarget,
+    Inspection,
+    Outcome,
+    Rectification,
+    TeamAssessment,
+)
 from households.import_models import ImportJob
 from households.models import (
     Disclosure,
@@ -72,10 +82,12 @@ from tests.factories import (
     AreaFactory,
     HouseholdFactory,
     IncomeFactory,
+    InspectionFactory,
     MeasureFactory,
     MemberFactory,
     PersonFactory,
     PresenceFactory,
+    RectificationFactory,
     SixHavesCheckFactory,
     UnitFactory,
     UserFactory,
@@ -187,13 +199,18 @@ LEDGER_MODELS = {
 household_number = lambda obj: obj.household.number  # noqa: E731
 
 
+def admin_obj(model):
+    return lambda w: w.admin_objects[model]
+
+
 ADMIN_MODELS = {
     Area: AdminModel(obj=lambda w: w.team.township, county=VIEW, marker=lambda a: a.name),
     User: AdminModel(
         obj=lambda w: w.users["cadre"],
         county=VIEW,
         superuser=MANAGE | {"password"},
-        marker=lambda u: u.username,
+        # The link of the row: the bare username is also part of admin URLs (cadreassessment).
+        marker=lambda u: f">{u.username}</a>",
     ),
     Unit: AdminModel(obj=lambda w: w.unit, county=MANAGE),
     Team: AdminModel(obj=lambda w: w.team, county=MANAGE, marker=lambda t: t.township.name),
@@ -240,6 +257,26 @@ ADMIN_MODELS = {
         superuser=VIEW,
         marker=lambda j: j.file_name,
     ),
+    # Review and accountability: the county keeps them; exits are recorded on their pages.
+    ExitTarget: AdminModel(
+        obj=admin_obj(ExitTarget), county=MANAGE, marker=lambda t: t.township.name
+    ),
+    ExitReview: AdminModel(
+        obj=admin_obj(ExitReview), county=VIEW, superuser=VIEW, marker=lambda r: r.household.number
+    ),
+    TeamAssessment: AdminModel(
+        obj=admin_obj(TeamAssessment), county=MANAGE, marker=lambda a: a.team.township.name
+    ),
+    CadreAssessment: AdminModel(
+        obj=admin_obj(CadreAssessment), county=MANAGE, marker=lambda a: a.member.name
+    ),
+    Outcome: AdminModel(
+        obj=admin_obj(Outcome), county=MANAGE, marker=lambda o: o.team.township.name
+    ),
+    Inspection: AdminModel(
+        obj=admin_obj(Inspection), county=MANAGE, marker=lambda i: i.team.township.name
+    ),
+    Rectification: AdminModel(obj=admin_obj(Rectification), county=MANAGE, marker=lambda r: r.item),
     # Accounts and system records: the superuser's alone.
     Group: AdminModel(obj=lambda w: w.auth_group, county=NOTHING, scoped=False),
     AccessAttempt: AdminModel(
@@ -442,6 +479,44 @@ URLS = {
     "ledgers:project_xlsx": Page(kwargs=project_pk, scope="object"),
     "ledgers:township_funds": Page(kwargs=township_code, scope="object"),
     "ledgers:township_xlsx": Page(kwargs=township_code, scope="object"),
+    "assessments:dashboard_xlsx": Page(),
+    "assessments:figure": Page(
+        kwargs=lambda w: {"figure": "in_poverty"},
+        scope="list",
+        marker=lambda w: w.household.number,
+    ),
+    "assessments:inspections": Page(scope="list", marker=lambda w: w.inspection.inspectors),
+    "assessments:inspection_create": Page(
+        denied=frozenset({"cadre", "leader", "city", "outsider"})
+    ),
+    "assessments:inspection": Page(kwargs=lambda w: {"pk": w.inspection.pk}, scope="object"),
+    "assessments:rectifications": Page(scope="list", marker=lambda w: w.rectification.item),
+    # The team's leader reports progress; its other members and the city read.
+    "assessments:rectification_edit": Page(
+        kwargs=lambda w: {"pk": w.rectification.pk}, scope="object", denied=TEAM_MANAGERS_ONLY
+    ),
+    "assessments:exit_reviews": Page(scope="list", marker=lambda w: w.household.number),
+    # Without a year the default one; the household does not meet the rule: back to the list.
+    "assessments:exit_propose": registry_post(COUNTY_ONLY),
+    "assessments:exit_review": Page(kwargs=lambda w: {"pk": w.exit_review.pk}, scope="object"),
+    "assessments:assessments": Page(scope="list", marker=lambda w: w.team.township.name),
+    "assessments:assessment_compute": Page(
+        method="post", status=302, denied=frozenset({"cadre", "leader", "city", "outsider"})
+    ),
+    "assessments:assessment_xlsx": Page(),
+    "assessments:team_assessment": Page(
+        kwargs=lambda w: {"pk": w.team_assessment.pk}, scope="object"
+    ),
+    # Without data the form comes back with its errors.
+    "assessments:outcome_add": Page(
+        kwargs=lambda w: {"pk": w.team_assessment.pk},
+        scope="object",
+        denied=COUNTY_ONLY,
+        method="post",
+    ),
+    "assessments:cadre_assessment_edit": Page(
+        kwargs=lambda w: {"pk": w.cadre_assessment.pk}, scope="object", denied=COUNTY_ONLY
+    ),
     "admin:index": Admin("view"),
     "admin:app_list": Admin("view", kwargs=lambda w: {"app_label": "teams"}),
     "admin:auth_user_password_change": Admin(
@@ -610,6 +685,16 @@ def world(
         payee="东镇收款人",
         purpose="鸡苗",
     )
+    year = default_year(timezone.localdate())
+    inspection = InspectionFactory(team=east_team, inspectors="东镇督查组")
+    rectification = RectificationFactory(inspection=inspection, item="东镇台账补齐")
+    exit_review = ExitReview.objects.create(
+        household=household, year=year, per_capita=6000, exit_line=5000, proposed_on=now
+    )
+    team_assessment = TeamAssessment.objects.create(
+        team=east_team, year=year, comment="东镇考核评语"
+    )
+    cadre_assessment = CadreAssessment.objects.create(member=township_cadre.member, year=year)
     access = {"user_agent": "test", "ip_address": "10.0.0.1", "username": "cadre"}
     return SimpleNamespace(
         team=east_team,
@@ -662,6 +747,24 @@ def world(
             field="id_number",
             reason="核对东镇户主身份",
         ),
+        inspection=inspection,
+        rectification=rectification,
+        exit_review=exit_review,
+        team_assessment=team_assessment,
+        cadre_assessment=cadre_assessment,
+        admin_objects={
+            ExitTarget: ExitTarget.objects.create(
+                township=east_team.township, year=year, households=3
+            ),
+            ExitReview: exit_review,
+            TeamAssessment: team_assessment,
+            CadreAssessment: cadre_assessment,
+            Outcome: Outcome.objects.create(
+                kind=Outcome.Kind.CIRCULAR, team=east_team, year=year, date=now, owner="东镇责任人"
+            ),
+            Inspection: inspection,
+            Rectification: rectification,
+        },
         auth_group=Group.objects.create(name="示例组"),
         totp_device=TOTPDevice.objects.create(user=township_cadre, name="手机", confirmed=False),
         access_attempt=AccessAttempt.objects.create(

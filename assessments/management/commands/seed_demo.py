@@ -3,6 +3,7 @@ import random
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from assessments import demo as assessments_demo
 from households import demo as households_demo
 from ledgers import demo as ledgers_demo
 from teams import demo as teams_demo
@@ -31,7 +32,9 @@ class Command(BaseCommand):
         created = households_demo.seed(random.Random(f"{seed}-households"), households)
         self.stdout.write(f"{created} demo households created.")
         ledgers = ledgers_demo.seed(seed)
+        inspections = assessments_demo.seed(seed)
         self.stdout.write("Demo county 示例县 (449901) is ready. Demo accounts:")
         for username, description in accounts:
             self.stdout.write(f"  {username:<12} {teams_demo.DEMO_PASSWORD}  {description}")
         self.stdout.write(f"Ledgers filled for {ledgers} households.")
+        self.stdout.write(f"{inspections} demo inspections recorded.")

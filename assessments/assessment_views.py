@@ -1,0 +1,251 @@
+"""The yearly assessment of teams and cadres (述职考核): metrics from the ledgers beside the
+county's score and grade, the outcomes it leads to, and the yearly report."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from assessments import services
+from assessments.forms import CadreAssessmentForm, DashboardForm, OutcomeForm, TeamAssessmentForm
+from assessments.models import CadreAssessment, Outcome, TeamAssessment
+from households.exports import safe_cell, workbook_response
+from teams.models import Team
+from teams.scope import get_visible_or_404
+
+#: Team metrics shown and exported, in order: key → heading.
+TEAM_COLUMNS = {
+    "in_poverty": gettext_lazy("Households still in poverty"),
+    "coverage": gettext_lazy("Coverage"),
+    "visits": gettext_lazy("Visits"),
+    "visited": gettext_lazy("Households visited"),
+    "planned": gettext_lazy("Households with a yearly plan"),
+    "plan_completion": gettext_lazy("Measures done"),
+    "exited": gettext_lazy("Exited"),
+    "exit_target": gettext_lazy("Exit target"),
+    "money_against_plan": gettext_lazy("Money of done measures against planned"),
+}
+#: Cadre metrics, likewise.
+CADRE_COLUMNS = {
+    "households": gettext_lazy("Households linked"),
+    "visits": gettext_lazy("Visits"),
+    "exited": gettext_lazy("Exited"),
+    "measures": gettext_lazy("Measures"),
+    "plan_completion": gettext_lazy("Measures done"),
+}
+
+
+def _year(request):
+    return DashboardForm(request.GET or request.POST or None)
+
+
+def _assessments(user, year):
+    return (
+        TeamAssessment.objects.visible_to(user)
+        .filter(year=year)
+        .select_related("team__township")
+        .order_by("team__township_id")
+    )
+
+
+@login_required
+def assessment_list(request):
+    form = _year(request)
+    year = form.chosen_year()
+    return render(
+        request,
+        "assessments/assessment_list.html",
+        {
+            "form": form,
+            "year": year,
+            "rows": [
+                (assessment, [assessment.metrics.get(key) for key in TEAM_COLUMNS])
+                for assessment in _assessments(request.user, year)
+            ],
+            "outcomes": Outcome.objects.visible_to(request.user)
+            .filter(year=year)
+            .select_related("team__township", "member"),
+            "columns": TEAM_COLUMNS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def assessment_compute(request):
+    if not request.user.can_manage_county:
+        raise PermissionDenied
+    year = _year(request).chosen_year()
+    count = services.assessments_compute(teams=Team.objects.visible_to(request.user), year=year)
+    messages.success(
+        request,
+        _("Metrics of %(year)s computed for %(count)d teams.") % {"year": year, "count": count},
+    )
+    return redirect(f"{reverse('assessments:assessments')}?year={year}")
+
+
+def _team_assessment_for(request, pk):
+    return get_visible_or_404(
+        TeamAssessment.objects.select_related("team__township"), request.user, pk=pk
+    )
+
+
+def _team_assessment_page(request, assessment, *, form=None, outcome_form=None):
+    team, can_edit = assessment.team, request.user.can_manage_county
+    if can_edit:
+        form = form or TeamAssessmentForm(instance=assessment)
+        outcome_form = outcome_form or OutcomeForm(user=request.user, team=team)
+    return render(
+        request,
+        "assessments/team_assessment.html",
+        {
+            "assessment": assessment,
+            "metrics": [
+                (label, assessment.metrics.get(key)) for key, label in TEAM_COLUMNS.items()
+            ],
+            "cadres": CadreAssessment.objects.filter(member__team=team, year=assessment.year)
+            .select_related("member")
+            .order_by("member__name"),
+            "outcomes": team.outcomes.filter(year=assessment.year).select_related(
+                "team__township", "member"
+            ),
+            "form": form,
+            "outcome_form": outcome_form,
+        },
+    )
+
+
+@login_required
+def team_assessment(request, pk):
+    """A team's assessment: its metrics, the county's score and grade, its cadres, outcomes."""
+    assessment = _team_assessment_for(request, pk)
+    if request.method != "POST":
+        return _team_assessment_page(request, assessment)
+    if not request.user.can_manage_county:
+        raise PermissionDenied
+    form = TeamAssessmentForm(request.POST, instance=assessment)
+    if not form.is_valid():
+        return _team_assessment_page(request, assessment, form=form)
+    form.save()
+    messages.success(request, _("Assessment saved."))
+    return redirect(request.path)
+
+
+@login_required
+@require_POST
+def outcome_add(request, pk):
+    """通报, 限期整改, 约谈, 追责 or 优先提拔, recorded against the team or one of its cadres."""
+    assessment = _team_assessment_for(request, pk)
+    if not request.user.can_manage_county:
+        raise PermissionDenied
+    form = OutcomeForm(request.POST, user=request.user, team=assessment.team)
+    if not form.is_valid():
+        return _team_assessment_page(request, assessment, outcome_form=form)
+    form.instance.team = assessment.team
+    form.instance.year = assessment.year
+    form.instance.recorded_by = request.user
+    form.save()
+    messages.success(request, _("Outcome recorded."))
+    return redirect(reverse("assessments:team_assessment", args=[assessment.pk]))
+
+
+@login_required
+def cadre_assessment_edit(request, pk):
+    assessment = get_visible_or_404(
+        CadreAssessment.objects.select_related("member__team__township"), request.user, pk=pk
+    )
+    if not request.user.can_manage_county:
+        raise PermissionDenied
+    form = CadreAssessmentForm(request.POST or None, instance=assessment)
+    team_page = TeamAssessment.objects.filter(
+        team=assessment.member.team, year=assessment.year
+    ).first()
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Assessment saved."))
+        return redirect(reverse("assessments:team_assessment", args=[team_page.pk]))
+    return render(
+        request,
+        "assessments/form.html",
+        {
+            "form": form,
+            "title": str(assessment),
+            "context_lines": [
+                (label, assessment.metrics.get(key)) for key, label in CADRE_COLUMNS.items()
+            ],
+        },
+    )
+
+
+@login_required
+def assessment_xlsx(request):
+    """The yearly report: teams with metrics, score and grade; cadres; outcomes."""
+    year = _year(request).chosen_year()
+    user = request.user
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Teams")
+    sheet.append(
+        [_("Township"), *map(str, TEAM_COLUMNS.values()), _("Score"), _("Grade"), _("Comment")]
+    )
+    for assessment in _assessments(user, year):
+        sheet.append(
+            [
+                safe_cell(assessment.team.township.name),
+                *(assessment.metrics.get(key) for key in TEAM_COLUMNS),
+                assessment.score,
+                assessment.get_grade_display(),
+                safe_cell(assessment.comment),
+            ]
+        )
+    sheet = book.create_sheet(_("Cadres"))
+    sheet.append(
+        [
+            _("Township"),
+            _("Cadre"),
+            *map(str, CADRE_COLUMNS.values()),
+            _("Score"),
+            _("Grade"),
+            _("Comment"),
+        ]  # fmt: skip
+    )
+    cadres = (
+        CadreAssessment.objects.visible_to(user)
+        .filter(year=year)
+        .select_related("member__team__township")
+        .order_by("member__team__township_id", "member__name")
+    )
+    for assessment in cadres:
+        sheet.append(
+            [
+                safe_cell(assessment.member.team.township.name),
+                safe_cell(assessment.member.name),
+                *(assessment.metrics.get(key) for key in CADRE_COLUMNS),
+                assessment.score,
+                assessment.get_grade_display(),
+                safe_cell(assessment.comment),
+            ]
+        )
+    sheet = book.create_sheet(_("Outcomes"))
+    sheet.append([_("Township"), _("Outcome"), _("Cadre"), _("Date"), _("Deadline"),
+                  _("Responsible person"), _("Note"), _("Closed on")])  # fmt: skip
+    outcomes = Outcome.objects.visible_to(user).filter(year=year)
+    for outcome in outcomes.select_related("team__township", "member"):
+        sheet.append(
+            [
+                safe_cell(outcome.team.township.name),
+                outcome.get_kind_display(),
+                safe_cell(outcome.member.name if outcome.member else ""),
+                outcome.date,
+                outcome.deadline,
+                safe_cell(outcome.owner),
+                safe_cell(outcome.note),
+                outcome.closed_on,
+            ]
+        )
+    return workbook_response(book, f"年度考核-{year}.xlsx")

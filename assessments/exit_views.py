@@ -1,0 +1,91 @@
+"""Exit reviews (脱贫验收): the proposals of a year and each review's steps."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from assessments import services
+from assessments.forms import DashboardForm, ExitStepForm
+from assessments.models import ExitReview
+from households.models import Household
+from teams.scope import get_visible_or_404
+
+
+@login_required
+def exit_review_list(request):
+    """The households that meet the exit rule of the year, and the reviews under way."""
+    form = DashboardForm(request.GET or None)
+    year = form.chosen_year()
+    user = request.user
+    candidates = (
+        services.exit_candidates(Household.objects.visible_to(user), year)
+        .select_related("village__parent", "contact_cadre")
+        .with_head()
+        .order_by("number")
+    )
+    reviews = (
+        ExitReview.objects.visible_to(user)
+        .filter(year=year)
+        .select_related("household__village__parent")
+        .prefetch_related("steps")
+        .order_by("household__number")
+    )
+    return render(
+        request,
+        "assessments/exit_review_list.html",
+        {
+            "form": form,
+            "year": year,
+            "candidates": Paginator(candidates, 50).get_page(request.GET.get("page")),
+            "reviews": reviews,
+            "query": f"year={year}",
+        },
+    )
+
+
+@login_required
+@require_POST
+def exit_review_propose(request, pk):
+    household = get_visible_or_404(Household.objects.all(), request.user, pk=pk)
+    if not request.user.can_manage_county:
+        raise PermissionDenied
+    year = DashboardForm(request.POST).chosen_year()
+    try:
+        review = services.exit_review_propose(
+            household=household, year=year, by=request.user, date=timezone.localdate()
+        )
+    except services.AssessmentError as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{reverse('assessments:exit_reviews')}?year={year}")
+    messages.success(request, _("Exit review opened."))
+    return redirect(review)
+
+
+@login_required
+def exit_review_detail(request, pk):
+    review = get_visible_or_404(
+        ExitReview.objects.select_related("household__village__parent"), request.user, pk=pk
+    )
+    can_record = request.user.can_manage_county
+    if request.method == "POST" and not can_record:
+        raise PermissionDenied
+    form = ExitStepForm(request.POST or None) if can_record else None
+    if form is not None and form.is_valid():
+        try:
+            services.exit_record_step(review=review, by=request.user, **form.cleaned_data)
+        except services.AssessmentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Step recorded."))
+            return redirect(review)
+    return render(
+        request,
+        "assessments/exit_review_detail.html",
+        {"review": review, "steps": review.steps.select_related("recorded_by"), "form": form},
+    )

@@ -1,0 +1,59 @@
+"""The dashboard as an .xlsx: one sheet of townships, one of attributes and causes."""
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from assessments.dashboard import HOUSEHOLD_FIGURES
+from households.exports import safe_cell
+
+
+def _row(label, row):
+    return [
+        safe_cell(label),
+        *(row.households[name] for name in HOUSEHOLD_FIGURES),
+        row.persons,
+        row.target,
+        row.six_haves_missing,
+        row.long_absent,
+        row.overdue,
+    ]
+
+
+def dashboard_workbook(dashboard):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Townships")
+    sheet.append(
+        [
+            _("County dashboard %(year)s, as of %(day)s")
+            % {"year": dashboard.year, "day": dashboard.day}
+        ]
+    )
+    sheet["A1"].font = Font(size=14, bold=True)
+    sheet.append(
+        [
+            _("Township"),
+            *(str(label) for label in HOUSEHOLD_FIGURES.values()),
+            _("Persons still in poverty"),
+            _("Exit target"),
+            _("六有 items missing"),
+            _("Long-absent stationed cadres"),
+            _("Rectifications past their deadline"),
+        ]
+    )
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in dashboard.rows:
+        sheet.append(_row(row.township.name, row))
+    sheet.append(_row(_("Total"), dashboard.totals))
+    sheet.freeze_panes = "B3"
+    for title, rows in [
+        (_("Attributes"), dashboard.by_attribute),
+        (_("Causes"), dashboard.by_cause),
+    ]:
+        sheet = book.create_sheet(title)
+        sheet.append([title, _("Households still in poverty"), _("Persons still in poverty")])
+        for (_pk, name), households, persons in rows:
+            sheet.append([safe_cell(name or _("Not recorded")), households, persons])
+    return book

@@ -1,0 +1,160 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assessments.dashboard import default_year
+from assessments.models import (
+    CadreAssessment,
+    ExitStep,
+    Inspection,
+    Outcome,
+    Rectification,
+    TeamAssessment,
+)
+from households.models import ReferenceItem
+from teams.forms import ScopedModelForm
+from teams.models import Area
+
+
+def year_choices():
+    return [(year, year) for year in range(timezone.localdate().year, 2015, -1)]
+
+
+class DashboardForm(forms.Form):
+    """The year of the dashboard; an unknown year falls back to the default one."""
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=year_choices)
+
+    def chosen_year(self):
+        if self.is_valid():
+            return self.cleaned_data["year"]
+        return default_year(timezone.localdate())
+
+
+class FigureFilter(forms.Form):
+    """Which households of a dashboard figure to list: the year, a township, an attribute or
+    a main cause, all within the user's scope."""
+
+    year = forms.TypedChoiceField(coerce=int, choices=year_choices, required=False)
+    township = forms.ModelChoiceField(
+        queryset=Area.objects.none(), to_field_name="code", required=False
+    )
+    attribute = forms.ModelChoiceField(
+        queryset=ReferenceItem.objects.filter(kind=ReferenceItem.Kind.ATTRIBUTE), required=False
+    )
+    cause = forms.ModelChoiceField(
+        queryset=ReferenceItem.objects.filter(kind=ReferenceItem.Kind.CAUSE), required=False
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["township"].queryset = Area.objects.visible_to(user).filter(
+            level=Area.Level.TOWNSHIP
+        )
+
+    def chosen_year(self):
+        return self.cleaned_data["year"] or default_year(timezone.localdate())
+
+    def filter(self, households):
+        data = self.cleaned_data
+        if data["township"]:
+            households = households.in_area(data["township"].code)
+        if data["attribute"]:
+            households = households.filter(attribute=data["attribute"])
+        if data["cause"]:
+            households = households.filter(main_cause=data["cause"])
+        return households
+
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class InspectionForm(ScopedModelForm):
+    class Meta:
+        model = Inspection
+        fields = ["team", "date", "kind", "inspectors", "findings"]
+        widgets = {"date": DATE}
+
+
+class RectificationForm(forms.ModelForm):
+    class Meta:
+        model = Rectification
+        fields = ["item", "owner", "deadline"]
+        widgets = {"deadline": DATE}
+
+
+class RectificationProgressForm(forms.ModelForm):
+    """What the township team reports: progress, and the evidence when the item is fixed."""
+
+    class Meta:
+        model = Rectification
+        fields = ["progress", "evidence", "closed_on"]
+        widgets = {"closed_on": DATE}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("closed_on") and not (cleaned.get("evidence") or "").strip():
+            self.add_error("evidence", _("Say what shows the item is fixed before closing it."))
+        return cleaned
+
+
+class RectificationFilter(forms.Form):
+    overdue = forms.BooleanField(label=_("Only past their deadline"), required=False)
+    township = forms.ModelChoiceField(
+        label=_("Township"), queryset=Area.objects.none(), to_field_name="code", required=False
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["township"].queryset = Area.objects.visible_to(user).filter(
+            level=Area.Level.TOWNSHIP
+        )
+
+    def filter(self, rectifications, day):
+        if not self.is_valid():
+            return rectifications
+        if self.cleaned_data["overdue"]:
+            rectifications = rectifications.overdue(day)
+        if township := self.cleaned_data["township"]:
+            rectifications = rectifications.filter(inspection__team__township=township)
+        return rectifications
+
+
+class ExitStepForm(forms.ModelForm):
+    class Meta:
+        model = ExitStep
+        fields = ["step", "date", "responsible", "outcome", "note"]
+        widgets = {"date": DATE, "note": forms.Textarea(attrs={"rows": 2})}
+
+
+class TeamAssessmentForm(forms.ModelForm):
+    class Meta:
+        model = TeamAssessment
+        fields = ["score", "grade", "comment"]
+        widgets = {"comment": forms.Textarea(attrs={"rows": 3})}
+
+
+class CadreAssessmentForm(forms.ModelForm):
+    class Meta:
+        model = CadreAssessment
+        fields = ["score", "grade", "comment"]
+        widgets = {"comment": forms.Textarea(attrs={"rows": 3})}
+
+
+class OutcomeForm(ScopedModelForm):
+    class Meta:
+        model = Outcome
+        fields = ["kind", "member", "date", "deadline", "owner", "note"]
+        widgets = {"date": DATE, "deadline": DATE, "note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = team.members.all()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == Outcome.Kind.RECTIFY and not (
+            cleaned.get("deadline") and (cleaned.get("owner") or "").strip()
+        ):
+            raise forms.ValidationError(_("A rectification needs a deadline and an owner."))
+        return cleaned

@@ -1,0 +1,123 @@
+"""Inspections (定期 / 不定期检查) of the teams and the rectification items they set (§3.4).
+
+County offices record inspections and their items; a township team's leader and deputy report
+the progress of their team's items and close them with evidence; city and province read.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.forms import (
+    InspectionForm,
+    RectificationFilter,
+    RectificationForm,
+    RectificationProgressForm,
+)
+from assessments.models import Inspection, Rectification
+from teams.access import can_manage_team
+from teams.scope import get_visible_or_404
+
+
+def _require_county(user):
+    if not user.can_manage_county:
+        raise PermissionDenied
+
+
+@login_required
+def inspection_list(request):
+    inspections = (
+        Inspection.objects.visible_to(request.user)
+        .select_related("team__township")
+        .order_by("-date", "-pk")
+    )
+    page = Paginator(inspections, 50).get_page(request.GET.get("page"))
+    return render(request, "assessments/inspection_list.html", {"page": page})
+
+
+@login_required
+def inspection_create(request):
+    _require_county(request.user)
+    form = InspectionForm(request.POST or None, user=request.user)
+    if form.is_valid():
+        form.instance.recorded_by = request.user
+        inspection = form.save()
+        messages.success(request, _("Inspection recorded: add the items to rectify."))
+        return redirect(inspection)
+    return render(
+        request, "assessments/form.html", {"form": form, "title": _("Record an inspection")}
+    )
+
+
+def _inspection_for(request, pk):
+    return get_visible_or_404(
+        Inspection.objects.select_related("team__township"), request.user, pk=pk
+    )
+
+
+@login_required
+def inspection_detail(request, pk):
+    inspection = _inspection_for(request, pk)
+    form = None
+    if request.user.can_manage_county:
+        form = RectificationForm(request.POST or None)
+        if form.is_valid():
+            form.instance.inspection = inspection
+            form.save()
+            messages.success(request, _("Rectification item added."))
+            return redirect(inspection)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "assessments/inspection_detail.html",
+        {
+            "inspection": inspection,
+            "rectifications": inspection.rectifications.all(),
+            "form": form,
+            "today": timezone.localdate(),
+            "can_report": can_manage_team(request.user, inspection.team),
+        },
+    )
+
+
+@login_required
+def rectification_list(request):
+    today = timezone.localdate()
+    filters = RectificationFilter(request.GET or None, user=request.user)
+    rectifications = filters.filter(
+        Rectification.objects.visible_to(request.user).select_related("inspection__team__township"),
+        today,
+    ).order_by("closed_on", "deadline", "pk")
+    page = Paginator(rectifications, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "assessments/rectification_list.html",
+        {"page": page, "filters": filters, "query": query.urlencode(), "today": today},
+    )
+
+
+@login_required
+def rectification_edit(request, pk):
+    """The team's leader or deputy (and the county) report progress and close the item."""
+    rectification = get_visible_or_404(
+        Rectification.objects.select_related("inspection__team__township"), request.user, pk=pk
+    )
+    if not can_manage_team(request.user, rectification.inspection.team):
+        raise PermissionDenied
+    form = RectificationProgressForm(request.POST or None, instance=rectification)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Progress saved."))
+        return redirect(rectification.inspection)
+    return render(
+        request,
+        "assessments/form.html",
+        {"form": form, "title": rectification.item, "back": rectification.inspection},
+    )

@@ -1,0 +1,364 @@
+"""Review and accountability (DOMAIN.md §3.4): exit targets, exit reviews (脱贫验收), yearly
+assessments of teams and cadres (述职考核) and their outcomes, inspections and rectifications.
+
+Every row belongs to a township (through its team or its household) and is scoped by that
+township's code, like the rows it reviews.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from households.models import Household, HouseholdPartQuerySet
+from ledgers.models import YEAR_VALIDATORS
+from teams.models import Area, Member, Team
+from teams.scope import ScopedQuerySet
+
+
+class TeamPartQuerySet(ScopedQuerySet):
+    """Rows of one team: scoped by its township."""
+
+    scope_field = "team__township__code"
+
+
+def _recorded_by():
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+
+class ExitTargetQuerySet(ScopedQuerySet):
+    scope_field = "township__code"
+
+
+class ExitTarget(models.Model):
+    """How many households of a township the county plans to bring out of poverty in a year."""
+
+    township = models.ForeignKey(
+        Area,
+        verbose_name=_("township"),
+        on_delete=models.PROTECT,
+        related_name="exit_targets",
+        limit_choices_to={"level": Area.Level.TOWNSHIP},
+    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    households = models.PositiveIntegerField(_("households to exit"))
+    history = HistoricalRecords()
+
+    objects = ExitTargetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("exit target")
+        verbose_name_plural = _("exit targets")
+        ordering = ["township", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "year"],
+                name="one_exit_target_per_township_year",
+                violation_error_message=_("The township already has a target for this year."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.township} {self.year}: {self.households}"
+
+
+class ExitReview(models.Model):
+    """The exit of one household in one year (脱贫验收), step by step like identification."""
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="exit_reviews",
+    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    per_capita = models.DecimalField(
+        _("per-capita income at the proposal"), max_digits=12, decimal_places=2
+    )
+    exit_line = models.DecimalField(_("exit line"), max_digits=8, decimal_places=2)
+    proposed_on = models.DateField(_("proposed on"))
+    proposed_by = _recorded_by()
+    history = HistoricalRecords()
+
+    objects = HouseholdPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("exit review")
+        verbose_name_plural = _("exit reviews")
+        ordering = ["-year", "household"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "year"],
+                name="one_exit_review_per_household_year",
+                violation_error_message=_("The household's exit is already under review."),
+            ),
+        ]
+
+    def __str__(self):
+        return _("Exit review %(year)s of %(household)s") % {
+            "year": self.year,
+            "household": self.household.number,
+        }
+
+    def get_absolute_url(self):
+        return reverse("assessments:exit_review", args=[self.pk])
+
+
+class ExitStepQuerySet(ScopedQuerySet):
+    scope_field = "review__household__village__code"
+
+
+class ExitStep(models.Model):
+    """One step of an exit: review, the household's agreement, public notice, announcement."""
+
+    class Step(models.TextChoices):
+        REVIEW = "review", _("Village and township review")
+        AGREEMENT = "agreement", _("Household agreement")
+        NOTICE = "notice", _("Public notice (公示)")
+        ANNOUNCEMENT = "announcement", _("County announcement (公告)")
+
+    class Outcome(models.TextChoices):
+        PASSED = "passed", _("Passed")
+        REJECTED = "rejected", _("Rejected")
+
+    review = models.ForeignKey(
+        ExitReview, verbose_name=_("exit review"), on_delete=models.CASCADE, related_name="steps"
+    )
+    step = models.CharField(_("step"), max_length=12, choices=Step.choices)
+    date = models.DateField(_("date"))
+    responsible = models.CharField(_("responsible person"), max_length=50)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = _recorded_by()
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = ExitStepQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("exit step")
+        verbose_name_plural = _("exit steps")
+        ordering = ["review", "date", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "step"], name="exit_step_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_step_display()} {self.date}"
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", _("Excellent (优秀)")
+    GOOD = "good", _("Good (良好)")
+    FAIR = "fair", _("Fair (一般)")
+    POOR = "poor", _("Poor (较差)")
+
+
+class AssessmentFields(models.Model):
+    """What a yearly assessment (述职考核) holds: the ledger metrics as they stood when computed,
+    and the county's own score, grade and comment."""
+
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    metrics = models.JSONField(_("metrics"), default=dict, editable=False)
+    computed_at = models.DateTimeField(_("metrics computed at"), default=timezone.now)
+    score = models.DecimalField(
+        _("score"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class TeamAssessment(AssessmentFields):
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    history = HistoricalRecords()
+
+    objects = TeamPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("team assessment")
+        verbose_name_plural = _("team assessments")
+        ordering = ["-year", "team"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "year"], name="one_assessment_per_team_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.team} {self.year}"
+
+
+class CadreAssessmentQuerySet(ScopedQuerySet):
+    scope_field = "member__team__township__code"
+
+
+class CadreAssessment(AssessmentFields):
+    member = models.ForeignKey(
+        Member, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    history = HistoricalRecords()
+
+    objects = CadreAssessmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cadre assessment")
+        verbose_name_plural = _("cadre assessments")
+        ordering = ["-year", "member"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "year"], name="one_assessment_per_cadre_year"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.year}"
+
+
+class Outcome(models.Model):
+    """What an assessment or inspection led to (§3.4): a circular, a deadline to fix things,
+    a talk with the team leader, disciplinary accountability, or priority promotion."""
+
+    class Kind(models.TextChoices):
+        CIRCULAR = "circular", _("Circular (通报)")
+        RECTIFY = "rectify", _("Rectification by a deadline (限期整改)")
+        TALK = "talk", _("Talk with the team leader (约谈)")
+        ACCOUNTABILITY = "accountability", _("Accountability (追责)")
+        PROMOTION = "promotion", _("Priority promotion (优先提拔)")
+
+    kind = models.CharField(_("outcome"), max_length=16, choices=Kind.choices)
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="outcomes"
+    )
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("cadre"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outcomes",
+        help_text=_("Leave empty when the outcome concerns the whole team."),
+    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    date = models.DateField(_("date"))
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    owner = models.CharField(_("responsible person"), max_length=50, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    recorded_by = _recorded_by()
+    history = HistoricalRecords()
+
+    objects = TeamPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("assessment outcome")
+        verbose_name_plural = _("assessment outcomes")
+        ordering = ["-date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="rectify") | (Q(deadline__isnull=False) & ~Q(owner="")),
+                name="rectify_outcome_has_deadline_and_owner",
+                violation_error_message=_("A rectification needs a deadline and an owner."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.member or self.team} {self.date}"
+
+
+class Inspection(models.Model):
+    """A regular or random inspection of a team (定期 / 不定期检查) and what it found."""
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("Regular (定期)")
+        RANDOM = "random", _("Random (不定期)")
+
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="inspections"
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    inspectors = models.CharField(_("inspectors"), max_length=200)
+    findings = models.TextField(_("findings"))
+    recorded_by = _recorded_by()
+    history = HistoricalRecords()
+
+    objects = TeamPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        ordering = ["-date", "-pk"]
+
+    def __str__(self):
+        return _("Inspection of %(team)s on %(date)s") % {"team": self.team, "date": self.date}
+
+    def get_absolute_url(self):
+        return reverse("assessments:inspection", args=[self.pk])
+
+
+class RectificationQuerySet(ScopedQuerySet):
+    scope_field = "inspection__team__township__code"
+
+    def open(self):
+        return self.filter(closed_on__isnull=True)
+
+    def overdue(self, day):
+        """Past their deadline on ``day`` and not closed."""
+        return self.open().filter(deadline__lt=day)
+
+
+class Rectification(models.Model):
+    """An item an inspection asks the team to fix, by a deadline, with its closing evidence."""
+
+    inspection = models.ForeignKey(
+        Inspection,
+        verbose_name=_("inspection"),
+        on_delete=models.CASCADE,
+        related_name="rectifications",
+    )
+    item = models.CharField(_("what to fix"), max_length=300)
+    owner = models.CharField(_("responsible person"), max_length=50)
+    deadline = models.DateField(_("deadline"))
+    progress = models.TextField(_("progress"), blank=True)
+    evidence = models.TextField(_("closing evidence"), blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = RectificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rectification item")
+        verbose_name_plural = _("rectification items")
+        ordering = ["deadline", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | ~Q(evidence=""),
+                name="closed_rectification_has_evidence",
+                violation_error_message=_("Say what shows the item is fixed before closing it."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.item[:60]
+
+    def is_overdue(self, day):
+        return self.closed_on is None and self.deadline < day

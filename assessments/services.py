@@ -1,0 +1,261 @@
+"""Workflows of review and accountability: proposing and recording exits (脱贫验收) and
+computing the yearly assessment metrics from the ledgers (述职考核)."""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.models import CadreAssessment, ExitReview, ExitStep, ExitTarget, TeamAssessment
+from households.models import Household
+from households.services import HouseholdError, household_change_status
+from ledgers.models import Guarantee, Income, Measure, Plan, PovertyStandard, Visit
+from teams.models import Member
+
+Step = ExitStep.Step
+STEP_ORDER = list(Step)
+
+
+class AssessmentError(Exception):
+    """A rule of review refused the change; the message is for the user."""
+
+
+def exit_candidates(households, year: int):
+    """Households still in poverty whose income of ``year`` reaches the year's exit line and
+    whose three guarantees of the year are all met (DOMAIN.md, the household record), and
+    whose exit is not yet under review that year. Annotated with ``per_capita``."""
+    line = PovertyStandard.objects.filter(year=year).values("exit_line")
+    income = Income.objects.filter(household=OuterRef("pk"), year=year)
+    unmet = Guarantee.objects.filter(household=OuterRef("pk"), year=year).filter(
+        Q(education=Guarantee.State.NOT_MET)
+        | Q(medical=Guarantee.State.NOT_MET)
+        | Q(housing=Guarantee.State.NOT_MET)
+        | Q(water=Guarantee.State.NOT_MET)
+    )
+    return (
+        households.filter(status__in=Household.ACTIVE_STATUSES)
+        .annotate(per_capita=Subquery(income.values("per_capita")[:1]))
+        .filter(
+            per_capita__gte=Subquery(line),
+            guarantees__year=year,
+        )
+        .exclude(Exists(unmet))
+        .exclude(exit_reviews__year=year)
+    )
+
+
+@transaction.atomic
+def exit_review_propose(*, household: Household, year: int, by, date: datetime.date) -> ExitReview:
+    """Open the exit review of a household that meets the exit rule in ``year``."""
+    candidate = exit_candidates(Household.objects.filter(pk=household.pk), year).first()
+    standard = PovertyStandard.objects.filter(year=year).first()
+    if candidate is None or standard is None:
+        raise AssessmentError(
+            _(
+                "The household does not meet the exit rule of %(year)s: income at the exit line "
+                "and the three guarantees met, not already under review."
+            )
+            % {"year": year}
+        )
+    return ExitReview.objects.create(
+        household=household,
+        year=year,
+        per_capita=candidate.per_capita,
+        exit_line=standard.exit_line,
+        proposed_on=date,
+        proposed_by=by,
+    )
+
+
+@transaction.atomic
+def exit_record_step(
+    *,
+    review: ExitReview,
+    step: str,
+    date: datetime.date,
+    responsible: str,
+    outcome: str,
+    by,
+    note: str = "",
+) -> ExitStep:
+    """Record the next step of an exit: review → household agreement → public notice →
+    announcement, in this order; a rejected step ends the review. A passed announcement takes
+    the household out of poverty through the registry (已脱贫), keeping its history."""
+    done = list(review.steps.order_by("pk"))
+    if done and done[-1].outcome == ExitStep.Outcome.REJECTED:
+        raise AssessmentError(_("The exit was rejected at “%(step)s”.") % {"step": done[-1]})
+    expected = STEP_ORDER[len(done)] if len(done) < len(STEP_ORDER) else None
+    if step != expected:
+        raise AssessmentError(
+            _("The next step is “%(step)s”.") % {"step": Step(expected).label}
+            if expected
+            else _("The exit review is complete.")
+        )
+    if not responsible.strip():
+        raise AssessmentError(_("Name the person responsible for the step."))
+    if done and date < done[-1].date:
+        raise AssessmentError(_("A step cannot come before the previous one."))
+    if date < review.proposed_on:
+        raise AssessmentError(_("A step cannot come before the proposal."))
+    recorded = ExitStep.objects.create(
+        review=review,
+        step=step,
+        date=date,
+        responsible=responsible.strip(),
+        outcome=outcome,
+        note=note,
+        recorded_by=by,
+    )
+    if step == Step.ANNOUNCEMENT and outcome == ExitStep.Outcome.PASSED:
+        try:
+            household_change_status(
+                household=review.household,
+                to=Household.Status.EXITED,
+                date=date,
+                reason=_("Exit announced after review (脱贫验收) %(year)s") % {"year": review.year},
+                by=by,
+            )
+        except HouseholdError as exc:  # the registry's refusal, in its own words
+            raise AssessmentError(str(exc)) from exc
+    return recorded
+
+
+def _ratio(part, whole):
+    return round(part / whole, 3) if whole else None
+
+
+def team_metrics(teams, year: int) -> dict[int, dict]:
+    """The ledger metrics of each team's township for ``year``, a constant number of queries:
+    coverage (households still in poverty with a current contact cadre), visits, yearly plans,
+    measures done, exits against the target, and money of the measures done against planned."""
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    townships = {team.township_id: team.pk for team in teams}
+    metrics = {team.pk: {} for team in teams}
+    active = Q(status__in=Household.ACTIVE_STATUSES)
+    households = (
+        Household.objects.filter(village__parent__in=townships)
+        .values("village__parent")
+        .annotate(
+            in_poverty=Count("pk", filter=active),
+            linked=Count(
+                "pk",
+                filter=active & Q(contact_cadre__isnull=False, contact_cadre__left__isnull=True),
+            ),
+            planned=Count(
+                "pk",
+                filter=active
+                & Exists(
+                    Plan.objects.filter(household=OuterRef("pk"), kind=Plan.Kind.YEARLY, year=year)
+                ),
+            ),
+            exited=Count("pk", filter=Q(exited_on__gte=start, exited_on__lte=end)),
+        )
+        .order_by()
+    )
+    for row in households:
+        metrics[townships[row.pop("village__parent")]].update(row)
+    visits = (
+        Visit.objects.filter(
+            household__village__parent__in=townships, date__gte=start, date__lte=end
+        )
+        .values("household__village__parent")
+        .annotate(visits=Count("pk"), visited=Count("household", distinct=True))
+        .order_by()
+    )
+    for row in visits:
+        metrics[townships[row.pop("household__village__parent")]].update(row)
+    measures = (
+        Measure.objects.filter(
+            household__village__parent__in=townships, date__gte=start, date__lte=end
+        )
+        .values("household__village__parent")
+        .annotate(
+            measures=Count("pk"),
+            measures_done=Count("pk", filter=Q(status=Measure.Status.DONE)),
+            amount_planned=Sum("amount"),
+            amount_done=Sum("amount", filter=Q(status=Measure.Status.DONE)),
+        )
+        .order_by()
+    )
+    for row in measures:
+        metrics[townships[row.pop("household__village__parent")]].update(row)
+    for target in ExitTarget.objects.filter(township__in=townships, year=year):
+        metrics[townships[target.township_id]]["exit_target"] = target.households
+    return {pk: _finish(values) for pk, values in metrics.items()}
+
+
+def _finish(values):
+    """Fill the missing counts with zero, money as float (JSON), and the ratios."""
+    for name in ["in_poverty", "linked", "planned", "exited", "visits", "visited", "measures",
+                 "measures_done"]:  # fmt: skip
+        values.setdefault(name, 0)
+    for name in ["amount_planned", "amount_done"]:
+        values[name] = float(values.get(name) or 0)
+    values.setdefault("exit_target", None)
+    values["coverage"] = _ratio(values["linked"], values["in_poverty"])
+    values["plan_completion"] = _ratio(values["measures_done"], values["measures"])
+    values["exits_against_target"] = _ratio(values["exited"], values["exit_target"] or 0)
+    values["money_against_plan"] = _ratio(values["amount_done"], values["amount_planned"])
+    return values
+
+
+def cadre_metrics(members, year: int) -> dict[int, dict]:
+    """Each cadre's year: households linked now, visits made, their households exited in the
+    year, measures they are responsible for and how many are done."""
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    pks = [member.pk for member in members]
+    metrics = {pk: {} for pk in pks}
+    for name, rows in [
+        (
+            "households",
+            Household.objects.filter(contact_cadre__in=pks)
+            .values("contact_cadre")
+            .annotate(
+                households=Count("pk", filter=Q(status__in=Household.ACTIVE_STATUSES)),
+                exited=Count("pk", filter=Q(exited_on__gte=start, exited_on__lte=end)),
+            ),
+        ),
+        (
+            "visits",
+            Visit.objects.filter(cadre__in=pks, date__gte=start, date__lte=end)
+            .values("cadre")
+            .annotate(visits=Count("pk")),
+        ),
+        (
+            "measures",
+            Measure.objects.filter(responsible__in=pks, date__gte=start, date__lte=end)
+            .values("responsible")
+            .annotate(
+                measures=Count("pk"),
+                measures_done=Count("pk", filter=Q(status=Measure.Status.DONE)),
+            ),
+        ),
+    ]:
+        key = {"households": "contact_cadre", "visits": "cadre", "measures": "responsible"}[name]
+        for row in rows.order_by():
+            metrics[row.pop(key)].update(row)
+    for values in metrics.values():
+        for name in ["households", "exited", "visits", "measures", "measures_done"]:
+            values.setdefault(name, 0)
+        values["plan_completion"] = _ratio(values["measures_done"], values["measures"])
+    return metrics
+
+
+@transaction.atomic
+def assessments_compute(*, teams, year: int) -> int:
+    """Snapshot the metrics of ``year`` into each team's and each current cadre's assessment,
+    keeping the scores, grades and comments already given. Returns the teams assessed."""
+    teams = list(teams)
+    now = timezone.now()
+    for pk, values in team_metrics(teams, year).items():
+        TeamAssessment.objects.update_or_create(
+            team_id=pk, year=year, defaults={"metrics": values, "computed_at": now}
+        )
+    members = list(Member.objects.filter(team__in=teams).current())
+    for pk, values in cadre_metrics(members, year).items():
+        CadreAssessment.objects.update_or_create(
+            member_id=pk, year=year, defaults={"metrics": values, "computed_at": now}
+        )
+    return len(teams)

@@ -1,0 +1,232 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from assessments import services
+from assessments.models import ExitReview, ExitStep, Outcome, Rectification, TeamAssessment
+from households.models import Household, StatusChange
+from ledgers.models import Guarantee
+from tests.assessments.conftest import YEAR
+from tests.factories import InspectionFactory, RectificationFactory
+
+pytestmark = pytest.mark.django_db
+Step = ExitStep.Step
+
+
+# Inspections and rectifications.
+
+
+def test_county_records_an_inspection_and_its_items(county_officer, east_team, as_user):
+    client = as_user(county_officer)
+    response = client.post(
+        reverse("assessments:inspection_create"),
+        {
+            "team": east_team.pk,
+            "date": "2017-06-01",
+            "kind": "random",
+            "inspectors": "县扶贫办",
+            "findings": "走访记录不全",
+        },
+    )
+    inspection = east_team.inspections.get()
+    assert response.url == inspection.get_absolute_url()
+    client.post(
+        inspection.get_absolute_url(),
+        {"item": "补齐走访记录", "owner": "东镇书记", "deadline": "2017-07-01"},
+    )
+    assert inspection.rectifications.get().owner == "东镇书记"
+
+
+def test_county_cannot_inspect_a_team_of_another_county(other_county_officer, east_team, as_user):
+    response = as_user(other_county_officer).post(
+        reverse("assessments:inspection_create"),
+        {
+            "team": east_team.pk,
+            "date": "2017-06-01",
+            "kind": "random",
+            "inspectors": "x",
+            "findings": "x",
+        },  # fmt: skip
+    )
+    assert response.status_code == 200 and not east_team.inspections.exists()
+
+
+def test_leader_closes_an_item_only_with_evidence(township_leader, east_team, as_user):
+    item = RectificationFactory(inspection__team=east_team)
+    url = reverse("assessments:rectification_edit", args=[item.pk])
+    client = as_user(township_leader)
+    response = client.post(url, {"progress": "已补齐", "evidence": "", "closed_on": "2017-06-20"})
+    assert "销号前请说明整改完成的佐证" in response.content.decode()
+    item.refresh_from_db()
+    assert item.closed_on is None and item.progress == ""
+    client.post(url, {"progress": "已补齐", "evidence": "台账照片", "closed_on": "2017-06-20"})
+    item.refresh_from_db()
+    assert item.closed_on == datetime.date(2017, 6, 20)
+
+
+def test_plain_cadre_cannot_report_progress(township_cadre, east_team, as_user):
+    item = RectificationFactory(inspection__team=east_team)
+    url = reverse("assessments:rectification_edit", args=[item.pk])
+    assert as_user(township_cadre).get(url).status_code == 403
+
+
+def test_overdue_filter_lists_open_items_past_their_deadline(county_officer, east_team, as_user):
+    inspection = InspectionFactory(team=east_team)
+    late = RectificationFactory(inspection=inspection, deadline=datetime.date(2017, 1, 1))
+    RectificationFactory(
+        inspection=inspection,
+        deadline=datetime.date(2017, 1, 1),
+        closed_on=datetime.date(2017, 1, 1),
+        evidence="已整改",
+    )
+    RectificationFactory(inspection=inspection, deadline=datetime.date(2099, 1, 1))
+    response = as_user(county_officer).get(
+        reverse("assessments:rectifications"), {"overdue": "1", "township": "449901101"}
+    )
+    assert list(response.context["page"]) == [late]
+    assert Rectification.objects.overdue(datetime.date(2018, 1, 1)).count() == 1
+
+
+# Exit review.
+
+
+def test_household_meeting_the_rule_is_proposed(east_households):
+    candidates = services.exit_candidates(Household.objects.all(), YEAR)
+    assert list(candidates) == [east_households["complete"]]
+
+
+def test_household_with_an_unmet_guarantee_is_not_proposed(east_households):
+    Guarantee.objects.filter(household=east_households["complete"]).update(
+        housing=Guarantee.State.NOT_MET
+    )
+    assert not services.exit_candidates(Household.objects.all(), YEAR).exists()
+    with pytest.raises(services.AssessmentError):
+        services.exit_review_propose(
+            household=east_households["complete"], year=YEAR, by=None, date=datetime.date.today()
+        )
+    assert not ExitReview.objects.exists()
+
+
+def _steps(review, county_officer, *, until=Step.ANNOUNCEMENT):
+    for index, step in enumerate(Step):
+        services.exit_record_step(
+            review=review,
+            step=step,
+            date=datetime.date(2017, 12, 1 + index),
+            responsible="县扶贫办",
+            outcome=ExitStep.Outcome.PASSED,
+            by=county_officer,
+        )
+        if step == until:
+            return
+
+
+def test_announced_exit_takes_the_household_out_of_poverty_with_its_history(
+    east_households, county_officer
+):
+    household = east_households["complete"]
+    review = services.exit_review_propose(
+        household=household, year=YEAR, by=county_officer, date=datetime.date(2017, 11, 30)
+    )
+    _steps(review, county_officer, until=Step.NOTICE)
+    household.refresh_from_db()
+    assert household.status == Household.Status.REGISTERED
+    services.exit_record_step(
+        review=review,
+        step=Step.ANNOUNCEMENT,
+        date=datetime.date(2017, 12, 10),
+        responsible="县扶贫办",
+        outcome=ExitStep.Outcome.PASSED,
+        by=county_officer,
+    )
+    household.refresh_from_db()
+    assert (household.status, household.exited_on) == ("exited", datetime.date(2017, 12, 10))
+    assert StatusChange.objects.filter(household=household, new_status="exited").exists()
+
+
+def test_steps_go_in_order(east_households, county_officer):
+    review = services.exit_review_propose(
+        household=east_households["complete"], year=YEAR, by=None, date=datetime.date(2017, 11, 1)
+    )
+    with pytest.raises(services.AssessmentError, match="村镇审核"):
+        services.exit_record_step(
+            review=review,
+            step=Step.NOTICE,
+            date=datetime.date(2017, 12, 1),
+            responsible="x",
+            outcome="passed",
+            by=None,
+        )
+    assert not review.steps.exists()
+
+
+def test_exit_review_page_records_a_step(east_households, county_officer, as_user):
+    review = services.exit_review_propose(
+        household=east_households["complete"], year=YEAR, by=None, date=datetime.date(2017, 11, 1)
+    )
+    response = as_user(county_officer).post(
+        review.get_absolute_url(),
+        {"step": "review", "date": "2017-11-05", "responsible": "镇审核组", "outcome": "passed"},
+    )
+    assert response.status_code == 302 and review.steps.get().responsible == "镇审核组"
+
+
+def test_propose_through_the_page(east_households, county_officer, as_user):
+    household = east_households["complete"]
+    response = as_user(county_officer).post(
+        reverse("assessments:exit_propose", args=[household.pk]), {"year": YEAR}
+    )
+    review = ExitReview.objects.get(household=household, year=YEAR)
+    assert response.url == review.get_absolute_url()
+
+
+# Yearly assessment.
+
+
+def test_compute_snapshots_team_and_cadre_metrics(east_households, east_team, township_cadre):
+    services.assessments_compute(teams=[east_team], year=YEAR)
+    metrics = TeamAssessment.objects.get(team=east_team, year=YEAR).metrics
+    assert metrics["in_poverty"] == 3 and metrics["linked"] == 2
+    assert metrics["coverage"] == 0.667 and metrics["exited"] == 1
+    assert metrics["visits"] == 1 and metrics["planned"] == 1
+    cadre = township_cadre.member.assessments.get(year=YEAR).metrics
+    assert (cadre["households"], cadre["exited"]) == (2, 1)
+
+
+def test_recompute_keeps_the_score_and_grade(east_households, east_team):
+    services.assessments_compute(teams=[east_team], year=YEAR)
+    TeamAssessment.objects.update(score=91, grade="excellent")
+    services.assessments_compute(teams=[east_team], year=YEAR)
+    assessment = TeamAssessment.objects.get()
+    assert (assessment.score, assessment.grade) == (91, "excellent")
+
+
+def test_county_grades_a_team_and_records_a_talk(east_team, county_officer, as_user):
+    services.assessments_compute(teams=[east_team], year=YEAR)
+    assessment = TeamAssessment.objects.get()
+    client = as_user(county_officer)
+    url = reverse("assessments:team_assessment", args=[assessment.pk])
+    client.post(url, {"score": "58", "grade": "poor", "comment": "任务未完成"})
+    assessment.refresh_from_db()
+    assert assessment.grade == "poor"
+    outcome_url = reverse("assessments:outcome_add", args=[assessment.pk])
+    response = client.post(outcome_url, {"kind": "rectify", "date": "2018-01-10"})
+    assert "限期整改须有整改期限和责任人" in response.content.decode()
+    assert not Outcome.objects.exists()
+    client.post(outcome_url, {"kind": "talk", "date": "2018-01-10", "owner": "县委组织部"})
+    assert Outcome.objects.get().kind == "talk"
+
+
+def test_city_reads_the_assessment_but_cannot_grade(east_team, city_officer, as_user):
+    services.assessments_compute(teams=[east_team], year=YEAR)
+    url = reverse("assessments:team_assessment", args=[TeamAssessment.objects.get().pk])
+    client = as_user(city_officer)
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"score": "99", "grade": "excellent"}).status_code == 403
+
+
+def test_yearly_report_downloads(east_team, county_officer, as_user):
+    services.assessments_compute(teams=[east_team], year=YEAR)
+    response = as_user(county_officer).get(reverse("assessments:assessment_xlsx"), {"year": YEAR})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
