@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy
 from assessments.models import ExitTarget, Rectification
 from households.coverage import MAP_STATUSES, bar_chart
 from households.models import Household, Person
-from ledgers.models import Guarantee, Income, Plan, PovertyStandard, Visit
+from ledgers.models import Guarantee, Income, Plan, PovertyStandard, Project, Visit
+from ledgers.supervision import fund_summary
 from teams.models import Area, Member, Presence, Team, month_start
 from teams.services import long_absences, six_haves_status
 
@@ -213,7 +214,7 @@ def county_dashboard(user, year: int, today: datetime.date) -> Dashboard:
         absence_month=month,
         rows=list(rows.values()),
         breakdown=dict(breakdown),
-        funds=fund_figures(list(rows)),
+        funds=fund_figures(Project.objects.visible_to(user)),
     )
 
 
@@ -234,14 +235,19 @@ def absence_month(user, day: datetime.date) -> datetime.date:
     return latest or month_start(day)
 
 
-def fund_figures(township_codes: list[str]) -> dict:
-    """Funds budgeted and paid and open fund flags per township, for `_funds.html`:
-    {township code: {"township": name, "budgeted": yuan, "paid": yuan, "flags": open flags}}.
-
-    Empty until the projects and funds of the ledgers app (issue 6) are wired in here; the
-    dashboard then shows “资金数据待接入” rather than a misleading zero.
-    """
-    return {}
+def fund_figures(projects) -> dict:
+    """Funds budgeted and paid and flagged projects per township, for `_funds.html`:
+    {township code: {"township": name, "budgeted": yuan, "paid": yuan, "flags": projects
+    raising a supervision flag}}, from the supervision totals of the ledgers app."""
+    return {
+        row["township"].code: {
+            "township": row["township"].name,
+            "budgeted": row["budget"],
+            "paid": row["paid"],
+            "flags": row["flagged"],
+        }
+        for row in fund_summary(projects)["townships"]
+    }
 
 
 def chart_rows(dashboard: Dashboard):

@@ -22,7 +22,7 @@ def test_county_officer_follows_a_dashboard_figure_to_its_households(login_page)
     page = login_page("xianban")
     page.goto(f"/?year={YEAR}")
     row = page.locator("#townships tbody tr", has_text="示例东1镇")
-    assert "资金数据待接入" in page.locator("#funds").text_content()
+    assert "尚无项目" in page.locator("#funds").text_content()
     assert page.locator("svg[role=img]").first.is_visible()
     # The fourth figure column: households still in poverty with no contact cadre.
     row.locator("td").nth(3).locator("a").click()

@@ -8,12 +8,15 @@ from openpyxl import load_workbook
 from assessments.dashboard import county_dashboard
 from assessments.models import ExitTarget
 from households.models import Household
+from ledgers.funds import record_payment
 from teams.models import Area
 from tests.assessments.conftest import YEAR, household
 from tests.factories import (
     AreaFactory,
     MemberFactory,
     PresenceFactory,
+    ProjectBudgetFactory,
+    ProjectFactory,
     RectificationFactory,
     TeamFactory,
     UnitFactory,
@@ -82,9 +85,31 @@ def test_county_officer_lands_on_the_dashboard(east_households, county_officer, 
     response = as_user(county_officer).get(reverse("home"), {"year": YEAR})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "示例东1镇" in page and "资金数据待接入" in page
+    assert "示例东1镇" in page and "尚无项目" in page
     assert f"/assessments/dashboard/no_cadre/?year={YEAR}&amp;township=449901101" in page
     assert "<svg" in page
+
+
+def test_funds_budgeted_paid_and_flagged_per_township(east_households, county_officer, as_user):
+    project = ProjectFactory(name="东镇百香果")
+    ProjectBudgetFactory(project=project, source="fiscal", amount=10000)
+    record_payment(
+        project=project,
+        source="fiscal",
+        amount=2500,
+        user=None,
+        date=datetime.date(2017, 5, 1),
+        payee="合作社",
+        purpose="果苗",
+    )
+    funds = county_dashboard(county_officer, YEAR, TODAY).funds
+    # No voucher and no plan served: the project raises supervision flags.
+    assert funds == {
+        "449901101": {"township": "示例东1镇", "budgeted": 10000, "paid": 2500, "flags": 1}
+    }
+    page = as_user(county_officer).get(reverse("home"), {"year": YEAR}).content.decode()
+    assert reverse("ledgers:township_funds", args=["449901101"]) in page
+    assert "/ledgers/projects/?township=449901101&amp;flagged=on" in page
 
 
 def test_township_staff_keep_their_landing(township_cadre, as_user):
@@ -111,8 +136,9 @@ def test_dashboard_query_count_does_not_grow_with_townships(
     client = as_user(county_officer)
     # session, user, OTP device, poverty lines (default year), townships, households figures,
     # persons, exit targets, teams, 六有 items and checks, presence month, long absences and
-    # their presences, overdue rectifications.
-    with django_assert_num_queries(15):
+    # their presences, overdue rectifications, projects with their flags, budgets and payments
+    # per fund source.
+    with django_assert_num_queries(18):
         response = client.get(reverse("home"))
     assert response.status_code == 200
 
