@@ -11,6 +11,7 @@ ratio, DTDs, formulas) before calamine parses a byte of it.
 """
 
 import datetime
+import operator
 import re
 import zipfile
 import zlib
@@ -22,20 +23,22 @@ import defusedxml.ElementTree
 from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, Lookup
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from python_calamine import CalamineError, CalamineWorkbook
 from simple_history.utils import bulk_update_with_history
 
-from households.bulk import insert_with_history
+from households.bulk import insert_rows
 from households.idnumber import (
     FULL_WIDTH,
     REPAIR_FULL_WIDTH,
     REPAIR_LOWERCASE_X,
     REPAIR_SPACES,
     REPAIR_UPGRADED,
+    birth_date,
     is_male,
     mask_id_number,
     normalise_id_number,
@@ -94,6 +97,8 @@ MAX_ARCHIVE_MEMBERS = 1000
 #: Worksheet XML compresses about 10–30×; a member far beyond that is a bomb, not a roster.
 MAX_COMPRESSION_RATIO = 200
 SEPARATORS = re.compile(r"[、,，;；\s]+")
+HOUSEHOLD_NUMBER = re.compile(r"\d{17}")
+PHONE = re.compile(r"[\d\-+ ()]{5,20}")
 FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 REPAIR_PHONE_NUMBER = "phone_number"
@@ -354,6 +359,9 @@ def _header(cells):
 
 def _text(value) -> tuple[str, bool]:
     """The cell as text and whether it needed trimming."""
+    if isinstance(value, str):  # nearly every cell
+        stripped = value.strip()
+        return stripped, len(stripped) != len(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value)), False
     if isinstance(value, datetime.datetime | datetime.date):
@@ -412,11 +420,16 @@ class _Roster:
         if missing:
             self.problem(None, "、".join(missing), "", _("Required columns are missing."))
             return
+        self.person_references = {
+            key: kind for key, kind in PERSON_REFERENCES.items() if key in columns
+        }
+        keys, pick = list(self.cells), operator.itemgetter(*self.cells.values())
+        width = max(self.cells.values()) + 1
         first_row_of_id = {}
         for row, cells in rows:
-            values = {
-                key: cells[index] if index < len(cells) else "" for key, index in self.cells.items()
-            }
+            if len(cells) < width:
+                cells = cells + [""] * (width - len(cells))
+            values = dict(zip(keys, pick(cells), strict=True))
             if not any(str(value).strip() for value in values.values()):
                 continue
             self.report.row_count += 1
@@ -462,11 +475,10 @@ class _Roster:
                     sex,
                     _("The sex does not match the ID number; check both."),
                 )
-        person_values = {
-            key: getattr(self.reference(row, key, kind, values), "pk", None)
-            for key, kind in PERSON_REFERENCES.items()
-            if key in values
-        }
+        person_values = {}
+        for key, kind in self.person_references.items():
+            item = self.reference(row, key, kind, values)
+            person_values[key] = item.pk if item else None
         if relation is not None and relation.name == Person.HEAD and number:
             self.parse_household(row, number, values)
         if len(self.report.problems) > errors:
@@ -540,7 +552,7 @@ class _Roster:
         number = text.translate(FULL_WIDTH)
         if number != text:
             self.report.repairs[REPAIR_FULL_WIDTH] += 1
-        if not re.fullmatch(r"\d{17}", number):
+        if not HOUSEHOLD_NUMBER.fullmatch(number):
             message = (
                 _("The household number is missing.")
                 if not number
@@ -569,13 +581,17 @@ class _Roster:
         phone = text.translate(FULL_WIDTH)
         if phone != text:
             self.report.repairs[REPAIR_FULL_WIDTH] += 1
-        if phone and not re.fullmatch(r"[\d\-+ ()]{5,20}", phone):
+        if phone and not PHONE.fullmatch(phone):
             self.problem(row, self.names["phone"], raw, _("This is not a phone number."))
             return ""
         return phone
 
     def reference(self, row, key, kind, values, required=False):
-        text, trimmed = _text(values.get(key, ""))
+        value = values.get(key, "")
+        item = self.references[kind].get(value)  # a listed name as it is: the usual case
+        if item is not None:
+            return item
+        text, trimmed = _text(value)
         self.count_trim(trimmed)
         if not text:
             if required:
@@ -667,25 +683,23 @@ class _Roster:
 
     def check_database(self):
         """Match households by number and persons by ID hash; classify what would change."""
-        numbers = list(self.households)
         self.existing = {}
-        for chunk in _chunks(numbers):
-            for household in Household.objects.filter(number__in=chunk):
+        for households in _in_batches(Household.objects, "number", list(self.households)):
+            for household in households:
                 household.cause_ids = set()
                 self.existing[household.number] = household
         by_id = {h.pk: h for h in self.existing.values()}
         through = Household.other_causes.through
-        for chunk in _chunks(list(by_id)):
-            for household_id, item_id in through.objects.filter(household_id__in=chunk).values_list(
-                "household_id", "referenceitem_id"
-            ):
+        for links in _in_batches(through.objects, "household_id", list(by_id)):
+            for household_id, item_id in links.values_list("household_id", "referenceitem_id"):
                 by_id[household_id].cause_ids.add(item_id)
         fields = ["pk", "id_number_hash", "household_id", "household__number", "name"]
         fields += ["relation_id", *(f"{key}_id" for key in PERSON_REFERENCES)]
         self.known = {}
-        for chunk in _chunks([person.id_hash for person in self.persons]):
-            for found in Person.objects.filter(id_number_hash__in=chunk).values(*fields):
-                self.known[found["id_number_hash"]] = found
+        hashes = [person.id_hash for person in self.persons]
+        for found in _in_batches(Person.objects, "id_number_hash", hashes):
+            for values in found.values(*fields):
+                self.known[values["id_number_hash"]] = values
         for person in self.persons:
             found = self.known.get(person.id_hash)
             if found and found["household__number"] != person.number:
@@ -730,9 +744,15 @@ class _Roster:
             else:
                 report.persons.unchanged += 1
         ids = [household.pk for household in self.existing.values()]
-        for chunk in _chunks(ids):
-            others = Person.objects.current().filter(household_id__in=chunk).exclude(pk__in=in_file)
-            for person in others.select_related("household").order_by("household__number"):
+        current = Person.objects.current()
+        missing = [
+            pk
+            for persons in _in_batches(current, "household_id", ids)
+            for pk in persons.values_list("pk", flat=True)
+            if pk not in in_file
+        ]
+        for persons in _in_batches(current.select_related("household"), "pk", missing):
+            for person in persons.order_by("household__number"):
                 report.missing.append(
                     (person.household.number, person.name, person.masked_id_number)
                 )
@@ -750,57 +770,55 @@ class _Roster:
     def write(self, progress):
         self.today = timezone.localdate()
         self.reason = _("Roster import")
-        self.recorded_by = self.user if self.user and self.user.pk else None
-        new = [
-            Household(
-                number=row.number,
-                village_id=row.village,
-                status=Household.Status.REGISTERED,
-                status_since=self.today,
-                registered_on=self.today,
-                **row.values,
-            )
-            for number, row in self.households.items()
-            if number not in self.existing
-        ]
-        insert_with_history(new, Household, user=self.user, reason=self.reason)
-        pks = {household.number: household.pk for household in new}
+        self.recorded_by_id = self.user.pk if self.user else None
+        new = [row for number, row in self.households.items() if number not in self.existing]
+        pks = self.register_households(new)
         pks.update({number: household.pk for number, household in self.existing.items()})
-        status_changes = [
-            StatusChange(
-                household_id=household.pk,
-                new_status=Household.Status.REGISTERED,
-                date=self.today,
-                reason=self.reason,
-                recorded_by=self.recorded_by,
-            )
-            for household in new
-        ]
-        insert_with_history(status_changes, StatusChange, history=False)
-        touched = [household.number for household in new] + self.changed_households
+        touched = [row.number for row in new] + self.changed_households
         self.write_causes(pks, touched)
         self.write_cadres(pks, touched)
         self.update_households()
         self.write_persons(pks, progress)
         self.update_persons()
 
+    def register_households(self, new):
+        """Insert the ``new`` households with their registration; their pks by number."""
+        value_keys = list(new[0].values) if new else []
+        rows = [
+            (row.number, row.village, Household.Status.REGISTERED, self.today, self.today)
+            + tuple(row.values[key] for key in value_keys)
+            for row in new
+        ]
+        fields = ["number", "village_id", "status", "status_since", "registered_on", *value_keys]
+        pks = insert_rows(Household, fields, rows, user=self.user, reason=self.reason)
+        insert_rows(
+            StatusChange,
+            ["household_id", "new_status", "date", "reason", "recorded_by_id"],
+            [
+                (pk, Household.Status.REGISTERED, self.today, self.reason, self.recorded_by_id)
+                for pk in pks
+            ],
+            history=False,
+        )
+        return {row.number: pk for row, pk in zip(new, pks, strict=True)}
+
     def write_persons(self, pks, progress):
         total = len(self.persons)
         done = 0
         new = [person for person in self.persons if person.id_hash not in self.known]
+        value_keys = [f"{key}_id" for key in new[0].values] if new else []
+        fields = ["household_id", "name", "id_number", "id_number_hash", "relation_id"]
+        fields += ["is_head", "sex", "birth_date", *value_keys]
+        male, female = Person.Sex.MALE, Person.Sex.FEMALE
         for chunk in _chunks(new, 5000):
-            objects = []
-            for row in chunk:
-                person = Person(
-                    household_id=pks[row.number],
-                    name=row.name,
-                    id_number=row.id_number,
-                    relation=row.relation,
-                    **{f"{key}_id": value for key, value in row.values.items()},
-                )
-                person.derive_from_id_number()
-                objects.append(person)
-            insert_with_history(objects, Person, user=self.user, reason=self.reason)
+            # The derived fields, as Person.derive_from_id_number fills them.
+            rows = [
+                (pks[row.number], row.name, row.id_number, row.id_hash, row.relation.pk)
+                + (row.relation.name == Person.HEAD, male if is_male(row.id_number) else female)
+                + (birth_date(row.id_number), *row.values.values())
+                for row in chunk
+            ]
+            insert_rows(Person, fields, rows, user=self.user, reason=self.reason)
             done += len(chunk)
             if progress:
                 progress(done, total)
@@ -810,13 +828,16 @@ class _Roster:
     def write_causes(self, pks, numbers):
         through = Household.other_causes.through
         rows = [self.households[n] for n in numbers if self.households[n].other_causes is not None]
-        through.objects.filter(household_id__in=[pks[row.number] for row in rows]).delete()
-        links = [
-            through(household_id=pks[row.number], referenceitem_id=item)
-            for row in rows
-            for item in row.other_causes
-        ]
-        insert_with_history(links, through, history=False)
+        # Only households already registered can have causes to replace.
+        replaced = [pks[row.number] for row in rows if row.number in self.existing]
+        for links in _in_batches(through.objects, "household_id", replaced):
+            links.delete()
+        insert_rows(
+            through,
+            ["household_id", "referenceitem_id"],
+            [(pks[row.number], item) for row in rows for item in row.other_causes],
+            history=False,
+        )
 
     def write_cadres(self, pks, numbers):
         """Open a contact-cadre assignment where the cadre is new or changed (不脱贫不脱钩)."""
@@ -826,21 +847,21 @@ class _Roster:
             if self.households[number].values.get("contact_cadre_id")
             != getattr(self.existing.get(number), "contact_cadre_id", None)
         ]
-        CadreAssignment.objects.filter(
-            household_id__in=[pks[number] for number in changed], end__isnull=True
-        ).update(end=self.today)
-        assignments = [
-            CadreAssignment(
-                household_id=pks[number],
-                cadre_id=self.households[number].values["contact_cadre_id"],
-                start=self.today,
-                reason=self.reason,
-                recorded_by=self.recorded_by,
-            )
-            for number in changed
-            if self.households[number].values.get("contact_cadre_id")
-        ]
-        insert_with_history(assignments, CadreAssignment, history=False)
+        open_assignments = CadreAssignment.objects.filter(end__isnull=True)
+        for assignments in _in_batches(
+            open_assignments, "household_id", [pks[number] for number in changed]
+        ):
+            assignments.update(end=self.today)
+        insert_rows(
+            CadreAssignment,
+            ["household_id", "cadre_id", "start", "reason", "recorded_by_id"],
+            [
+                (pks[number], cadre_id, self.today, self.reason, self.recorded_by_id)
+                for number in changed
+                if (cadre_id := self.households[number].values.get("contact_cadre_id"))
+            ],
+            history=False,
+        )
 
     def update_households(self):
         households, fields = [], set()
@@ -859,7 +880,9 @@ class _Roster:
         if not self.changed_persons:
             return
         wanted = dict(self.changed_persons)
-        persons = list(Person.objects.filter(pk__in=wanted))
+        persons = [
+            person for batch in _in_batches(Person.objects, "pk", list(wanted)) for person in batch
+        ]
         fields = {"is_head"}
         for person in persons:
             for key, value in wanted[person.pk].items():
@@ -891,6 +914,30 @@ def _stored_as_number():
         "Excel stored this number as a number, which loses its last digits. Format the "
         "column as text and type the numbers again."
     )
+
+
+def _in_batches(queryset, field, values):
+    """``queryset`` narrowed to ``field`` in ``values``, one queryset per batch of values.
+
+    On PostgreSQL a batch is a single array parameter (``= ANY(%s)``): thousands of separate
+    parameters cost more to build and to parse than the database takes to answer.
+    """
+    if connection.vendor != "postgresql":
+        for chunk in _chunks(values):
+            yield queryset.filter(**{f"{field}__in": chunk})
+        return
+    for chunk in _chunks(values, 20 * BATCH):
+        yield queryset.filter(_AnyOf(F(field), chunk))
+
+
+class _AnyOf(Lookup):
+    """``field = ANY(array)``: the values go to PostgreSQL as one array."""
+
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*params, self.rhs]
 
 
 def _chunks(items, size=BATCH):
