@@ -28,7 +28,9 @@ TEAM_COLUMNS = {
     "plan_completion": gettext_lazy("Measures done"),
     "exited": gettext_lazy("Exited"),
     "exit_target": gettext_lazy("Exit target"),
-    "money_against_plan": gettext_lazy("Money of done measures against planned"),
+    "paid": gettext_lazy("Project funds paid (yuan)"),
+    "budgeted": gettext_lazy("Project budgets (yuan)"),
+    "funds_against_budget": gettext_lazy("Funds paid against project budgets"),
 }
 #: Cadre metrics, likewise.
 CADRE_COLUMNS = {
