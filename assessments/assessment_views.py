@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -55,6 +56,30 @@ def _assessments(user, year):
     )
 
 
+def _cadre_assessments(user, year):
+    return (
+        CadreAssessment.objects.visible_to(user)
+        .filter(year=year)
+        .select_related("member__team__township")
+        .order_by("member__team__township_id", "member__name")
+    )
+
+
+def _outcomes(user, year):
+    return (
+        Outcome.objects.visible_to(user)
+        .filter(year=year)
+        .select_related("team__township", "member")
+    )
+
+
+def _with_metrics(assessments, columns):
+    """(assessment, [its metric of each column]) of each assessment."""
+    return [
+        (assessment, [assessment.metrics.get(key) for key in columns]) for assessment in assessments
+    ]
+
+
 @login_required
 def assessment_list(request):
     form = _year(request)
@@ -65,14 +90,29 @@ def assessment_list(request):
         {
             "form": form,
             "year": year,
-            "rows": [
-                (assessment, [assessment.metrics.get(key) for key in TEAM_COLUMNS])
-                for assessment in _assessments(request.user, year)
-            ],
-            "outcomes": Outcome.objects.visible_to(request.user)
-            .filter(year=year)
-            .select_related("team__township", "member"),
+            "rows": _with_metrics(_assessments(request.user, year), TEAM_COLUMNS),
+            "outcomes": _outcomes(request.user, year),
             "columns": TEAM_COLUMNS,
+        },
+    )
+
+
+@login_required
+def assessment_report(request):
+    """The yearly report as a page to print: the teams and cadres of the user's scope with
+    their metrics, scores and grades, and the outcomes of the year."""
+    year = _year(request).chosen_year()
+    return render(
+        request,
+        "assessments/assessment_report.html",
+        {
+            "year": year,
+            "printed_on": timezone.localdate(),
+            "teams": _with_metrics(_assessments(request.user, year), TEAM_COLUMNS),
+            "team_columns": TEAM_COLUMNS,
+            "cadres": _with_metrics(_cadre_assessments(request.user, year), CADRE_COLUMNS),
+            "cadre_columns": CADRE_COLUMNS,
+            "outcomes": _outcomes(request.user, year),
         },
     )
 
@@ -216,13 +256,7 @@ def assessment_xlsx(request):
             _("Comment"),
         ]  # fmt: skip
     )
-    cadres = (
-        CadreAssessment.objects.visible_to(user)
-        .filter(year=year)
-        .select_related("member__team__township")
-        .order_by("member__team__township_id", "member__name")
-    )
-    for assessment in cadres:
+    for assessment in _cadre_assessments(user, year):
         sheet.append(
             [
                 safe_cell(assessment.member.team.township.name),
@@ -236,8 +270,7 @@ def assessment_xlsx(request):
     sheet = book.create_sheet(_("Outcomes"))
     sheet.append([_("Township"), _("Outcome"), _("Cadre"), _("Date"), _("Deadline"),
                   _("Responsible person"), _("Note"), _("Closed on")])  # fmt: skip
-    outcomes = Outcome.objects.visible_to(user).filter(year=year)
-    for outcome in outcomes.select_related("team__township", "member"):
+    for outcome in _outcomes(user, year):
         sheet.append(
             [
                 safe_cell(outcome.team.township.name),

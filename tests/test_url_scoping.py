@@ -503,6 +503,7 @@ URLS = {
     "assessments:assessment_compute": Page(
         method="post", status=302, denied=frozenset({"cadre", "leader", "city", "outsider"})
     ),
+    "assessments:assessment_report": Page(scope="list", marker=lambda w: w.team.township.name),
     "assessments:assessment_xlsx": Page(),
     "assessments:team_assessment": Page(
         kwargs=lambda w: {"pk": w.team_assessment.pk}, scope="object"
