@@ -7,13 +7,20 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from assessments import services
-from assessments.forms import CadreAssessmentForm, DashboardForm, OutcomeForm, TeamAssessmentForm
+from assessments.forms import (
+    CadreAssessmentForm,
+    DashboardForm,
+    OutcomeCloseForm,
+    OutcomeForm,
+    TeamAssessmentForm,
+)
 from assessments.models import CadreAssessment, Outcome, TeamAssessment
 from households.exports import safe_cell, workbook_response
 from teams.models import Team
@@ -194,6 +201,29 @@ def outcome_add(request, pk):
     form.save()
     messages.success(request, _("Outcome recorded."))
     return redirect(reverse("assessments:team_assessment", args=[assessment.pk]))
+
+
+@login_required
+@require_POST
+def outcome_close(request, pk):
+    """Close an outcome with the day and what was done, from the page listing it (``next``);
+    refused input changes nothing and comes back as messages."""
+    outcome = get_visible_or_404(Outcome.objects.all(), request.user, pk=pk)
+    if not request.user.can_manage_county:
+        raise PermissionDenied
+    form = OutcomeCloseForm(request.POST, instance=outcome)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Outcome closed."))
+    else:
+        for name, errors in form.errors.items():
+            field = form.fields.get(name)
+            for error in errors:
+                messages.error(request, f"{field.label}：{error}" if field else error)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = f"{reverse('assessments:assessments')}?year={outcome.year}"
+    return redirect(back)
 
 
 @login_required

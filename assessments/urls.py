@@ -24,6 +24,7 @@ urlpatterns = [
     path("yearly/report.xlsx", assessment_views.assessment_xlsx, name="assessment_xlsx"),
     path("yearly/teams/<int:pk>/", assessment_views.team_assessment, name="team_assessment"),
     path("yearly/teams/<int:pk>/outcomes/", assessment_views.outcome_add, name="outcome_add"),
+    path("yearly/outcomes/<int:pk>/close/", assessment_views.outcome_close, name="outcome_close"),
     path(
         "yearly/cadres/<int:pk>/edit/",
         assessment_views.cadre_assessment_edit,

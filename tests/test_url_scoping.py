@@ -515,6 +515,14 @@ URLS = {
         denied=COUNTY_ONLY,
         method="post",
     ),
+    # Without data nothing is closed: back to the assessments page with the errors as messages.
+    "assessments:outcome_close": Page(
+        kwargs=lambda w: {"pk": w.admin_objects[Outcome].pk},
+        scope="object",
+        denied=COUNTY_ONLY,
+        method="post",
+        status=302,
+    ),
     "assessments:cadre_assessment_edit": Page(
         kwargs=lambda w: {"pk": w.cadre_assessment.pk}, scope="object", denied=COUNTY_ONLY
     ),
