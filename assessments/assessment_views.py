@@ -6,13 +6,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from assessments import services
-from assessments.forms import CadreAssessmentForm, DashboardForm, OutcomeForm, TeamAssessmentForm
+from assessments.forms import (
+    CadreAssessmentForm,
+    DashboardForm,
+    OutcomeCloseForm,
+    OutcomeForm,
+    TeamAssessmentForm,
+)
 from assessments.models import CadreAssessment, Outcome, TeamAssessment
 from households.exports import safe_cell, workbook_response
 from teams.models import Team
@@ -28,7 +36,9 @@ TEAM_COLUMNS = {
     "plan_completion": gettext_lazy("Measures done"),
     "exited": gettext_lazy("Exited"),
     "exit_target": gettext_lazy("Exit target"),
-    "money_against_plan": gettext_lazy("Money of done measures against planned"),
+    "paid": gettext_lazy("Project funds paid (yuan)"),
+    "budgeted": gettext_lazy("Project budgets (yuan)"),
+    "funds_against_budget": gettext_lazy("Funds paid against project budgets"),
 }
 #: Cadre metrics, likewise.
 CADRE_COLUMNS = {
@@ -53,6 +63,30 @@ def _assessments(user, year):
     )
 
 
+def _cadre_assessments(user, year):
+    return (
+        CadreAssessment.objects.visible_to(user)
+        .filter(year=year)
+        .select_related("member__team__township")
+        .order_by("member__team__township_id", "member__name")
+    )
+
+
+def _outcomes(user, year):
+    return (
+        Outcome.objects.visible_to(user)
+        .filter(year=year)
+        .select_related("team__township", "member")
+    )
+
+
+def _with_metrics(assessments, columns):
+    """(assessment, [its metric of each column]) of each assessment."""
+    return [
+        (assessment, [assessment.metrics.get(key) for key in columns]) for assessment in assessments
+    ]
+
+
 @login_required
 def assessment_list(request):
     form = _year(request)
@@ -63,14 +97,29 @@ def assessment_list(request):
         {
             "form": form,
             "year": year,
-            "rows": [
-                (assessment, [assessment.metrics.get(key) for key in TEAM_COLUMNS])
-                for assessment in _assessments(request.user, year)
-            ],
-            "outcomes": Outcome.objects.visible_to(request.user)
-            .filter(year=year)
-            .select_related("team__township", "member"),
+            "rows": _with_metrics(_assessments(request.user, year), TEAM_COLUMNS),
+            "outcomes": _outcomes(request.user, year),
             "columns": TEAM_COLUMNS,
+        },
+    )
+
+
+@login_required
+def assessment_report(request):
+    """The yearly report as a page to print: the teams and cadres of the user's scope with
+    their metrics, scores and grades, and the outcomes of the year."""
+    year = _year(request).chosen_year()
+    return render(
+        request,
+        "assessments/assessment_report.html",
+        {
+            "year": year,
+            "printed_on": timezone.localdate(),
+            "teams": _with_metrics(_assessments(request.user, year), TEAM_COLUMNS),
+            "team_columns": TEAM_COLUMNS,
+            "cadres": _with_metrics(_cadre_assessments(request.user, year), CADRE_COLUMNS),
+            "cadre_columns": CADRE_COLUMNS,
+            "outcomes": _outcomes(request.user, year),
         },
     )
 
@@ -155,6 +204,29 @@ def outcome_add(request, pk):
 
 
 @login_required
+@require_POST
+def outcome_close(request, pk):
+    """Close an outcome with the day and what was done, from the page listing it (``next``);
+    refused input changes nothing and comes back as messages."""
+    outcome = get_visible_or_404(Outcome.objects.all(), request.user, pk=pk)
+    if not request.user.can_manage_county:
+        raise PermissionDenied
+    form = OutcomeCloseForm(request.POST, instance=outcome)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Outcome closed."))
+    else:
+        for name, errors in form.errors.items():
+            field = form.fields.get(name)
+            for error in errors:
+                messages.error(request, f"{field.label}：{error}" if field else error)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = f"{reverse('assessments:assessments')}?year={outcome.year}"
+    return redirect(back)
+
+
+@login_required
 def cadre_assessment_edit(request, pk):
     assessment = get_visible_or_404(
         CadreAssessment.objects.select_related("member__team__township"), request.user, pk=pk
@@ -214,13 +286,7 @@ def assessment_xlsx(request):
             _("Comment"),
         ]  # fmt: skip
     )
-    cadres = (
-        CadreAssessment.objects.visible_to(user)
-        .filter(year=year)
-        .select_related("member__team__township")
-        .order_by("member__team__township_id", "member__name")
-    )
-    for assessment in cadres:
+    for assessment in _cadre_assessments(user, year):
         sheet.append(
             [
                 safe_cell(assessment.member.team.township.name),
@@ -234,8 +300,7 @@ def assessment_xlsx(request):
     sheet = book.create_sheet(_("Outcomes"))
     sheet.append([_("Township"), _("Outcome"), _("Cadre"), _("Date"), _("Deadline"),
                   _("Responsible person"), _("Note"), _("Closed on")])  # fmt: skip
-    outcomes = Outcome.objects.visible_to(user).filter(year=year)
-    for outcome in outcomes.select_related("team__township", "member"):
+    for outcome in _outcomes(user, year):
         sheet.append(
             [
                 safe_cell(outcome.team.township.name),

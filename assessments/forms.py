@@ -158,3 +158,27 @@ class OutcomeForm(ScopedModelForm):
         ):
             raise forms.ValidationError(_("A rectification needs a deadline and an owner."))
         return cleaned
+
+
+class OutcomeCloseForm(forms.ModelForm):
+    """Closing an outcome: the day and what was done, neither before the outcome."""
+
+    class Meta:
+        model = Outcome
+        fields = ["closed_on", "closing_note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.fields:
+            self.fields[name].required = True
+
+    def clean(self):
+        if self.instance.closed_on:  # the stored value: the form's is set after cleaning
+            raise forms.ValidationError(_("The outcome is already closed."))
+        return super().clean()
+
+    def clean_closed_on(self):
+        closed_on = self.cleaned_data["closed_on"]
+        if closed_on < self.instance.date:
+            raise forms.ValidationError(_("An outcome cannot be closed before its date."))
+        return closed_on

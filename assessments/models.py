@@ -263,6 +263,9 @@ class Outcome(models.Model):
     owner = models.CharField(_("responsible person"), max_length=50, blank=True)
     note = models.TextField(_("note"), blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closing_note = models.TextField(
+        _("closing note"), blank=True, help_text=_("What was done, or why the matter is closed.")
+    )
     recorded_by = _recorded_by()
     history = HistoricalRecords()
 

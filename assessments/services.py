@@ -11,7 +11,17 @@ from django.utils.translation import gettext as _
 from assessments.models import CadreAssessment, ExitReview, ExitStep, ExitTarget, TeamAssessment
 from households.models import Household
 from households.services import HouseholdError, household_change_status
-from ledgers.models import Guarantee, Income, Measure, Plan, PovertyStandard, Visit
+from ledgers.models import (
+    Guarantee,
+    Income,
+    Measure,
+    Payment,
+    Plan,
+    PovertyStandard,
+    Project,
+    ProjectBudget,
+    Visit,
+)
 from teams.models import Member
 
 Step = ExitStep.Step
@@ -129,7 +139,13 @@ def _ratio(part, whole):
 def team_metrics(teams, year: int) -> dict[int, dict]:
     """The ledger metrics of each team's township for ``year``, a constant number of queries:
     coverage (households still in poverty with a current contact cadre), visits, yearly plans,
-    measures done, exits against the target, and money of the measures done against planned."""
+    measures done against all measures of the year (plan completion), exits against the target,
+    and funds paid against budgets.
+
+    Funds paid against budgets: the township's projects running in the year (started by its
+    end, not ended before its start); ``paid`` is the net total of their payments dated in the
+    year (a reversal counts negative, in the year it is recorded), ``budgeted`` the total of
+    their budgets over every fund source, ``funds_against_budget`` the ratio of the two."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     townships = {team.township_id: team.pk for team in teams}
     metrics = {team.pk: {} for team in teams}
@@ -174,13 +190,21 @@ def team_metrics(teams, year: int) -> dict[int, dict]:
         .annotate(
             measures=Count("pk"),
             measures_done=Count("pk", filter=Q(status=Measure.Status.DONE)),
-            amount_planned=Sum("amount"),
-            amount_done=Sum("amount", filter=Q(status=Measure.Status.DONE)),
         )
         .order_by()
     )
     for row in measures:
         metrics[townships[row.pop("household__village__parent")]].update(row)
+    projects = Project.objects.filter(
+        township__in=townships, starts_on__lte=end, ends_on__gte=start
+    ).values("pk")
+    for name, rows in [
+        ("budgeted", ProjectBudget.objects.filter(project__in=projects)),
+        ("paid", Payment.objects.filter(project__in=projects, date__gte=start, date__lte=end)),
+    ]:
+        totals = rows.values("project__township").annotate(total=Sum("amount")).order_by()
+        for row in totals:
+            metrics[townships[row["project__township"]]][name] = row["total"]
     for target in ExitTarget.objects.filter(township__in=townships, year=year):
         metrics[townships[target.township_id]]["exit_target"] = target.households
     return {pk: _finish(values) for pk, values in metrics.items()}
@@ -191,19 +215,20 @@ def _finish(values):
     for name in ["in_poverty", "linked", "planned", "exited", "visits", "visited", "measures",
                  "measures_done"]:  # fmt: skip
         values.setdefault(name, 0)
-    for name in ["amount_planned", "amount_done"]:
+    for name in ["budgeted", "paid"]:
         values[name] = float(values.get(name) or 0)
     values.setdefault("exit_target", None)
     values["coverage"] = _ratio(values["linked"], values["in_poverty"])
     values["plan_completion"] = _ratio(values["measures_done"], values["measures"])
     values["exits_against_target"] = _ratio(values["exited"], values["exit_target"] or 0)
-    values["money_against_plan"] = _ratio(values["amount_done"], values["amount_planned"])
+    values["funds_against_budget"] = _ratio(values["paid"], values["budgeted"])
     return values
 
 
 def cadre_metrics(members, year: int) -> dict[int, dict]:
     """Each cadre's year: households linked now, visits made, their households exited in the
-    year, measures they are responsible for and how many are done."""
+    year, measures of the year they are responsible for, and their plan completion: measures
+    done against all those measures."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     pks = [member.pk for member in members]
     metrics = {pk: {} for pk in pks}

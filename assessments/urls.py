@@ -20,9 +20,11 @@ urlpatterns = [
     path("exits/<int:pk>/", exit_views.exit_review_detail, name="exit_review"),
     path("yearly/", assessment_views.assessment_list, name="assessments"),
     path("yearly/compute/", assessment_views.assessment_compute, name="assessment_compute"),
+    path("yearly/report/", assessment_views.assessment_report, name="assessment_report"),
     path("yearly/report.xlsx", assessment_views.assessment_xlsx, name="assessment_xlsx"),
     path("yearly/teams/<int:pk>/", assessment_views.team_assessment, name="team_assessment"),
     path("yearly/teams/<int:pk>/outcomes/", assessment_views.outcome_add, name="outcome_add"),
+    path("yearly/outcomes/<int:pk>/close/", assessment_views.outcome_close, name="outcome_close"),
     path(
         "yearly/cadres/<int:pk>/edit/",
         assessment_views.cadre_assessment_edit,

@@ -503,6 +503,7 @@ URLS = {
     "assessments:assessment_compute": Page(
         method="post", status=302, denied=frozenset({"cadre", "leader", "city", "outsider"})
     ),
+    "assessments:assessment_report": Page(scope="list", marker=lambda w: w.team.township.name),
     "assessments:assessment_xlsx": Page(),
     "assessments:team_assessment": Page(
         kwargs=lambda w: {"pk": w.team_assessment.pk}, scope="object"
@@ -513,6 +514,14 @@ URLS = {
         scope="object",
         denied=COUNTY_ONLY,
         method="post",
+    ),
+    # Without data nothing is closed: back to the assessments page with the errors as messages.
+    "assessments:outcome_close": Page(
+        kwargs=lambda w: {"pk": w.admin_objects[Outcome].pk},
+        scope="object",
+        denied=COUNTY_ONLY,
+        method="post",
+        status=302,
     ),
     "assessments:cadre_assessment_edit": Page(
         kwargs=lambda w: {"pk": w.cadre_assessment.pk}, scope="object", denied=COUNTY_ONLY

@@ -90,6 +90,13 @@ def test_county_officer_lands_on_the_dashboard(east_households, county_officer, 
     assert "<svg" in page
 
 
+def test_persons_and_six_haves_totals_open_their_lists(east_households, county_officer, as_user):
+    page = as_user(county_officer).get(reverse("home"), {"year": YEAR}).content.decode()
+    # Three persons still in poverty in 东1镇, one per household not exited.
+    assert f'<a href="{reverse("households:list")}?township=449901101">3</a>' in page
+    assert f'<a href="{reverse("teams:six_haves_shortfalls")}">' in page
+
+
 def test_funds_budgeted_paid_and_flagged_per_township(east_households, county_officer, as_user):
     project = ProjectFactory(name="东镇百香果")
     ProjectBudgetFactory(project=project, source="fiscal", amount=10000)

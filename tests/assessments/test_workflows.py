@@ -6,9 +6,16 @@ from django.urls import reverse
 from assessments import services
 from assessments.models import ExitReview, ExitStep, Outcome, Rectification, TeamAssessment
 from households.models import Household, StatusChange
-from ledgers.models import Guarantee
+from ledgers.funds import record_payment, reverse_payment
+from ledgers.models import Guarantee, Measure
 from tests.assessments.conftest import YEAR
-from tests.factories import InspectionFactory, RectificationFactory
+from tests.factories import (
+    InspectionFactory,
+    MeasureFactory,
+    ProjectBudgetFactory,
+    ProjectFactory,
+    RectificationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 Step = ExitStep.Step
@@ -192,6 +199,48 @@ def test_compute_snapshots_team_and_cadre_metrics(east_households, east_team, to
     assert metrics["visits"] == 1 and metrics["planned"] == 1
     cadre = township_cadre.member.assessments.get(year=YEAR).metrics
     assert (cadre["households"], cadre["exited"]) == (2, 1)
+
+
+SPRING = datetime.date(2017, 4, 1)
+
+
+def _pay(project, amount, date):
+    return record_payment(
+        project=project, source="fiscal", amount=amount, user=None, date=date, payee="合作社",
+        purpose="果苗",
+    )  # fmt: skip
+
+
+def test_team_funds_are_payments_of_the_year_net_of_reversals_against_budgets(
+    east_households, east_team, west_team
+):
+    running = ProjectBudgetFactory(amount=10000).project
+    ProjectBudgetFactory(project=running, source="unit", amount=10000)
+    _pay(running, 6000, datetime.date(2017, 5, 1))
+    wrong = _pay(running, 1000, datetime.date(2017, 6, 1))
+    reverse_payment(wrong, user=None, date=datetime.date(2017, 6, 2), purpose="冲正", voucher="")
+    _pay(running, 500, datetime.date(2018, 1, 5))  # paid the next year
+    ended = ProjectFactory(starts_on=datetime.date(2016, 3, 1), ends_on=datetime.date(2016, 12, 1))
+    ProjectBudgetFactory(project=ended, amount=99000)  # not running in 2017
+    _pay(ProjectBudgetFactory(project__township=west_team.township).project, 10000, SPRING)
+    metrics = services.team_metrics([east_team], YEAR)[east_team.pk]
+    assert (metrics["paid"], metrics["budgeted"]) == (6000, 20000)
+    assert metrics["funds_against_budget"] == 0.3
+
+
+def test_cadre_plan_completion_is_measures_done_against_all_of_the_year(
+    east_households, township_cadre
+):
+    cadre = township_cadre.member
+    household = east_households["complete"]
+    MeasureFactory(household=household, responsible=cadre, status=Measure.Status.DONE)
+    MeasureFactory(household=household, responsible=cadre)
+    metrics = services.cadre_metrics([cadre], YEAR)[cadre.pk]
+    assert (metrics["measures"], metrics["measures_done"], metrics["plan_completion"]) == (
+        2,
+        1,
+        0.5,
+    )
 
 
 def test_recompute_keeps_the_score_and_grade(east_households, east_team):
