@@ -203,3 +203,9 @@ def test_outsider_gets_404_for_another_teams_record(as_user, outsider, east_team
     client = as_user(outsider)
     response = getattr(client, method)(reverse(name, args=[record.pk]))
     assert response.status_code == 404
+
+
+def test_dates_are_written_as_the_browsers_date_input_reads_them(as_user, township_cadre):
+    record = WorkRecordFactory(team=township_cadre.member.team)
+    response = as_user(township_cadre).get(reverse("teams:record_edit", args=[record.pk]))
+    assert 'value="2017-03-15"' in response.content.decode()
