@@ -284,10 +284,13 @@ def test_a_rolled_back_visit_deletion_keeps_its_photo(
 ):
     post_photo(as_user(township_cadre), household, PNG, "a.png")
     visit = Visit.objects.get()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
-        with transaction.atomic():
-            visit.delete()
-            raise RuntimeError("undone")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        visit.delete()
+        raise RuntimeError("undone")
     assert callbacks == [] and Visit.objects.exists()
     assert (media / visit.photo.name).read_bytes() == PNG
 

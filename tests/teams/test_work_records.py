@@ -243,17 +243,16 @@ def test_deleting_work_records_deletes_their_attachments_files(
     assert stored_files(media_root) == []
 
 
-class Undone(Exception):
-    pass
-
-
 def test_a_rolled_back_deletion_keeps_the_file(
     attachment, media_root, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(Undone):
-        with transaction.atomic():
-            attachment.delete()
-            raise Undone
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        attachment.delete()
+        raise RuntimeError("undone")
     assert callbacks == []
     assert WorkRecordAttachment.objects.exists()
     assert (media_root / attachment.file.name).read_bytes() == PDF
