@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from ledgers.models import (
     Guarantee,
@@ -61,6 +64,17 @@ class VisitAdmin(LedgerAdmin):
     list_display = ["household", "date", "cadre"]
     list_select_related = ["household", "cadre"]
     date_hierarchy = "date"
+    # The photo is uploaded on the ledger page, which checks it, and opened through the scoped
+    # view: MEDIA_URL is never served (the files live outside the web root).
+    exclude = ["photo"]
+    readonly_fields = ["download"]
+
+    @admin.display(description=_("photo evidence"))
+    def download(self, visit):
+        if not visit.photo:
+            return None
+        url = reverse("ledgers:visit_photo", args=[visit.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Open the photo"))
 
 
 @admin.register(Income)

@@ -21,6 +21,7 @@ from ledgers.models import (
     Project,
     Visit,
 )
+from teams.forms import DATE
 from teams.models import Area, Member
 
 #: The picture types accepted as visit evidence, by the first bytes of the file.
@@ -28,7 +29,6 @@ PHOTO_SIGNATURES = [
     (b"\xff\xd8\xff", ".jpg", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", ".png", "image/png"),
 ]
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SHORT_TEXT = forms.Textarea(attrs={"rows": 2})
 
 

@@ -3,6 +3,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import Http404
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -206,10 +207,21 @@ class VillageWorkTeamAdmin(ScopedAdmin):
 
 
 class AttachmentInline(ScopedInline):
+    """Attachments are uploaded on the record's page, which checks the file; the admin lists and
+    deletes them, and opens them through the scoped download view (MEDIA_URL is never served:
+    the files live outside the web root, so the file field's own link would lead nowhere)."""
+
     model = WorkRecordAttachment
     extra = 0
-    fields = ["file", "name", "size", "uploaded_at"]
-    readonly_fields = ["name", "size", "uploaded_at"]
+    fields = ["download", "size", "uploaded_at"]
+    readonly_fields = ["download", "size", "uploaded_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("file"))
+    def download(self, attachment):
+        return format_html('<a href="{}">{}</a>', attachment.get_absolute_url(), attachment.name)
 
 
 @admin.register(WorkRecord)

@@ -1,10 +1,13 @@
-"""Checks on uploaded evidence: only a few document and image types, recognised by their name
-AND their first bytes, so a renamed executable or web page is refused."""
+"""Uploaded evidence: only a few document and image types, recognised by their name AND their
+first bytes, so a renamed executable or web page is refused; and the stored files go with their
+rows."""
 
 import zipfile
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -61,3 +64,17 @@ def _has_part(file, part: str) -> bool:
         return False
     finally:
         file.seek(0)
+
+
+def delete_stored_files(sender, instance, using, **kwargs):
+    """A post_delete receiver: remove the deleted row's files once the deletion is committed.
+
+    Waiting for the commit keeps the file of a deletion that is rolled back. The history of the
+    row (simple-history) still names the file, but the file itself is gone: a deleted attachment
+    or photo cannot be restored from the history.
+    """
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, models.FileField):
+            file = getattr(instance, field.attname)
+            if file:
+                transaction.on_commit(partial(file.storage.delete, file.name), using=using)

@@ -16,6 +16,10 @@ from teams.models import (
     WorkRecordAttachment,
 )
 
+#: An <input type=date> reads only ISO dates; the Chinese locale would write 2017/03/01, which the
+#: browser drops, leaving a required date blank.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 
 class ScopedModelForm(forms.ModelForm):
     """A ModelForm whose choices of related rows are narrowed to the user's scope."""
@@ -33,7 +37,7 @@ class TeamForm(ScopedModelForm):
     class Meta:
         model = Team
         fields = ["township", "established", "office_address", "office_phone", "tasks"]
-        widgets = {"established": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"established": DATE}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,8 +66,8 @@ class MemberForm(ScopedModelForm):
             "user",
         ]
         widgets = {
-            "joined": forms.DateInput(attrs={"type": "date"}),
-            "left": forms.DateInput(attrs={"type": "date"}),
+            "joined": DATE,
+            "left": DATE,
         }
 
     def __init__(self, *args, team, **kwargs):
@@ -88,7 +92,7 @@ class WorkRecordForm(ScopedModelForm):
         model = WorkRecord
         fields = ["date", "kind", "title", "attendees", "content", "decisions"]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}),
+            "date": DATE,
             "attendees": forms.CheckboxSelectMultiple,
         }
 
@@ -115,7 +119,7 @@ class SixHavesCheckForm(ScopedModelForm):
     class Meta:
         model = SixHavesCheck
         fields = ["item", "met", "evidence", "checked_on"]
-        widgets = {"checked_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"checked_on": DATE}
 
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)

@@ -239,7 +239,8 @@ def _record_form(request, team, record=None):
         instance=record,
         team=team,
         user=request.user,
-        initial={"date": timezone.localdate()},
+        # Today for a new record; an initial value would hide the date of an edited one.
+        initial=None if record else {"date": timezone.localdate()},
     )
     if form.is_valid():
         if record is None:

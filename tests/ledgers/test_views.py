@@ -2,6 +2,7 @@ import datetime
 import io
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -260,6 +261,38 @@ def test_photo_is_stored_outside_the_web_root_and_served_in_scope_only(
     assert served["Content-Type"] == "image/png"
     assert b"".join(served.streaming_content) == PNG
     assert as_user(outsider).get(url).status_code == 404
+
+
+def test_deleting_a_visit_in_place_deletes_its_photo_once_committed(
+    as_user, township_cadre, household, media, django_capture_on_commit_callbacks
+):
+    client = as_user(township_cadre)
+    post_photo(client, household, PNG, "a.png")
+    visit = Visit.objects.get()
+    stored = media / visit.photo.name
+    assert stored.read_bytes() == PNG
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("ledgers:item_delete", args=["visit", visit.pk]), {"version": "1"}, **FRAGMENT
+        )
+    assert response.status_code == 200 and not Visit.objects.exists()
+    assert not stored.exists()
+
+
+def test_a_rolled_back_visit_deletion_keeps_its_photo(
+    as_user, township_cadre, household, media, django_capture_on_commit_callbacks
+):
+    post_photo(as_user(township_cadre), household, PNG, "a.png")
+    visit = Visit.objects.get()
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        visit.delete()
+        raise RuntimeError("undone")
+    assert callbacks == [] and Visit.objects.exists()
+    assert (media / visit.photo.name).read_bytes() == PNG
 
 
 def test_photo_that_is_not_a_picture_is_refused(as_user, township_cadre, household, media):

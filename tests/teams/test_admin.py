@@ -1,6 +1,8 @@
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.factories import MemberFactory, UserFactory
+from teams.models import WorkRecordAttachment
+from tests.factories import MemberFactory, UserFactory, WorkRecordFactory
 
 
 def test_township_staff_admin_change_page_of_another_township_is_404(as_user, outsider, east_team):
@@ -56,3 +58,46 @@ def test_city_officer_sees_the_members_inline_read_only(as_user, city_officer, e
     response = as_user(city_officer).get(reverse("admin:teams_team_change", args=[east_team.pk]))
     assert "只读成员" in response.content.decode()
     assert not response.context["inline_admin_formsets"][0].has_change_permission
+
+
+def test_admin_links_attachments_to_the_scoped_download_and_deletes_them_with_their_file(
+    as_user,
+    county_officer,
+    city_officer,
+    east_team,
+    settings,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+):
+    settings.MEDIA_ROOT = tmp_path
+    record = WorkRecordFactory(team=east_team, title="工作部署会")
+    attachment = WorkRecordAttachment.objects.create(
+        record=record, file=SimpleUploadedFile("会议纪要.pdf", b"%PDF-1.4\n%%EOF\n")
+    )
+    url = reverse("admin:teams_workrecord_change", args=[record.pk])
+    for user in (county_officer, city_officer):
+        page = as_user(user).get(url).content.decode()
+        assert f'<a href="{attachment.get_absolute_url()}">会议纪要.pdf</a>' in page
+        assert f'href="{attachment.file.url}"' not in page and "/media/" not in page
+
+    stored = tmp_path / attachment.file.name
+    assert stored.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_user(county_officer).post(
+            url,
+            {
+                "team": east_team.pk,
+                "date": "2017-03-15",
+                "kind": "meeting",
+                "title": "工作部署会",
+                "content": "研究部署帮扶工作",
+                "attachments-TOTAL_FORMS": "1",
+                "attachments-INITIAL_FORMS": "1",
+                "attachments-0-id": attachment.pk,
+                "attachments-0-record": record.pk,
+                "attachments-0-DELETE": "on",
+            },
+        )
+    assert response.status_code == 302
+    assert not WorkRecordAttachment.objects.exists()
+    assert not stored.exists()

@@ -3,6 +3,7 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
 
 from teams.models import Member, WorkRecord, WorkRecordAttachment
@@ -203,3 +204,55 @@ def test_outsider_gets_404_for_another_teams_record(as_user, outsider, east_team
     client = as_user(outsider)
     response = getattr(client, method)(reverse(name, args=[record.pk]))
     assert response.status_code == 404
+
+
+def test_editing_a_record_shows_its_own_date_as_the_browsers_date_input_reads_it(
+    as_user, township_cadre
+):
+    record = WorkRecordFactory(team=township_cadre.member.team)
+    response = as_user(township_cadre).get(reverse("teams:record_edit", args=[record.pk]))
+    assert 'name="date" value="2017-03-15"' in response.content.decode()
+
+
+@pytest.fixture
+def attachment(east_team, media_root):
+    record = WorkRecordFactory(team=east_team)
+    return WorkRecordAttachment.objects.create(
+        record=record, file=SimpleUploadedFile("会议纪要.pdf", PDF)
+    )
+
+
+def test_deleting_an_attachment_deletes_its_file_once_committed(
+    attachment, media_root, django_capture_on_commit_callbacks
+):
+    stored = media_root / attachment.file.name
+    assert stored.read_bytes() == PDF
+    with django_capture_on_commit_callbacks(execute=True):
+        attachment.delete()
+        assert stored.exists()
+    assert not stored.exists()
+    # The history keeps the path of the file that is gone.
+    assert WorkRecordAttachment.history.get(history_type="-").file == attachment.file.name
+
+
+def test_deleting_work_records_deletes_their_attachments_files(
+    attachment, media_root, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        WorkRecord.objects.filter(team=attachment.record.team).delete()
+    assert stored_files(media_root) == []
+
+
+def test_a_rolled_back_deletion_keeps_the_file(
+    attachment, media_root, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        attachment.delete()
+        raise RuntimeError("undone")
+    assert callbacks == []
+    assert WorkRecordAttachment.objects.exists()
+    assert (media_root / attachment.file.name).read_bytes() == PDF
