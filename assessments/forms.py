@@ -12,7 +12,7 @@ from assessments.models import (
     TeamAssessment,
 )
 from households.models import ReferenceItem
-from teams.forms import ScopedModelForm
+from teams.forms import DATE, ScopedModelForm
 from teams.models import Area
 
 
@@ -64,9 +64,6 @@ class FigureFilter(forms.Form):
         if data["cause"]:
             households = households.filter(main_cause=data["cause"])
         return households
-
-
-DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class InspectionForm(ScopedModelForm):

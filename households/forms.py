@@ -11,10 +11,8 @@ from households.models import (
     Person,
     ReferenceItem,
 )
-from teams.forms import ScopedModelForm
+from teams.forms import DATE, ScopedModelForm
 from teams.models import Area, Member
-
-DATE = forms.DateInput(attrs={"type": "date"})
 
 
 def _reference_choices(form, **kinds):
