@@ -39,9 +39,13 @@ HOUSEHOLD_FIGURES = {
 
 
 def default_year(today: datetime.date) -> int:
-    """This year when its lines are published, else the latest year that has them."""
+    """This year when its lines are published; else the latest year that has lines and
+    recorded incomes (the year the ledgers were last kept for), else the latest with lines."""
     years = set(PovertyStandard.objects.values_list("year", flat=True))
-    return today.year if today.year in years or not years else max(years)
+    if today.year in years or not years:
+        return today.year
+    kept = Income.objects.filter(year__in=years).aggregate(latest=Max("year"))["latest"]
+    return kept or max(years)
 
 
 def as_of(year: int, today: datetime.date) -> datetime.date:

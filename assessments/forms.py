@@ -28,7 +28,9 @@ class DashboardForm(forms.Form):
     def chosen_year(self):
         if self.is_valid():
             return self.cleaned_data["year"]
-        return default_year(timezone.localdate())
+        # The year box shows the year the figures are for, also before the user picks one.
+        self.fields["year"].initial = default_year(timezone.localdate())
+        return self.fields["year"].initial
 
 
 class FigureFilter(forms.Form):

@@ -141,11 +141,11 @@ def test_dashboard_query_count_does_not_grow_with_townships(
 ):
     _townships(townships)
     client = as_user(county_officer)
-    # session, user, OTP device, poverty lines (default year), townships, households figures,
+    # session, user, OTP device, poverty lines and incomes (default year), townships, figures,
     # persons, exit targets, teams, 六有 items and checks, presence month, long absences and
     # their presences, overdue rectifications, projects with their flags, budgets and payments
     # per fund source.
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         response = client.get(reverse("home"))
     assert response.status_code == 200
 
@@ -189,3 +189,19 @@ def test_dashboard_downloads_as_xlsx(east_households, county_officer, as_user):
     east = next(r for r in rows if r[0] == "示例东1镇")
     assert east[1:8] == (3, 1, 1, 1, 2, 2, 2)
     assert Household.objects.count() == 4
+
+
+def test_year_box_shows_the_default_year_before_one_is_chosen(county_officer, as_user):
+    response = as_user(county_officer).get(reverse("home"))
+    year = response.context["dashboard"].year
+    assert f'<option value="{year}" selected>' in response.content.decode()
+
+
+def test_default_year_is_the_latest_year_with_lines_and_recorded_incomes(db):
+    from assessments.dashboard import default_year
+    from tests.factories import IncomeFactory
+
+    IncomeFactory(year=2017)
+    # The lines are published for 2016–2020 (seeded); nothing is recorded after 2017.
+    assert default_year(datetime.date(2030, 1, 1)) == 2017
+    assert default_year(datetime.date(2018, 5, 1)) == 2018
