@@ -1,8 +1,8 @@
 """Realistic demo ledgers for `seed_demo`: plans, measures, visits, income and guarantees.
 
 Fills the ledger of every active demo household (county 449901) that has none yet, so running
-the seed twice changes nothing. Visits fall in the year before today; plans, measures, incomes
-and guarantees follow the 2016–2018 campaign.
+the seed twice changes nothing. Plans, measures, incomes and guarantees follow the 2016–2018
+campaign; visits fall through the campaign and in the year before today.
 """
 
 import contextlib
@@ -181,11 +181,23 @@ def seed(seed: int) -> int:
                     water_evidence="已通自来水",
                 )
             )
-        for _visit in range(rng.randint(3, 9)):
+        # Visits through the campaign (most households seen in the last weeks of 2018, so the
+        # 2018 dashboard has a few not visited), and in the year before today for "my
+        # households".
+        campaign_end = datetime.date(2018, 12, 31)
+        dates = [
+            datetime.date(year, 1, 1) + datetime.timedelta(days=rng.randint(0, 364))
+            for year in (2016, 2017, 2018)
+            for _ in range(rng.randint(2, 4))
+        ]
+        if rng.random() < 0.85:
+            dates.append(campaign_end - datetime.timedelta(days=rng.randint(0, 25)))
+        dates += [today - datetime.timedelta(days=rng.randint(0, 365)) for _ in range(3)]
+        for date in dates:
             rows[Visit].append(
                 Visit(
                     household=household,
-                    date=today - datetime.timedelta(days=rng.randint(0, 365)),
+                    date=date,
                     cadre=cadre,
                     findings=rng.choice(FINDINGS),
                     actions=rng.choice(ACTIONS),
