@@ -261,3 +261,20 @@ class MemberChangeForm(forms.Form):
         self.fields["new_household"].queryset = Household.objects.filter(
             village_id=household.village_id
         ).exclude(pk=household.pk)
+
+
+class HeadChangeForm(forms.Form):
+    new_head = forms.ModelChoiceField(
+        label=_("New head of household"), queryset=Person.objects.none()
+    )
+    old_head_relation = forms.ModelChoiceField(
+        label=_("Old head's new relation"),
+        queryset=ReferenceItem.objects.of_kind(ReferenceItem.Kind.RELATION).exclude(
+            name=Person.HEAD
+        ),
+    )
+    date = forms.DateField(label=_("Date"), widget=DATE)
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_head"].queryset = household.persons.current().filter(is_head=False)

@@ -20,6 +20,7 @@ from households.models import (
     MemberChange,
     Objection,
     Person,
+    ReferenceItem,
     StatusChange,
 )
 from teams.models import Area, Member
@@ -268,6 +269,52 @@ def member_change_record(
         person.left_on = date
         person.save()
     return change
+
+
+@transaction.atomic
+def household_change_head(
+    *,
+    household: Household,
+    new_head: Person,
+    old_head_relation: ReferenceItem,
+    by,
+    date: datetime.date,
+) -> MemberChange:
+    """Make ``new_head``, a current member, the head of household (户主).
+
+    The old head takes ``old_head_relation`` first, then the new head becomes 户主: the
+    household never has two heads (the database allows one). Both edits keep their history;
+    the change is recorded as a member change.
+    """
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    person = household.persons.current().filter(pk=new_head.pk).first()
+    if person is None:
+        raise HouseholdError(
+            _("%(name)s is not a current member of the household.") % {"name": new_head}
+        )
+    if person.is_head:
+        raise HouseholdError(_("%(name)s is already the head of household.") % {"name": person})
+    if (
+        old_head_relation.kind != ReferenceItem.Kind.RELATION
+        or old_head_relation.name == Person.HEAD
+    ):
+        raise HouseholdError(_("Choose the old head's new relation to the head (not 户主)."))
+    old_head = household.persons.filter(is_head=True).first()
+    note = _("Became head of household.")
+    if old_head is not None:
+        old_head.relation = old_head_relation
+        old_head.save()
+        note = _("Became head of household in place of %(old)s.") % {"old": old_head}
+    person.relation = ReferenceItem.objects.get(kind=ReferenceItem.Kind.RELATION, name=Person.HEAD)
+    person.save()
+    return MemberChange.objects.create(
+        household=household,
+        person=person,
+        kind=MemberChange.Kind.OTHER,
+        date=date,
+        note=note,
+        recorded_by=by,
+    )
 
 
 def can_reveal(user, household: Household) -> bool:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/status/", views.status_change, name="status_change"),
     path("<int:pk>/cadre/", views.cadre_assign, name="cadre_assign"),
     path("<int:pk>/member-change/", views.member_change, name="member_change"),
+    path("<int:pk>/head-change/", views.head_change, name="head_change"),
     path("<int:pk>/identification/", views.identification, name="identification"),
     path("<int:pk>/identification/step/", views.identification_step, name="identification_step"),
     path("<int:pk>/identification/assessment/", views.assessment_add, name="assessment_add"),

@@ -19,6 +19,7 @@ from households.exports import register_workbook, workbook_response
 from households.forms import (
     AssessmentForm,
     CadreForm,
+    HeadChangeForm,
     HouseholdFilter,
     HouseholdForm,
     IdentificationStepForm,
@@ -172,6 +173,7 @@ def household_detail(request, pk):
             "status_form": StatusChangeForm(),
             "cadre_form": CadreForm(household=household, user=user),
             "member_change_form": MemberChangeForm(household=household),
+            "head_change_form": HeadChangeForm(household=household),
         },
     )
 
@@ -324,6 +326,20 @@ def member_change(request, pk):
         MemberChangeForm(request.POST, household=household),
         lambda data: services.member_change_record(by=request.user, **data),
         _("The member change was recorded."),
+    )
+    return redirect(household)
+
+
+@login_required
+@require_POST
+def head_change(request, pk):
+    household = household_for(request, pk)
+    _require(can_edit(request.user))
+    _run_service(
+        request,
+        HeadChangeForm(request.POST, household=household),
+        lambda data: services.household_change_head(household=household, by=request.user, **data),
+        _("The head of household was changed."),
     )
     return redirect(household)
 

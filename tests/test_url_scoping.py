@@ -403,6 +403,7 @@ URLS = {
     "households:status_change": registry_post(COUNTY_ONLY),
     "households:cadre_assign": registry_post(TEAM_MANAGERS_ONLY),
     "households:member_change": registry_post(READ_ONLY),
+    "households:head_change": registry_post(READ_ONLY),
     "households:identification": Page(kwargs=household_pk, scope="object", denied=COUNTY_ONLY),
     "households:identification_step": registry_post(COUNTY_ONLY),
     "households:assessment_add": registry_post(COUNTY_ONLY),

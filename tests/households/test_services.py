@@ -8,6 +8,7 @@ from households.models import (
     Household,
     IdentificationStep,
     MemberChange,
+    Person,
     StatusChange,
 )
 from households.services import HouseholdError
@@ -242,3 +243,61 @@ def test_townships_with_households_and_no_team_are_a_finding(county_officer, eas
     HouseholdFactory(village=AreaFactory(code="449901105201"))
     HouseholdFactory(village=AreaFactory(code="449901103201"), status=Status.IDENTIFYING)
     assert [a.code for a in services.townships_without_team(county_officer)] == ["449901105"]
+
+
+@pytest.fixture
+def head_and_wife():
+    head = PersonFactory(name="老户主")
+    wife = PersonFactory(
+        household=head.household, name="妻子", relation=reference("relation", "配偶")
+    )
+    return head, wife
+
+
+def change_head(household, new_head, old_head_relation, by):
+    return services.household_change_head(
+        household=household, new_head=new_head, old_head_relation=old_head_relation, by=by, date=DAY
+    )
+
+
+def test_changing_the_head_swaps_the_relations_and_records_the_change(
+    county_officer, head_and_wife
+):
+    head, wife = head_and_wife
+    change = change_head(head.household, wife, reference("relation", "配偶"), county_officer)
+    head.refresh_from_db()
+    wife.refresh_from_db()
+    assert (head.is_head, head.relation.name) == (False, "配偶")
+    assert (wife.is_head, wife.relation.name) == (True, "户主")
+    assert (change.person, change.kind, change.date, change.recorded_by) == (
+        wife,
+        MemberChange.Kind.OTHER,
+        DAY,
+        county_officer,
+    )
+    assert "老户主" in change.note
+    assert [h.relation.name for h in head.history.order_by("history_date")] == ["户主", "配偶"]
+    assert [h.relation.name for h in wife.history.order_by("history_date")] == ["配偶", "户主"]
+
+
+@pytest.mark.parametrize("case", ["former member", "other household", "already head", "户主"])
+def test_a_refused_head_change_changes_nothing(county_officer, head_and_wife, case):
+    head, wife = head_and_wife
+    new_head, relation = wife, reference("relation", "配偶")
+    if case == "former member":
+        wife.left_on = DAY
+        wife.save()
+    elif case == "other household":
+        new_head = PersonFactory()
+    elif case == "already head":
+        new_head = head
+    else:
+        relation = reference("relation", "户主")
+    versions = Person.history.count()
+
+    with pytest.raises(HouseholdError):
+        change_head(head.household, new_head, relation, county_officer)
+
+    assert not MemberChange.objects.exists()
+    assert Person.history.count() == versions
+    assert list(head.household.persons.filter(is_head=True)) == [head]

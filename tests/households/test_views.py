@@ -34,6 +34,7 @@ def urls(household):
         ("post", reverse("households:status_change", args=[household.pk])),
         ("post", reverse("households:cadre_assign", args=[household.pk])),
         ("post", reverse("households:member_change", args=[household.pk])),
+        ("post", reverse("households:head_change", args=[household.pk])),
         ("post", reverse("households:identification_step", args=[household.pk])),
         ("post", reverse("households:assessment_add", args=[household.pk])),
         ("get", reverse("households:person_edit", args=[household.persons.first().pk])),
@@ -87,7 +88,8 @@ def test_detail_query_count_does_not_grow_with_members(
     client = as_user(county_officer)
     url = household.get_absolute_url()
     client.get(url)
-    with django_assert_num_queries(18) as before:
+    # … and the choices of the member change and head change forms
+    with django_assert_num_queries(20) as before:
         client.get(url)
     for _ in range(4):
         PersonFactory(household=household, relation=reference("relation", "子"))
@@ -295,3 +297,40 @@ def test_notice_list_shows_displayed_registered_households_without_ids(
     )
     assert list(response.context["households"]) == [household]
     assert household.persons.first().id_number[:10] not in response.content.decode()
+
+
+def test_township_staff_change_the_head_of_household(as_user, township_cadre, household):
+    wife = household.persons.get(name="配偶乙")
+    response = as_user(township_cadre).post(
+        reverse("households:head_change", args=[household.pk]),
+        {
+            "new_head": wife.pk,
+            "old_head_relation": reference("relation", "配偶").pk,
+            "date": "2017-03-01",
+        },
+        follow=True,
+    )
+    assert "户主已变更" in response.content.decode()
+    assert household.persons.get(is_head=True) == wife
+    assert household.changes.get().person == wife
+
+
+def test_a_refused_head_change_shows_why_and_changes_nothing(as_user, county_officer, household):
+    head = household.persons.get(is_head=True)
+    response = as_user(county_officer).post(
+        reverse("households:head_change", args=[household.pk]),
+        {
+            "new_head": head.pk,
+            "old_head_relation": reference("relation", "配偶").pk,
+            "date": "2017-03-01",
+        },
+        follow=True,
+    )
+    assert response.context["messages"]
+    assert household.persons.get(is_head=True) == head
+    assert not household.changes.exists()
+
+
+def test_the_city_cannot_change_the_head(as_user, city_officer, household):
+    response = as_user(city_officer).post(reverse("households:head_change", args=[household.pk]))
+    assert response.status_code == 403
