@@ -2,9 +2,9 @@
 
 The caller gives plain tuples, not model instances: building an instance per row and preparing
 each value through each field costs more than the database's own work. Columns the caller does
-not give take the model's defaults, worked out once. Sensitive fields are encrypted once and the
-same ciphertext goes to the row and to its history row. The rows and history rows ("+", who,
-why, when) are the ones `simple_history.utils.bulk_create_with_history` would write.
+not give take the model's defaults, worked out once. Sensitive fields are encrypted once; the
+history rows ("+", who, why, when) copy the stored rows inside PostgreSQL, ciphertext and all.
+They are the rows `simple_history.utils.bulk_create_with_history` would write.
 """
 
 from django.db import connection
@@ -51,27 +51,31 @@ def insert_rows(model, fields, rows, *, history=True, user=None, reason=""):
         pks = [pk for (pk,) in cursor.fetchall()]
         if secret:
             rows = [_encrypt(row, secret, given) for row in rows]
-        full_rows = [(pk, *row, *defaults) for pk, row in zip(pks, rows, strict=True)]
-        _copy(cursor, model, columns, full_rows)
+        _copy(
+            cursor,
+            model,
+            columns,
+            ((pk, *row, *defaults) for pk, row in zip(pks, rows, strict=True)),
+        )
         if history:
-            # The history row repeats the row (its "id" is the row's pk) and says who and why.
-            extra = {
-                "history_date": timezone.now(),
-                "history_change_reason": reason,
-                "history_type": "+",
-                "history_user_id": getattr(user, "pk", None),
-            }
-            historical = model.history.model
-            expected = {f.column for f in historical._meta.concrete_fields} - {"history_id"}
-            assert expected == {*columns, *extra}, expected ^ {*columns, *extra}
-            extra_values = tuple(extra.values())
-            _copy(
-                cursor,
-                historical,
-                [*columns, *extra],
-                (row + extra_values for row in full_rows),
-            )
+            _copy_history(cursor, model, columns, pks, user, reason)
     return pks
+
+
+def _copy_history(cursor, model, columns, pks, user, reason):
+    """The history rows of the rows ``pks`` just inserted, copied by PostgreSQL itself: the same
+    values (the history row's "id" is the row's pk), who, why and when."""
+    historical = model.history.model
+    extra = ["history_date", "history_change_reason", "history_type", "history_user_id"]
+    expected = {f.column for f in historical._meta.concrete_fields} - {"history_id"}
+    assert expected == {*columns, *extra}, expected ^ {*columns, *extra}
+    quote = connection.ops.quote_name
+    names = ", ".join(map(quote, columns))
+    cursor.execute(
+        f"INSERT INTO {quote(historical._meta.db_table)} ({names}, {', '.join(extra)}) "
+        f"SELECT {names}, %s, %s, '+', %s FROM {quote(model._meta.db_table)} WHERE id = ANY(%s)",
+        [timezone.now(), reason, getattr(user, "pk", None), pks],
+    )
 
 
 def _encrypt(row, secret, fields):

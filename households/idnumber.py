@@ -5,6 +5,7 @@ wherever it comes from.
 """
 
 import datetime
+import operator
 import re
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from households.sensitive import keyed_hash
 
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 CHECK_CHARACTERS = "10X98765432"
+ID_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
 FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789xX")
 
 # Repairs reported by `normalise_id_number`, so the import can count them.
@@ -26,8 +28,7 @@ REPAIR_UPGRADED = "upgraded_15"
 
 def check_character(first17: str) -> str:
     """The 18th character of a number whose first 17 digits are ``first17``."""
-    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
-    return CHECK_CHARACTERS[total % 11]
+    return CHECK_CHARACTERS[sum(map(operator.mul, map(int, first17), WEIGHTS)) % 11]
 
 
 def birth_date(value: str) -> datetime.date | None:
@@ -43,14 +44,19 @@ def is_male(value: str) -> bool:
     return int(value[16]) % 2 == 1
 
 
-def normalise_id_number(raw) -> tuple[str, list[str]]:
+def normalise_id_number(raw, today=None) -> tuple[str, list[str]]:
     """The valid 18-character number for ``raw`` and the repairs it needed.
 
     Repaired: spaces anywhere, full-width digits, a lowercase x, a 15-digit first-generation
     number (the century 19 is inserted and the check character computed). Anything else that
     is not a valid number raises ValidationError with a message for the person fixing the sheet.
     A number Excel stored as a number has lost its last digits and cannot be repaired.
+    ``today`` (for the birth-date check) saves a roster import asking for it on every row.
     """
+    if type(raw) is str and ID_NUMBER.fullmatch(raw):
+        # Nearly every cell of a roster: nothing to repair, so only the checks remain.
+        validate_id_number(raw, today)
+        return raw, []
     if isinstance(raw, int | float) or (
         isinstance(raw, str) and re.fullmatch(r"\s*\d(\.\d+)?[eE]\+?\d+\s*", raw)
     ):
@@ -76,17 +82,17 @@ def normalise_id_number(raw) -> tuple[str, list[str]]:
         first17 = value[:6] + "19" + value[6:]
         value = first17 + check_character(first17)
         repairs.append(REPAIR_UPGRADED)
-    validate_id_number(value)
+    validate_id_number(value, today)
     return value, repairs
 
 
-def validate_id_number(value: str) -> None:
+def validate_id_number(value: str, today=None) -> None:
     """Refuse anything but an 18-character number with a real birth date and check character.
 
     Only ASCII digits: other digits (Arabic-Indic, mathematical) pass ``\\d`` and ``int()`` but
     would be stored as typed, and their keyed hash would miss the same number in ASCII.
     """
-    if not re.fullmatch(r"[0-9]{17}[0-9X]", value or ""):
+    if not ID_NUMBER.fullmatch(value or ""):
         raise ValidationError(
             _(
                 "“%(value)s” is not an ID number: it must have 18 characters (17 digits and a "
@@ -96,7 +102,7 @@ def validate_id_number(value: str) -> None:
             params={"value": value},
         )
     born = birth_date(value)
-    if born is None or born.year < 1880 or born > timezone.localdate():
+    if born is None or born.year < 1880 or born > (today or timezone.localdate()):
         raise ValidationError(
             _("The ID number %(value)s does not contain a valid birth date."),
             code="birth_date",

@@ -92,12 +92,22 @@ class ReferenceItem(models.Model):
 
 
 def _reference(kind, verbose_name, **kwargs):
+    """A column naming an item of a reference list.
+
+    Django keeps these honest: forms and the roster import offer only listed items, and
+    PROTECT refuses to delete an item in use (items are retired with ``is_active``). The
+    database neither indexes them (a column of a dozen values gains nothing from an index) nor
+    checks them per row: those checks were most of the database's work in a roster import
+    (1.4 s of 2.7 s for 70,000 persons), see docs/performance.md.
+    """
     return models.ForeignKey(
         ReferenceItem,
         verbose_name=verbose_name,
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"kind": kind},
+        db_constraint=False,
+        db_index=False,
         **kwargs,
     )
 
@@ -203,7 +213,10 @@ class Household(models.Model):
     registered_on = models.DateField(_("date registered"), null=True, blank=True)
     exited_on = models.DateField(_("date out of poverty"), null=True, blank=True)
     publicly_displayed = models.BooleanField(_("shown on the public list"), default=True)
-    history = HistoricalRecords()
+    # The history is read by household (its "id"), by date and by user; no other index pays.
+    history = HistoricalRecords(
+        no_db_index=["number", "village", "contact_cadre", "attribute", "ability", "main_cause"]
+    )
 
     objects = HouseholdQuerySet.as_manager()
 
@@ -343,7 +356,8 @@ class Person(models.Model):
         blank=True,
         help_text=_("Set through a member change (death, marriage out, split)."),
     )
-    history = HistoricalRecords()
+    # The history is read by person (its "id"), by household, by date and by user.
+    history = HistoricalRecords(no_db_index=REFERENCES)
 
     objects = PersonQuerySet.as_manager()
 

@@ -50,7 +50,7 @@ from households.models import (
     ReferenceItem,
     StatusChange,
 )
-from households.sensitive import keyed_hash
+from households.sensitive import keyed_hasher
 from teams.models import Area, Member
 
 # The columns of ROSTER.md: key → accepted header names (whitespace removed, ASCII brackets).
@@ -97,7 +97,7 @@ MAX_ARCHIVE_MEMBERS = 1000
 #: Worksheet XML compresses about 10–30×; a member far beyond that is a bomb, not a roster.
 MAX_COMPRESSION_RATIO = 200
 SEPARATORS = re.compile(r"[、,，;；\s]+")
-HOUSEHOLD_NUMBER = re.compile(r"\d{17}")
+HOUSEHOLD_NUMBER = re.compile(r"[0-9]{17}")  # ASCII only: \d also takes other scripts' digits
 PHONE = re.compile(r"[\d\-+ ()]{5,20}")
 FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -381,6 +381,8 @@ class _Roster:
         self.county = county
         self.user = user
         self.report = RosterReport()
+        self.today = timezone.localdate()
+        self.hash = keyed_hasher()
         self.persons: list[PersonRow] = []
         self.households: dict[str, HouseholdRow] = {}
         self.head_rows = defaultdict(list)
@@ -430,7 +432,7 @@ class _Roster:
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
             values = dict(zip(keys, pick(cells), strict=True))
-            if not any(str(value).strip() for value in values.values()):
+            if not "".join(map(str, values.values())).strip():
                 continue
             self.report.row_count += 1
             if self.report.row_count > settings.ROSTER_MAX_ROWS:
@@ -454,38 +456,61 @@ class _Roster:
         self.check_heads()
 
     def parse_row(self, row, values) -> PersonRow | None:
-        """The person of one row, or None (with problems recorded) when it cannot be read."""
+        """The person of one row, or None (with problems recorded) when it cannot be read.
+
+        Each cell is first taken as it nearly always is (text exactly as it should be, a listed
+        name); only a cell that is not goes through the repairs and the messages.
+        """
         errors = len(self.report.problems)
-        number = self.clean_number(row, values["number"])
-        name, trimmed = _text(values["name"])
-        self.count_trim(trimmed)
-        if not name:
-            self.problem(row, self.names["name"], "", _("The name is missing."))
+        number = values["number"]
+        if type(number) is not str or not HOUSEHOLD_NUMBER.fullmatch(number):
+            number = self.clean_number(row, number)
+        name = values["name"]
+        if type(name) is not str or not name or name != name.strip():
+            name = self.clean_name(row, name)
         id_number = self.clean_id_number(row, values["id_number"])
-        relation = self.reference(
-            row, "relation", ReferenceItem.Kind.RELATION, values, required=True
-        )
-        if id_number and "sex" in values:
-            sex, trimmed = _text(values["sex"])
-            self.count_trim(trimmed)
-            if sex and sex != ("男" if is_male(id_number) else "女"):
-                self.problem(
-                    row,
-                    self.names["sex"],
-                    sex,
-                    _("The sex does not match the ID number; check both."),
-                )
+        relation = self.references[ReferenceItem.Kind.RELATION].get(values["relation"])
+        if relation is None:
+            relation = self.reference(
+                row, "relation", ReferenceItem.Kind.RELATION, values, required=True
+            )
+        if (
+            id_number
+            and "sex" in values
+            and values["sex"] != ("男" if is_male(id_number) else "女")
+        ):
+            self.check_sex(row, id_number, values["sex"])
         person_values = {}
         for key, kind in self.person_references.items():
-            item = self.reference(row, key, kind, values)
+            value = values[key]
+            item = self.references[kind].get(value) if value != "" else None
+            if item is None and value != "":
+                item = self.reference(row, key, kind, values)
             person_values[key] = item.pk if item else None
         if relation is not None and relation.name == Person.HEAD and number:
             self.parse_household(row, number, values)
         if len(self.report.problems) > errors:
             return None
         return PersonRow(
-            row, number, name, id_number, keyed_hash(id_number), relation, person_values
+            row, number, name, id_number, self.hash(id_number), relation, person_values
         )
+
+    def clean_name(self, row, raw):
+        name, trimmed = _text(raw)
+        self.count_trim(trimmed)
+        if not name:
+            self.problem(row, self.names["name"], "", _("The name is missing."))
+        return name
+
+    def check_sex(self, row, id_number, raw):
+        if raw == ("男" if is_male(id_number) else "女"):
+            return
+        sex, trimmed = _text(raw)
+        self.count_trim(trimmed)
+        if sex and sex != ("男" if is_male(id_number) else "女"):
+            self.problem(
+                row, self.names["sex"], sex, _("The sex does not match the ID number; check both.")
+            )
 
     def parse_household(self, row, number, values):
         household = HouseholdRow(row=row, number=number)
@@ -564,7 +589,7 @@ class _Roster:
 
     def clean_id_number(self, row, raw):
         try:
-            value, repairs = normalise_id_number(raw)
+            value, repairs = normalise_id_number(raw, self.today)
         except ValidationError as exc:
             missing = not str(raw).strip()
             message = _("The ID number is missing.") if missing else " ".join(exc.messages)
@@ -768,7 +793,6 @@ class _Roster:
     # Writing ------------------------------------------------------------------------------------
 
     def write(self, progress):
-        self.today = timezone.localdate()
         self.reason = _("Roster import")
         self.recorded_by_id = self.user.pk if self.user else None
         new = [row for number, row in self.households.items() if number not in self.existing]

@@ -220,6 +220,13 @@ def test_household_number_must_start_with_the_village_code(run):
     assert problems(report) == [(3, "户编号", "户编号应以村代码 449901101201 开头。")]
 
 
+def test_household_numbers_take_ascii_digits_only(run):
+    arabic_indic = "".join(chr(0x660 + int(digit)) for digit in NUMBER)
+    report = run([person(arabic_indic)])
+    assert problems(report) == [(3, "户编号", "户编号必须是 17 位数字。")]
+    assert Household.objects.count() == 0
+
+
 def test_import_rejects_unknown_reference_values(run):
     report = run([person(民族="火星族", 其他致贫原因="因病、懒惰")])
     assert [(p.column, p.value) for p in report.problems] == [

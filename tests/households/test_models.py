@@ -1,5 +1,6 @@
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 
 from households.models import Household, Person, ReferenceItem
 from tests.factories import AreaFactory, HouseholdFactory, PersonFactory, reference
@@ -67,3 +68,13 @@ def test_the_household_number_is_the_village_code_and_a_serial():
         Household.objects.create(
             village=AreaFactory(code="449901101201"), number="44990110120200001"
         )
+
+
+def test_a_reference_item_in_use_cannot_be_deleted():
+    """The database does not check reference columns (see `households.models._reference`), so
+    Django's PROTECT is what keeps a person from pointing at a deleted item."""
+    person = PersonFactory(ethnicity=reference(ReferenceItem.Kind.ETHNICITY, "汉族"))
+    with pytest.raises(ProtectedError):
+        person.ethnicity.delete()
+    person.refresh_from_db()
+    assert person.ethnicity.name == "汉族"
