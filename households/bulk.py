@@ -16,12 +16,13 @@ from households.sensitive import EncryptedTextField
 BATCH = 2000
 
 
-def insert_rows(model, fields, rows, *, history=True, user=None, reason=""):
+def insert_rows(model, fields, rows, *, history=True, user=None, reason="", progress=None):
     """Insert ``rows`` of ``model`` and return their primary keys, in order.
 
     ``fields`` names the attributes (``household_id``, not ``household``) that each tuple of
     ``rows`` gives, as values ready for the database (dates, not strings); sensitive fields in
-    plain text. Every row gets a creation history row if ``history``.
+    plain text. Every row gets a creation history row if ``history``. ``progress`` is called
+    with the number of rows sent so far, every BATCH rows.
     """
     if not rows:
         return []
@@ -49,14 +50,12 @@ def insert_rows(model, fields, rows, *, history=True, user=None, reason=""):
             [model._meta.db_table, len(rows)],
         )
         pks = [pk for (pk,) in cursor.fetchall()]
-        if secret:
-            rows = [_encrypt(row, secret, given) for row in rows]
-        _copy(
-            cursor,
-            model,
-            columns,
-            ((pk, *row, *defaults) for pk, row in zip(pks, rows, strict=True)),
+        # One COPY, fed lazily: PostgreSQL stores the rows sent while Python prepares the next.
+        full_rows = (
+            (pk, *(_encrypt(row, secret, given) if secret else row), *defaults)
+            for pk, row in zip(pks, rows, strict=True)
         )
+        _copy(cursor, model, columns, full_rows, progress)
         if history:
             _copy_history(cursor, model, columns, pks, user, reason)
     return pks
@@ -85,9 +84,11 @@ def _encrypt(row, secret, fields):
     return row
 
 
-def _copy(cursor, model, columns, rows):
+def _copy(cursor, model, columns, rows, progress=None):
     quote = connection.ops.quote_name
     sql = f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
     with cursor.cursor.copy(sql) as copy:
-        for row in rows:
+        for done, row in enumerate(rows, start=1):
             copy.write_row(row)
+            if progress and done % BATCH == 0:
+                progress(done)

@@ -595,7 +595,8 @@ class _Roster:
             message = _("The ID number is missing.") if missing else " ".join(exc.messages)
             self.problem(row, self.names["id_number"], raw, message)
             return ""
-        self.report.repairs.update(repairs)
+        if repairs:
+            self.report.repairs.update(repairs)
         return value
 
     def clean_phone(self, row, raw):
@@ -828,24 +829,26 @@ class _Roster:
 
     def write_persons(self, pks, progress):
         total = len(self.persons)
-        done = 0
         new = [person for person in self.persons if person.id_hash not in self.known]
         value_keys = [f"{key}_id" for key in new[0].values] if new else []
         fields = ["household_id", "name", "id_number", "id_number_hash", "relation_id"]
         fields += ["is_head", "sex", "birth_date", *value_keys]
         male, female = Person.Sex.MALE, Person.Sex.FEMALE
-        for chunk in _chunks(new, 5000):
-            # The derived fields, as Person.derive_from_id_number fills them.
-            rows = [
-                (pks[row.number], row.name, row.id_number, row.id_hash, row.relation.pk)
-                + (row.relation.name == Person.HEAD, male if is_male(row.id_number) else female)
-                + (birth_date(row.id_number), *row.values.values())
-                for row in chunk
-            ]
-            insert_rows(Person, fields, rows, user=self.user, reason=self.reason)
-            done += len(chunk)
-            if progress:
-                progress(done, total)
+        # The derived fields, as Person.derive_from_id_number fills them.
+        rows = [
+            (pks[row.number], row.name, row.id_number, row.id_hash, row.relation.pk)
+            + (row.relation.name == Person.HEAD, male if is_male(row.id_number) else female)
+            + (birth_date(row.id_number), *row.values.values())
+            for row in new
+        ]
+        insert_rows(
+            Person,
+            fields,
+            rows,
+            user=self.user,
+            reason=self.reason,
+            progress=progress and (lambda done: progress(done, total)),
+        )
         if progress:
             progress(total, total)
 
