@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 
 from households.import_models import ImportJob
 from households.models import Household
-from households.roster import REPAIRS, RosterRefused, error_workbook
+from households.roster import REPAIRS
+from households.roster_files import RosterRefused, error_workbook
 from households.tasks import ImportBusy, import_job_check, import_job_start
 from teams.models import Area
 from teams.scope import get_visible_or_404
