@@ -18,6 +18,7 @@ from pathlib import Path
 
 HOUSEHOLDS = 20_000
 COUNTY = "449901"
+OFFICER = "bench-county-officer"
 TOWNSHIPS = 10
 VILLAGES_PER_TOWNSHIP = 20
 SAMPLE_ROWS = 2000
@@ -88,7 +89,9 @@ def generate(path, households=HOUSEHOLDS, seed=2016):
 
 
 def create_county():
-    from teams.models import Area
+    """The county's areas, and the county officer who imports the roster in the browser (the
+    history rows then name a user, as they do for every web import)."""
+    from teams.models import Area, User
 
     areas = [
         Area(code="44", name="示例省", level=Area.Level.PROVINCE),
@@ -102,6 +105,7 @@ def create_county():
             name = f"示例{t + 1}镇{v + 1}村"
             areas.append(Area(code=village_code(t, v), name=name, level=5, parent_id=code))
     Area.objects.bulk_create(areas)
+    User.objects.create_user(OFFICER, role=User.Role.COUNTY, area_id=COUNTY)
 
 
 def read_floor(path):
@@ -244,12 +248,13 @@ def child(path):
 
     django.setup()
     from households.roster import roster_import
-    from teams.models import Area
+    from teams.models import Area, User
 
     county = Area.objects.get(code=COUNTY)
+    user = User.objects.get(username=OFFICER)
     server_start, cpu_start = server_cpu_seconds(), time.process_time()
     start = time.perf_counter()
-    report = roster_import(path=path, county=county)
+    report = roster_import(path=path, county=county, user=user)
     seconds = time.perf_counter() - start
     cpu = time.process_time() - cpu_start
     if report.problems:
