@@ -10,18 +10,6 @@ from tests.factories import AreaFactory, HouseholdFactory, PersonFactory, refere
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def household(east_team):
-    head = PersonFactory(
-        name="户主甲",
-        household__village=AreaFactory(code="449901101201", name="石塘1村"),
-        household__phone="13812341234",
-        household__main_cause=reference("cause", "因病"),
-    )
-    PersonFactory(household=head.household, name="配偶乙", relation=reference("relation", "配偶"))
-    return head.household
-
-
 def urls(household):
     village = household.village_id
     step = household.identification_steps.first()
