@@ -429,7 +429,7 @@ class MemberChange(models.Model):
     person = models.ForeignKey(
         Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="changes"
     )
-    kind = models.CharField(_("change"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("kind of change"), max_length=16, choices=Kind.choices)
     date = models.DateField(_("date"))
     note = models.CharField(_("note"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
