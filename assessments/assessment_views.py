@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
@@ -30,7 +30,7 @@ from teams.scope import get_visible_or_404
 TEAM_COLUMNS = {
     "in_poverty": gettext_lazy("Households still in poverty"),
     "coverage": gettext_lazy("Coverage"),
-    "visits": gettext_lazy("Visits"),
+    "visits": gettext_lazy("Visits made"),
     "visited": gettext_lazy("Households visited"),
     "planned": gettext_lazy("Households with a yearly plan"),
     "plan_completion": gettext_lazy("Measures done"),
@@ -43,7 +43,7 @@ TEAM_COLUMNS = {
 #: Cadre metrics, likewise.
 CADRE_COLUMNS = {
     "households": gettext_lazy("Households linked"),
-    "visits": gettext_lazy("Visits"),
+    "visits": gettext_lazy("Visits made"),
     "exited": gettext_lazy("Exited"),
     "measures": gettext_lazy("Measures"),
     "plan_completion": gettext_lazy("Measures done"),
@@ -263,7 +263,13 @@ def assessment_xlsx(request):
     sheet = book.active
     sheet.title = _("Teams")
     sheet.append(
-        [_("Township"), *map(str, TEAM_COLUMNS.values()), _("Score"), _("Grade"), _("Comment")]
+        [
+            _("Township"),
+            *map(str, TEAM_COLUMNS.values()),
+            _("Score"),
+            _("Grade"),
+            pgettext("assessment", "Comment"),
+        ]
     )
     for assessment in _assessments(user, year):
         sheet.append(
@@ -283,7 +289,7 @@ def assessment_xlsx(request):
             *map(str, CADRE_COLUMNS.values()),
             _("Score"),
             _("Grade"),
-            _("Comment"),
+            pgettext("assessment", "Comment"),
         ]  # fmt: skip
     )
     for assessment in _cadre_assessments(user, year):

@@ -248,7 +248,7 @@ class AssessmentForm(forms.Form):
 
 class MemberChangeForm(forms.Form):
     person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.none())
-    kind = forms.ChoiceField(label=_("Change"), choices=MemberChange.Kind.choices)
+    kind = forms.ChoiceField(label=_("kind of change"), choices=MemberChange.Kind.choices)
     date = forms.DateField(label=_("Date"), widget=DATE)
     new_household = forms.ModelChoiceField(
         label=_("New household (for a split)"), queryset=Household.objects.none(), required=False

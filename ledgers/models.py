@@ -219,7 +219,7 @@ class Visit(VersionedModel):
     date = models.DateField(_("date"))
     cadre = models.ForeignKey(
         Member,
-        verbose_name=_("cadre"),
+        verbose_name=_("visiting cadre"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

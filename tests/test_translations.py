@@ -1,8 +1,11 @@
+import gettext
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from django.utils import translation
+from django.utils.translation import pgettext
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = sorted(
@@ -20,3 +23,24 @@ def test_every_string_of_the_interface_is_translated_to_chinese(catalogue):
     )
     assert result.returncode == 0, result.stderr
     assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr, result.stderr
+
+
+def test_no_string_shows_the_translation_of_another_catalogue():
+    """Django merges every catalogue into one: the same English in two apps (or in Django's own
+    apps) shows one translation everywhere. A word that means something else in another app
+    needs its own msgid or a context."""
+    shown_otherwise = []
+    with translation.override("zh-hans"):
+        for catalogue in CATALOGUES:
+            with catalogue.with_suffix(".mo").open("rb") as compiled:
+                entries = gettext.GNUTranslations(compiled)._catalog
+            for key, ours in entries.items():
+                if not isinstance(key, str) or not key:
+                    continue  # the header, plural forms
+                context, _, msgid = key.rpartition("\x04")
+                shown = pgettext(context, msgid) if context else translation.gettext(msgid)
+                if shown != ours:
+                    shown_otherwise.append(
+                        f"{catalogue.parts[-5]}: {msgid!r} is {ours}, shows {shown}"
+                    )
+    assert not shown_otherwise, "\n".join(shown_otherwise)
