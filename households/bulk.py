@@ -45,8 +45,11 @@ def insert_rows(model, fields, rows, *, history=True, user=None, reason="", prog
     )
     columns = ["id", *(field.column for field in given + defaulted)]
     with connection.cursor() as cursor:
+        # The sequence is looked up once, in FROM: in the select list it is looked up per row,
+        # which costs ten times the nextval calls themselves.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            "SELECT nextval(sequence) FROM pg_get_serial_sequence(%s, 'id') AS sequence, "
+            "generate_series(1, %s)",
             [model._meta.db_table, len(rows)],
         )
         pks = [pk for (pk,) in cursor.fetchall()]

@@ -186,6 +186,11 @@ def _text(value) -> tuple[str, bool]:
     return stripped, stripped != text
 
 
+def _is_blank(cells) -> bool:
+    """Whether the cells hold nothing but spaces; a filled row stops at its first filled cell."""
+    return not any(str(cell).strip() for cell in cells)
+
+
 # Checking -----------------------------------------------------------------------------------
 
 
@@ -237,23 +242,29 @@ class _Roster:
         if missing:
             self.problem(None, "、".join(missing), "", _("Required columns are missing."))
             return
-        self.person_references = {
-            key: kind for key, kind in PERSON_REFERENCES.items() if key in columns
-        }
+        # (column key, kind, listed name → item id) of the person reference columns in the file
+        self.person_references = [
+            (key, kind, {name: item.pk for name, item in self.references[kind].items()})
+            for key, kind in PERSON_REFERENCES.items()
+            if key in columns
+        ]
+        self.relations = self.references[ReferenceItem.Kind.RELATION]
         keys, pick = list(self.cells), operator.itemgetter(*self.cells.values())
         width = max(self.cells.values()) + 1
+        limit = settings.ROSTER_MAX_ROWS
         first_row_of_id = {}
         for row, cells in rows:
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
-            values = dict(zip(keys, pick(cells), strict=True))
-            if not "".join(map(str, values.values())).strip():
+            picked = pick(cells)
+            if _is_blank(picked):
                 continue
+            values = dict(zip(keys, picked, strict=True))
             self.report.row_count += 1
-            if self.report.row_count > settings.ROSTER_MAX_ROWS:
+            if self.report.row_count > limit:
                 raise RosterRefused(
                     _("The roster has more than %(limit)s rows; split it into several files.")
-                    % {"limit": settings.ROSTER_MAX_ROWS}
+                    % {"limit": limit}
                 )
             person = self.parse_row(row, values)
             if person is None:
@@ -284,7 +295,7 @@ class _Roster:
         if type(name) is not str or not name or name != name.strip():
             name = self.clean_name(row, name)
         id_number = self.clean_id_number(row, values["id_number"])
-        relation = self.references[ReferenceItem.Kind.RELATION].get(values["relation"])
+        relation = self.relations.get(values["relation"])
         if relation is None:
             relation = self.reference(
                 row, "relation", ReferenceItem.Kind.RELATION, values, required=True
@@ -296,12 +307,16 @@ class _Roster:
         ):
             self.check_sex(row, id_number, values["sex"])
         person_values = {}
-        for key, kind in self.person_references.items():
+        for key, kind, items in self.person_references:
             value = values[key]
-            item = self.references[kind].get(value) if value != "" else None
-            if item is None and value != "":
+            if value == "":
+                person_values[key] = None
+                continue
+            pk = items.get(value)
+            if pk is None:
                 item = self.reference(row, key, kind, values)
-            person_values[key] = item.pk if item else None
+                pk = item.pk if item else None
+            person_values[key] = pk
         if relation is not None and relation.name == Person.HEAD and number:
             self.parse_household(row, number, values)
         if len(self.report.problems) > errors:
