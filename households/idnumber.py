@@ -29,7 +29,7 @@ REPAIR_UPGRADED = "upgraded_15"
 
 def check_character(first17: str) -> str:
     """The 18th character of a number whose first 17 digits are ``first17`` (ASCII digits)."""
-    if not first17.isascii() or not first17.isdigit():
+    if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError(f"Not 17 ASCII digits: {first17!r}")
     # The bytes of ASCII digits are the digits plus 48: no int() per character.
     return CHECK_CHARACTERS[

@@ -26,6 +26,13 @@ def test_check_character_follows_gb_11643():
     assert normalise_id_number(STANDARD_EXAMPLE) == (STANDARD_EXAMPLE, [])
 
 
+@pytest.mark.parametrize("first17", ["١١٠١٠٥١٩٤٩١٢٣١٠٠٢", "1101051949123100x", "110105"])
+def test_check_character_takes_17_ascii_digits_only(first17):
+    # Other digits pass int() and would give a check character; they are refused instead.
+    with pytest.raises(ValueError):
+        check_character(first17)
+
+
 def test_sex_and_birth_date_come_from_the_number():
     assert birth_date(STANDARD_EXAMPLE) == datetime.date(1949, 12, 31)
     assert not is_male(STANDARD_EXAMPLE)

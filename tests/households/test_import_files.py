@@ -98,3 +98,24 @@ def test_formulas_are_refused(tmp_path, county):
     rows[0]["姓名"] = '=CONCATENATE("张","大山")'
     path = write_roster(tmp_path / "formula.xlsx", rows)
     assert "公式" in refused(path, county)
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        b"<f>1+1</f>",
+        b'<f t="shared" ref="D3:D4" si="0"/>',
+        b"<x:f>1+1</x:f>",  # a namespace prefix, as some writers use
+        b"<!doctype x>",  # a DTD in lowercase, after the XML declaration
+    ],
+)
+def test_formula_and_dtd_markup_is_found_however_it_is_written(tmp_path, county, roster, markup):
+    path = tmp_path / "markup.xlsx"
+
+    def inject(name, data):
+        if name == "xl/worksheets/sheet1.xml":
+            return data.replace(b"</c>", markup + b"</c>", 1)
+        return data
+
+    rewrite_zip(roster, path, inject)
+    assert ("DTD/ENTITY" if markup.startswith(b"<!") else "公式") in refused(path, county)
