@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
-from households.bulk import insert_rows
+from households.bulk import any_array, insert_rows
 from households.idnumber import (
     FULL_WIDTH,
     REPAIR_FULL_WIDTH,
@@ -809,7 +809,8 @@ class _AnyOf(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*params, self.rhs]
+        array, values = any_array(self.rhs, self.lhs.output_field.db_type(connection))
+        return f"{lhs} = ANY({array})", [*params, values]
 
 
 def _chunks(items, size=BATCH):
