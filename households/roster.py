@@ -10,6 +10,7 @@ checked and read by `households.roster_files`.
 
 import datetime
 import gc
+import itertools
 import operator
 import re
 from collections import Counter, defaultdict
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
-from households.bulk import any_array, insert_rows
+from households.bulk import BulkWriter, any_array
 from households.idnumber import (
     FULL_WIDTH,
     REPAIR_FULL_WIDTH,
@@ -46,7 +47,7 @@ from households.models import (
     StatusChange,
 )
 from households.roster_files import COLUMNS, RosterRefused, check_archive, read_rows
-from households.sensitive import keyed_hasher
+from households.sensitive import keyed_hasher, seal
 from teams.models import Area, Member
 
 REQUIRED_COLUMNS = ["number", "name", "id_number", "relation", "attribute", "main_cause"]
@@ -64,6 +65,9 @@ HOUSEHOLD_REFERENCES = {
     "ability": ReferenceItem.Kind.ABILITY,
     "main_cause": ReferenceItem.Kind.CAUSE,
 }
+#: The columns of a new person, before its reference fields (see PersonRow.stored).
+PERSON_COLUMNS = ["name", "id_number", "id_number_hash", "relation_id", "is_head", "sex"]
+PERSON_COLUMNS += ["birth_date"]
 SEPARATORS = re.compile(r"[、,，;；\s]+")
 HOUSEHOLD_NUMBER = re.compile(r"[0-9]{17}")  # ASCII only: \d also takes other scripts' digits
 PHONE = re.compile(r"[\d\-+ ()]{5,20}")
@@ -76,6 +80,7 @@ REPAIRS = {
     REPAIR_PHONE_NUMBER: gettext_lazy("phone numbers stored as numbers converted to text"),
 }
 BATCH = 2000
+CHUNK = 10_000  # rows parsed, checked and written at a time
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ class PersonRow:
     id_hash: str
     relation: ReferenceItem
     values: dict  # person reference fields present in the file: field → item id or None
+    stored: tuple  # the columns of PERSON_COLUMNS, for a new person
 
 
 @dataclass(slots=True)
@@ -154,24 +160,34 @@ def roster_import(*, path, county: Area, user=None, dry_run=False, progress=None
     """Import the roster at ``path`` into ``county``: everything or, on any problem, nothing.
 
     Raises RosterRefused for a file that is not a readable, harmless roster. ``progress`` is
-    called with (rows written, rows in total) while writing. ``user`` (None for a command run
-    by the operator) limits the villages to the user's scope and is recorded in the history.
+    called with the number of persons written so far. ``user`` (None for a command run by the
+    operator) limits the villages to the user's scope and is recorded in the history.
+
+    The rows go through in chunks of CHUNK: each is parsed, checked against the database and,
+    while the roster has shown no problem, written. PostgreSQL writes the history and checks the
+    foreign keys of one chunk while Python parses the next. A problem found in a later chunk
+    rolls the whole transaction back, so a roster is still written whole or not at all.
     """
     path = Path(path)
     with _cycle_collector_paused():
         check_archive(path)
         header, rows = read_rows(path)
-        roster = _Roster(county=county, user=user)
-        roster.parse(header, rows)
+        roster = _Roster(county=county, user=user, dry_run=dry_run)
         report = roster.report
-        if report.problems:
+        if not roster.read_header(header):
             return report
-        roster.check_database()
-        if report.problems or dry_run:
-            return report
-        with transaction.atomic():
-            roster.write(progress)
-    report.written = True
+        with transaction.atomic(), BulkWriter(user=user, reason=roster.reason) as writer:
+            for chunk in _chunks(rows, CHUNK):
+                roster.parse(chunk)
+                writer.wait()  # for the connection, or the background work's error
+                roster.check_database()
+                if roster.writing:
+                    roster.write(writer, progress)
+            writer.wait()
+            roster.finish()
+            if report.problems:
+                transaction.set_rollback(True)
+    report.written = roster.writing
     return report
 
 
@@ -216,17 +232,30 @@ def _is_blank(cells) -> bool:
 
 
 class _Roster:
-    """The state of one import: the parsed rows, the lookups, the plan."""
+    """The state of one import: the rows of the current chunk, what earlier chunks left to
+    check at the end, the lookups, the plan."""
 
-    def __init__(self, *, county, user):
+    def __init__(self, *, county, user, dry_run):
         self.county = county
         self.user = user
+        self.dry_run = dry_run
+        self.reason = _("Roster import")
         self.report = RosterReport()
         self.today = timezone.localdate()
         self.hash = keyed_hasher()
-        self.persons: list[PersonRow] = []
+        # The whole roster's: households by number (from their head's row), the head rows and
+        # the first member row of each number, the rows of the ID numbers seen.
         self.households: dict[str, HouseholdRow] = {}
         self.head_rows = defaultdict(list)
+        self.member_rows = {}
+        self.first_row_of_id = {}
+        # Households already registered, the pks of the households in the roster, the persons
+        # already registered that the roster names, new persons whose head comes later.
+        self.existing = {}
+        self.pks = {}
+        self.in_file = set()
+        self.waiting: list[PersonRow] = []
+        self.persons_written = 0
         self.references = defaultdict(dict)
         self.items = {}
         for item in ReferenceItem.objects.order_by("-is_active"):
@@ -250,11 +279,21 @@ class _Roster:
     def problem(self, row, column, value, message):
         self.report.problems.append(Problem(row, column, str(value), str(message)))
 
+    @property
+    def writing(self):
+        """Whether the roster is being written: no dry run, no problem so far, and no household
+        with a second head (reported at the end, but its rows must not be written)."""
+        return (
+            not self.dry_run
+            and not self.report.problems
+            and all(len(rows) == 1 for rows in self.head_rows.values())
+        )
+
     # Parsing: every row on its own ---------------------------------------------------------
 
-    def parse(self, header, rows):
+    def read_header(self, header):
+        """Take the columns found; False (with the problem recorded) when some are missing."""
         columns, self.report.ignored_columns = header
-        self.columns = columns
         self.cells = {key: index for key, (index, _name) in columns.items()}
         self.names = {key: name for key, (_index, name) in columns.items()}
         missing = [COLUMNS[key][0] for key in REQUIRED_COLUMNS if key not in columns]
@@ -262,7 +301,7 @@ class _Roster:
             missing += [COLUMNS[key][0] for key in ("township", "village") if key not in columns]
         if missing:
             self.problem(None, "、".join(missing), "", _("Required columns are missing."))
-            return
+            return False
         # (column key, kind, listed name → item id) of the person reference columns in the file
         self.person_references = [
             (key, kind, {name: item.pk for name, item in self.references[kind].items()})
@@ -270,10 +309,16 @@ class _Roster:
             if key in columns
         ]
         self.relations = self.references[ReferenceItem.Kind.RELATION]
-        keys, pick = list(self.cells), operator.itemgetter(*self.cells.values())
-        width = max(self.cells.values()) + 1
+        self.keys, self.pick = list(self.cells), operator.itemgetter(*self.cells.values())
+        self.width = max(self.cells.values()) + 1
+        return True
+
+    def parse(self, rows):
+        """Parse a chunk of rows."""
+        self.persons: list[PersonRow] = []
+        self.headed: list[str] = []  # numbers of the households whose head is in this chunk
+        keys, pick, width = self.keys, self.pick, self.width
         limit = settings.ROSTER_MAX_ROWS
-        first_row_of_id = {}
         for row, cells in rows:
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
@@ -290,7 +335,7 @@ class _Roster:
             person = self.parse_row(row, values)
             if person is None:
                 continue
-            earlier = first_row_of_id.setdefault(person.id_number, row)
+            earlier = self.first_row_of_id.setdefault(person.id_number, row)
             if earlier != row:
                 self.problem(
                     row,
@@ -299,8 +344,8 @@ class _Roster:
                     _("The same ID number is also in row %(row)s.") % {"row": earlier},
                 )
                 continue
+            self.member_rows.setdefault(person.number, row)
             self.persons.append(person)
-        self.check_heads()
 
     def parse_row(self, row, values) -> PersonRow | None:
         """The person of one row, or None (with problems recorded) when it cannot be read.
@@ -342,9 +387,20 @@ class _Roster:
             self.parse_household(row, number, values)
         if len(self.report.problems) > errors:
             return None
-        return PersonRow(
-            row, number, name, id_number, self.hash(id_number), relation, person_values
+        id_hash = self.hash(id_number)
+        # Sealed and derived (as Person.derive_from_id_number does) now, while the database is
+        # busy with the chunk before.
+        stored = (
+            name,
+            seal(id_number),
+            id_hash,
+            relation.pk,
+            relation.name == Person.HEAD,
+            Person.Sex.MALE if is_male(id_number) else Person.Sex.FEMALE,
+            birth_date(id_number),
+            *person_values.values(),
         )
+        return PersonRow(row, number, name, id_number, id_hash, relation, person_values, stored)
 
     def clean_name(self, row, raw):
         name, trimmed = _text(raw)
@@ -388,12 +444,11 @@ class _Roster:
         if "contact_cadre" in values:
             household.values["contact_cadre_id"] = self.cadre(row, household.village, values)
         self.head_rows[number].append(row)
-        self.households.setdefault(number, household)
+        if number not in self.households:
+            self.households[number] = household
+            self.headed.append(number)
 
     def check_heads(self):
-        rows_by_household = defaultdict(list)
-        for person in self.persons:
-            rows_by_household[person.number].append(person.row)
         for number, head_rows in self.head_rows.items():
             if len(head_rows) > 1:
                 self.problem(
@@ -403,10 +458,10 @@ class _Roster:
                     _("Household %(number)s has more than one head: rows %(rows)s.")
                     % {"number": number, "rows": "、".join(str(r) for r in head_rows)},
                 )
-        for number, rows in rows_by_household.items():
+        for number, row in self.member_rows.items():
             if number not in self.households:
                 self.problem(
-                    rows[0],
+                    row,
                     self.names["relation"],
                     number,
                     _("Household %(number)s has no head (户主).") % {"number": number},
@@ -559,23 +614,25 @@ class _Roster:
     # Against the database ---------------------------------------------------------------------
 
     def check_database(self):
-        """Match households by number and persons by ID hash; classify what would change."""
-        self.existing = {}
-        for households in _in_batches(Household.objects, "number", list(self.households)):
+        """Match the chunk's households by number and persons by ID hash; plan the changes."""
+        found = {}
+        for households in _in_batches(Household.objects, "number", self.headed):
             for household in households:
                 household.cause_ids = set()
-                self.existing[household.number] = household
-        by_id = {h.pk: h for h in self.existing.values()}
+                found[household.number] = household
+        by_id = {h.pk: h for h in found.values()}
         through = Household.other_causes.through
         for links in _in_batches(through.objects, "household_id", list(by_id)):
             for household_id, item_id in links.values_list("household_id", "referenceitem_id"):
                 by_id[household_id].cause_ids.add(item_id)
+        self.existing.update(found)
+        self.pks.update((number, household.pk) for number, household in found.items())
         fields = ["pk", "id_number_hash", "household_id", "household__number", "name"]
         fields += ["relation_id", *(f"{key}_id" for key in PERSON_REFERENCES)]
         self.known = {}
         hashes = [person.id_hash for person in self.persons]
-        for found in _in_batches(Person.objects, "id_number_hash", hashes):
-            for values in found.values(*fields):
+        for persons in _in_batches(Person.objects, "id_number_hash", hashes):
+            for values in persons.values(*fields):
                 self.known[values["id_number_hash"]] = values
         for person in self.persons:
             found = self.known.get(person.id_hash)
@@ -589,30 +646,27 @@ class _Roster:
                     if other.startswith(self.county.code)
                     else _("This ID number already belongs to a household of another county."),
                 )
-        if self.report.problems:
-            return
         self.plan()
 
     def plan(self):
         report = self.report
         self.changed_households = []
-        for number, row in self.households.items():
+        for number in self.headed:
             existing = self.existing.get(number)
             if existing is None:
                 report.households.new += 1
-            elif self.household_changes(existing, row):
+            elif self.household_changes(existing, self.households[number]):
                 report.households.updated += 1
                 self.changed_households.append(number)
             else:
                 report.households.unchanged += 1
         self.changed_persons = []
-        in_file = set()
         for person in self.persons:
             found = self.known.get(person.id_hash)
             if found is None:
                 report.persons.new += 1
                 continue
-            in_file.add(found["pk"])
+            self.in_file.add(found["pk"])
             wanted = {"name": person.name, "relation_id": person.relation.pk}
             wanted.update({f"{key}_id": value for key, value in person.values.items()})
             if any(found[key] != value for key, value in wanted.items()):
@@ -620,19 +674,6 @@ class _Roster:
                 self.changed_persons.append((found["pk"], wanted))
             else:
                 report.persons.unchanged += 1
-        ids = [household.pk for household in self.existing.values()]
-        current = Person.objects.current()
-        missing = [
-            pk
-            for persons in _in_batches(current, "household_id", ids)
-            for pk in persons.values_list("pk", flat=True)
-            if pk not in in_file
-        ]
-        for persons in _in_batches(current.select_related("household"), "pk", missing):
-            for person in persons.order_by("household__number"):
-                report.missing.append(
-                    (person.household.number, person.name, person.masked_id_number)
-                )
 
     def household_changes(self, existing, row):
         changes = {
@@ -642,23 +683,43 @@ class _Roster:
             changes["other_causes"] = row.other_causes
         return changes
 
+    def finish(self):
+        """The checks that need the whole roster: heads, and the members it leaves out."""
+        self.check_heads()
+        self.report.problems.sort(key=lambda problem: problem.row or 0)
+        if self.report.problems:
+            return
+        current = Person.objects.current()
+        ids = [household.pk for household in self.existing.values()]
+        missing = [
+            pk
+            for persons in _in_batches(current, "household_id", ids)
+            for pk in persons.values_list("pk", flat=True)
+            if pk not in self.in_file
+        ]
+        for persons in _in_batches(current.select_related("household"), "pk", missing):
+            for person in persons.order_by("household__number"):
+                self.report.missing.append(
+                    (person.household.number, person.name, person.masked_id_number)
+                )
+
     # Writing ------------------------------------------------------------------------------------
 
-    def write(self, progress):
-        self.reason = _("Roster import")
+    def write(self, writer, progress):
+        """Write the chunk checked last; its history and checks follow in the background."""
         self.recorded_by_id = self.user.pk if self.user else None
-        new = [row for number, row in self.households.items() if number not in self.existing]
-        pks = self.register_households(new)
-        pks.update({number: household.pk for number, household in self.existing.items()})
+        new = [self.households[number] for number in self.headed if number not in self.existing]
+        self.register_households(writer, new)
         touched = [row.number for row in new] + self.changed_households
-        self.write_causes(pks, touched)
-        self.write_cadres(pks, touched)
+        self.write_causes(writer, touched)
+        self.write_cadres(writer, touched)
         self.update_households()
-        self.write_persons(pks, progress)
+        self.write_persons(writer, progress)
         self.update_persons()
+        writer.flush()
 
-    def register_households(self, new):
-        """Insert the ``new`` households with their registration; their pks by number."""
+    def register_households(self, writer, new):
+        """Insert the ``new`` households with their registration."""
         value_keys = list(new[0].values) if new else []
         rows = [
             (row.number, row.village, Household.Status.REGISTERED, self.today, self.today)
@@ -666,8 +727,8 @@ class _Roster:
             for row in new
         ]
         fields = ["number", "village_id", "status", "status_since", "registered_on", *value_keys]
-        pks = insert_rows(Household, fields, rows, user=self.user, reason=self.reason)
-        insert_rows(
+        pks = writer.insert(Household, fields, rows)
+        writer.insert(
             StatusChange,
             ["household_id", "new_status", "date", "reason", "recorded_by_id"],
             [
@@ -676,48 +737,43 @@ class _Roster:
             ],
             history=False,
         )
-        return {row.number: pk for row, pk in zip(new, pks, strict=True)}
+        self.pks.update((row.number, pk) for row, pk in zip(new, pks, strict=True))
 
-    def write_persons(self, pks, progress):
-        total = len(self.persons)
-        new = [person for person in self.persons if person.id_hash not in self.known]
-        value_keys = [f"{key}_id" for key in new[0].values] if new else []
-        fields = ["household_id", "name", "id_number", "id_number_hash", "relation_id"]
-        fields += ["is_head", "sex", "birth_date", *value_keys]
-        male, female = Person.Sex.MALE, Person.Sex.FEMALE
-        # The derived fields, as Person.derive_from_id_number fills them.
-        rows = [
-            (pks[row.number], row.name, row.id_number, row.id_hash, row.relation.pk)
-            + (row.relation.name == Person.HEAD, male if is_male(row.id_number) else female)
-            + (birth_date(row.id_number), *row.values.values())
-            for row in new
-        ]
-        insert_rows(
+    def write_persons(self, writer, progress):
+        """Insert the new persons whose household has a pk; the others wait for their head."""
+        new = self.waiting + [p for p in self.persons if p.id_hash not in self.known]
+        ready = [person for person in new if person.number in self.pks]
+        self.waiting = [person for person in new if person.number not in self.pks]
+        value_keys = [f"{key}_id" for key in ready[0].values] if ready else []
+        fields = ["household_id", *PERSON_COLUMNS, *value_keys]
+        pks = self.pks
+        rows = [(pks[person.number], *person.stored) for person in ready]
+        done = self.persons_written
+        writer.insert(
             Person,
             fields,
             rows,
-            user=self.user,
-            reason=self.reason,
-            progress=progress and (lambda done: progress(done, total)),
+            progress=progress and (lambda sent: progress(done + sent)),
         )
+        self.persons_written += len(rows)
         if progress:
-            progress(total, total)
+            progress(self.persons_written)
 
-    def write_causes(self, pks, numbers):
+    def write_causes(self, writer, numbers):
         through = Household.other_causes.through
         rows = [self.households[n] for n in numbers if self.households[n].other_causes is not None]
         # Only households already registered can have causes to replace.
-        replaced = [pks[row.number] for row in rows if row.number in self.existing]
+        replaced = [self.pks[row.number] for row in rows if row.number in self.existing]
         for links in _in_batches(through.objects, "household_id", replaced):
             links.delete()
-        insert_rows(
+        writer.insert(
             through,
             ["household_id", "referenceitem_id"],
-            [(pks[row.number], item) for row in rows for item in row.other_causes],
+            [(self.pks[row.number], item) for row in rows for item in row.other_causes],
             history=False,
         )
 
-    def write_cadres(self, pks, numbers):
+    def write_cadres(self, writer, numbers):
         """Open a contact-cadre assignment where the cadre is new or changed (不脱贫不脱钩)."""
         changed = [
             number
@@ -727,14 +783,14 @@ class _Roster:
         ]
         open_assignments = CadreAssignment.objects.filter(end__isnull=True)
         for assignments in _in_batches(
-            open_assignments, "household_id", [pks[number] for number in changed]
+            open_assignments, "household_id", [self.pks[number] for number in changed]
         ):
             assignments.update(end=self.today)
-        insert_rows(
+        writer.insert(
             CadreAssignment,
             ["household_id", "cadre_id", "start", "reason", "recorded_by_id"],
             [
-                (pks[number], cadre_id, self.today, self.reason, self.recorded_by_id)
+                (self.pks[number], cadre_id, self.today, self.reason, self.recorded_by_id)
                 for number in changed
                 if (cadre_id := self.households[number].values.get("contact_cadre_id"))
             ],
@@ -814,5 +870,6 @@ class _AnyOf(Lookup):
 
 
 def _chunks(items, size=BATCH):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+    items = iter(items)
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk

@@ -94,7 +94,7 @@ def _progress_recorder(job):
         return
     side = connections.create_connection("default")
 
-    def record(done, total):
+    def record(done):
         with side.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {ImportJob._meta.db_table} SET rows_done = %s WHERE id = %s",

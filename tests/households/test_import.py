@@ -189,8 +189,8 @@ def test_import_rejects_households_without_a_head_or_with_two(run):
     rows.append(person(OTHER_NUMBER, "张二", id_number("19700101", "051"), 行政村="新坑2村"))
     report = run(rows)
     assert problems(report) == [
-        (6, "与户主关系", f"户 {OTHER_NUMBER} 有多个户主：第 5、6 行。"),
         (3, "与户主关系", f"户 {NUMBER} 没有户主。"),
+        (6, "与户主关系", f"户 {OTHER_NUMBER} 有多个户主：第 5、6 行。"),
     ]
 
 
