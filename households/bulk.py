@@ -45,10 +45,10 @@ class BulkWriter:
         try:
             if error is None:
                 self.flush()
-            self.wait()
+                self.wait()
         finally:
             if self.pool:
-                self.pool.shutdown()
+                self.pool.shutdown()  # waits for the background work, after an error too
 
     def insert(self, model, fields, rows, *, history=True, progress=None):
         """Insert ``rows`` of ``model`` and return their primary keys, in order.
@@ -130,10 +130,11 @@ class BulkWriter:
         self.running = self.pool.submit(_execute, raw, script)
 
     def wait(self):
-        """Wait for the background work, raising its error."""
+        """Wait for the background work, raising its error as Django's (IntegrityError…)."""
         if self.running is not None:
             running, self.running = self.running, None
-            running.result()
+            with connection.wrap_database_errors:
+                running.result()
 
     def _written(self, model):
         self.unchecked = True
