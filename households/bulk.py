@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection
 from django.utils import timezone
-from psycopg import ClientCursor
 from simple_history.utils import bulk_create_with_history
 
 from households.sensitive import EncryptedTextField, Sealed
@@ -123,11 +122,7 @@ class BulkWriter:
             ]
         self.statements, self.unchecked = [], False
         self.wait()
-        # One round trip: the thread takes the interpreter lock once, not once per statement
-        # (each time waiting for the main thread to yield it while PostgreSQL sits idle).
-        raw = connection.connection
-        script = ";\n".join(ClientCursor(raw).mogrify(sql, params) for sql, params in statements)
-        self.running = self.pool.submit(_execute, raw, script)
+        self.running = self.pool.submit(_execute, connection.connection, statements)
 
     def wait(self):
         """Wait for the background work, raising its error as Django's (IntegrityError…)."""
@@ -137,6 +132,7 @@ class BulkWriter:
                 running.result()
 
     def _written(self, model):
+        """Note that ``model``'s table has rows to check, and which foreign keys check them."""
         self.unchecked = True
         table = model._meta.db_table
         if table not in self.checked:
@@ -149,11 +145,12 @@ class BulkWriter:
                 self.checked[table] = [name for (name,) in cursor.fetchall()]
 
 
-def _execute(raw_connection, script):
-    """Run the statements of ``script`` on the psycopg connection under Django's (in a
-    background thread: Django's own wrapper belongs to the thread that opened it)."""
+def _execute(raw_connection, statements):
+    """Run ``statements`` on the psycopg connection under Django's (in a background thread:
+    Django's own wrapper belongs to the thread that opened it)."""
     with raw_connection.cursor() as cursor:
-        cursor.execute(script)
+        for sql, params in statements:
+            cursor.execute(sql, params)
 
 
 def _history(model, columns, pks, user, reason):

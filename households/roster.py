@@ -66,8 +66,15 @@ HOUSEHOLD_REFERENCES = {
     "main_cause": ReferenceItem.Kind.CAUSE,
 }
 #: The columns of a new person, before its reference fields (see PersonRow.stored).
-PERSON_COLUMNS = ["name", "id_number", "id_number_hash", "relation_id", "is_head", "sex"]
-PERSON_COLUMNS += ["birth_date"]
+PERSON_COLUMNS = [
+    "name",
+    "id_number",
+    "id_number_hash",
+    "relation_id",
+    "is_head",
+    "sex",
+    "birth_date",
+]
 SEPARATORS = re.compile(r"[、,，;；\s]+")
 HOUSEHOLD_NUMBER = re.compile(r"[0-9]{17}")  # ASCII only: \d also takes other scripts' digits
 PHONE = re.compile(r"[\d\-+ ()]{5,20}")
