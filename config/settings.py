@@ -155,6 +155,10 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# History is read per record (its id, or its household), never by date across records: the
+# date index simple-history puts on every history table only slows every write.
+SIMPLE_HISTORY_DATE_INDEX = False
+
 # Uploaded evidence lives outside the web root and is served only through scoped views.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 # `manage.py backup` writes a database dump and a tar of MEDIA_ROOT here (`make backup`).
