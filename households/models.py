@@ -91,6 +91,17 @@ class ReferenceItem(models.Model):
         return [s for s in "".join(self.synonyms.split()).replace(",", "、").split("、") if s]
 
 
+def _recorded_by():
+    """The user who recorded an entry; the entry stays when the user is deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+
 def _reference(kind, verbose_name, **kwargs):
     """A column naming an item of a reference list.
 
@@ -437,13 +448,7 @@ class MemberChange(models.Model):
     kind = models.CharField(_("kind of change"), max_length=16, choices=Kind.choices)
     date = models.DateField(_("date"))
     note = models.CharField(_("note"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    recorded_by = _recorded_by()
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     objects = HouseholdPartQuerySet.as_manager()
@@ -472,13 +477,7 @@ class StatusChange(models.Model):
     new_status = models.CharField(_("to"), max_length=12, choices=Household.Status.choices)
     date = models.DateField(_("date"))
     reason = models.CharField(_("reason"), max_length=300)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    recorded_by = _recorded_by()
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     objects = HouseholdPartQuerySet.as_manager()
@@ -507,13 +506,7 @@ class CadreAssignment(models.Model):
     start = models.DateField(_("from"))
     end = models.DateField(_("until"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    recorded_by = _recorded_by()
 
     objects = HouseholdPartQuerySet.as_manager()
 
@@ -567,13 +560,7 @@ class IdentificationStep(models.Model):
         help_text=_("For the public notices: the last day objections are accepted."),
     )
     note = models.TextField(_("note"), blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    recorded_by = _recorded_by()
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     objects = HouseholdPartQuerySet.as_manager()
@@ -647,13 +634,7 @@ class Assessment(models.Model):
     assessed_on = models.DateField(_("assessed on"))
     assessors = models.CharField(_("assessed by"), max_length=200)
     note = models.TextField(_("note"), blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    recorded_by = _recorded_by()
 
     objects = HouseholdPartQuerySet.as_manager()
 
