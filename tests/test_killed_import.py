@@ -1,17 +1,15 @@
 """A roster import killed in the middle of writing leaves nothing of the roster behind."""
 
-import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from bench import roster_import as generated
 from households.models import Household, Person
+from tests.killed import sessions, start, wait_until_gone
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL's server process (make test)"
@@ -24,21 +22,8 @@ def writing_persons():
 
     Persons are copied in after the households, so by then households are in the transaction.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
-            "AND xact_start IS NOT NULL AND query LIKE 'COPY \"households_person\"%%'",
-            [APPLICATION],
-        )
-        return cursor.fetchone()[0] > 0
-
-
-def import_connection_gone():
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [APPLICATION]
-        )
-        return cursor.fetchone()[0] == 0
+    condition = "xact_start IS NOT NULL AND query LIKE 'COPY \"households_person\"%%'"
+    return sessions(APPLICATION, condition) > 0
 
 
 def wait_for(condition, seconds, child):
@@ -55,17 +40,9 @@ def test_an_import_killed_while_writing_leaves_no_household_or_person(tmp_path):
     roster = tmp_path / "roster.xlsx"
     persons = generated.generate(roster, households=6000)
     generated.create_county()
-    params = connection.get_connection_params()
-    env = {
-        **os.environ,
-        "DEBUG": "1",  # the development keys, which are also the tests' keys
-        "DATABASE_URL": "postgres://{user}@{host}:{port}/{dbname}".format(**params),
-        "PGAPPNAME": APPLICATION,
-    }
-    child = subprocess.Popen(
-        [sys.executable, "manage.py", "import_roster", str(roster), "--county", "449901"],
-        cwd=settings.BASE_DIR,
-        env=env,
+    child = start(
+        ["import_roster", str(roster), "--county", "449901"],
+        APPLICATION,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -76,10 +53,7 @@ def test_an_import_killed_while_writing_leaves_no_household_or_person(tmp_path):
     finally:
         child.kill()
         child.wait()
-    deadline = time.monotonic() + 30
-    while not import_connection_gone():
-        assert time.monotonic() < deadline, "PostgreSQL kept the killed import's connection"
-        time.sleep(0.05)
+    wait_until_gone(APPLICATION, "import")
 
     assert persons > 20000
     assert not Household.objects.exists()

@@ -1,20 +1,17 @@
 """A payment whose process is killed before it commits leaves no payment and no held lock."""
 
 import datetime
-import os
 import signal
 import subprocess
-import sys
-import time
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from ledgers.funds import paid, record_payment
 from ledgers.models import Payment
 from tests.factories import ProjectBudgetFactory, ProjectFactory
+from tests.killed import start, wait_until_gone
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL's server process (make test)"
@@ -34,29 +31,13 @@ with transaction.atomic():
 """
 
 
-def connection_gone():
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [APPLICATION]
-        )
-        return cursor.fetchone()[0] == 0
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_payment_killed_before_commit_is_not_recorded_and_frees_the_budget():
     project = ProjectFactory()
     ProjectBudgetFactory(project=project, source="fiscal", amount=1000)
-    params = connection.get_connection_params()
-    env = {
-        **os.environ,
-        "DEBUG": "1",
-        "DATABASE_URL": "postgres://{user}@{host}:{port}/{dbname}".format(**params),
-        "PGAPPNAME": APPLICATION,
-    }
-    child = subprocess.Popen(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", CHILD.format(pk=project.pk)],
-        cwd=settings.BASE_DIR,
-        env=env,
+    child = start(
+        ["shell", "--no-imports", "-c", CHILD.format(pk=project.pk)],
+        APPLICATION,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -68,10 +49,7 @@ def test_a_payment_killed_before_commit_is_not_recorded_and_frees_the_budget():
     finally:
         child.kill()
         child.wait()
-    deadline = time.monotonic() + 30
-    while not connection_gone():
-        assert time.monotonic() < deadline, "PostgreSQL kept the killed payment's connection"
-        time.sleep(0.05)
+    wait_until_gone(APPLICATION, "payment")
 
     assert not Payment.objects.exists()
     # The budget row's lock went with the process: the whole budget can still be paid.
