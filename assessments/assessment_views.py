@@ -22,7 +22,7 @@ from assessments.forms import (
     TeamAssessmentForm,
 )
 from assessments.models import CadreAssessment, Outcome, TeamAssessment
-from households.exports import safe_cell, workbook_response
+from households.exports import append_row, workbook_response
 from teams.models import Team
 from teams.scope import get_visible_or_404
 
@@ -262,27 +262,30 @@ def assessment_xlsx(request):
     book = Workbook()
     sheet = book.active
     sheet.title = _("Teams")
-    sheet.append(
+    append_row(
+        sheet,
         [
             _("Township"),
             *map(str, TEAM_COLUMNS.values()),
             _("Score"),
             _("Grade"),
             pgettext("assessment", "Comment"),
-        ]
+        ],
     )
     for assessment in _assessments(user, year):
-        sheet.append(
+        append_row(
+            sheet,
             [
-                safe_cell(assessment.team.township.name),
+                assessment.team.township.name,
                 *(assessment.metrics.get(key) for key in TEAM_COLUMNS),
                 assessment.score,
                 assessment.get_grade_display(),
-                safe_cell(assessment.comment),
-            ]
+                assessment.comment,
+            ],
         )
     sheet = book.create_sheet(_("Cadres"))
-    sheet.append(
+    append_row(
+        sheet,
         [
             _("Township"),
             _("Cadre"),
@@ -290,33 +293,35 @@ def assessment_xlsx(request):
             _("Score"),
             _("Grade"),
             pgettext("assessment", "Comment"),
-        ]  # fmt: skip
+        ],  # fmt: skip
     )
     for assessment in _cadre_assessments(user, year):
-        sheet.append(
+        append_row(
+            sheet,
             [
-                safe_cell(assessment.member.team.township.name),
-                safe_cell(assessment.member.name),
+                assessment.member.team.township.name,
+                assessment.member.name,
                 *(assessment.metrics.get(key) for key in CADRE_COLUMNS),
                 assessment.score,
                 assessment.get_grade_display(),
-                safe_cell(assessment.comment),
-            ]
+                assessment.comment,
+            ],
         )
     sheet = book.create_sheet(_("Outcomes"))
-    sheet.append([_("Township"), _("Outcome"), _("Cadre"), _("Date"), _("Deadline"),
+    append_row(sheet, [_("Township"), _("Outcome"), _("Cadre"), _("Date"), _("Deadline"),
                   _("Responsible person"), _("Note"), _("Closed on")])  # fmt: skip
     for outcome in _outcomes(user, year):
-        sheet.append(
+        append_row(
+            sheet,
             [
-                safe_cell(outcome.team.township.name),
+                outcome.team.township.name,
                 outcome.get_kind_display(),
-                safe_cell(outcome.member.name if outcome.member else ""),
+                outcome.member.name if outcome.member else "",
                 outcome.date,
                 outcome.deadline,
-                safe_cell(outcome.owner),
-                safe_cell(outcome.note),
+                outcome.owner,
+                outcome.note,
                 outcome.closed_on,
-            ]
+            ],
         )
     return workbook_response(book, f"年度考核-{year}.xlsx")

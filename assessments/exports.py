@@ -5,12 +5,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from assessments.dashboard import HOUSEHOLD_FIGURES
-from households.exports import safe_cell
+from households.exports import append_row
 
 
 def _row(label, row):
     return [
-        safe_cell(label),
+        label,
         *(row.households[name] for name in HOUSEHOLD_FIGURES),
         row.persons,
         row.target,
@@ -24,14 +24,16 @@ def dashboard_workbook(dashboard):
     book = Workbook()
     sheet = book.active
     sheet.title = _("Townships")
-    sheet.append(
+    append_row(
+        sheet,
         [
             _("County dashboard %(year)s, as of %(day)s")
             % {"year": dashboard.year, "day": dashboard.day}
-        ]
+        ],
     )
     sheet["A1"].font = Font(size=14, bold=True)
-    sheet.append(
+    append_row(
+        sheet,
         [
             _("Township"),
             *(str(label) for label in HOUSEHOLD_FIGURES.values()),
@@ -40,20 +42,20 @@ def dashboard_workbook(dashboard):
             _("六有 items missing"),
             _("Long-absent stationed cadres"),
             _("Rectifications past their deadline"),
-        ]
+        ],
     )
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in dashboard.rows:
-        sheet.append(_row(row.township.name, row))
-    sheet.append(_row(_("Total"), dashboard.totals))
+        append_row(sheet, _row(row.township.name, row))
+    append_row(sheet, _row(_("Total"), dashboard.totals))
     sheet.freeze_panes = "B3"
     for title, rows in [
         (_("Attributes"), dashboard.by_attribute),
         (_("Causes"), dashboard.by_cause),
     ]:
         sheet = book.create_sheet(title)
-        sheet.append([title, _("Households still in poverty"), _("Persons still in poverty")])
+        append_row(sheet, [title, _("Households still in poverty"), _("Persons still in poverty")])
         for (_pk, name), households, persons in rows:
-            sheet.append([safe_cell(name or _("Not recorded")), households, persons])
+            append_row(sheet, [name or _("Not recorded"), households, persons])
     return book

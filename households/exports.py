@@ -1,52 +1,41 @@
 """Excel exports of the registry: the village register (村有册) and the roster (花名册).
 
-Every cell goes through `safe_cell`, so no exported value can run as a formula in Excel.
+Every row goes through `append_row`, so no exported value can run as a formula in Excel, and
+every text comes back as it was written (no apostrophe added to it).
 """
 
 from urllib.parse import quote
 
 from django.http import HttpResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from households.idnumber import mask_id_number
+from households.roster_files import COLUMNS
 from households.sensitive import mask_phone
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 #: The roster columns of ROSTER.md, in the order the export writes them.
-ROSTER_COLUMNS = [
-    "户编号",
-    "乡镇",
-    "行政村",
-    "村代码",
-    "姓名",
-    "证件号码",
-    "与户主关系",
-    "性别",
-    "民族",
-    "文化程度",
-    "在校生状况",
-    "健康状况",
-    "劳动技能",
-    "务工状况",
-    "贫困户属性",
-    "劳动能力",
-    "主要致贫原因",
-    "其他致贫原因",
-    "联系电话",
-    "帮扶责任人",
-]
+ROSTER_COLUMNS = [names[0] for names in COLUMNS.values()]
 
 
-def safe_cell(value):
-    """A value Excel shows as text: a leading = + - @ tab or CR is neutralised with a quote."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+def append_row(sheet, values):
+    """Append ``values`` to ``sheet`` (a write-only one too). Text that Excel would take for a
+    formula (a leading = + - @ tab or CR) is written as quote-prefixed text: Excel shows it,
+    edits it and saves it as that text, and it reads back unchanged."""
+    sheet.append([_as_text(sheet, value) for value in values])
+
+
+def _as_text(sheet, value):
+    if not (isinstance(value, str) and value.startswith(FORMULA_STARTS)):
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type, cell.quotePrefix = "s", True
+    return cell
 
 
 def _name(item):
@@ -56,7 +45,7 @@ def _name(item):
 def _sheet(workbook, title, columns, widths):
     sheet = workbook.active
     sheet.title = title[:31]
-    sheet.append([safe_cell(title)])
+    append_row(sheet, [title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     sheet["A1"].font = Font(size=14, bold=True)
     sheet["A1"].alignment = Alignment(horizontal="center")
@@ -94,20 +83,19 @@ def person_row(household, person, *, full, cadre_name):
         "、".join(c.name for c in household.other_causes.all()) if head else "",
         (household.phone if full else mask_phone(household.phone)) if head else "",
         cadre_name if head else "",
+        household.registered_on.isoformat() if head and household.registered_on else "",
     ]
 
 
 def roster_workbook(title, households, *, full):
     """The registry in the roster format, one row per current member."""
     workbook = Workbook()
-    widths = [20, 12, 12, 14, 10, 22, 10, 6, 8, 12, 10, 12, 12, 12, 14, 14, 16, 20, 14, 10]
+    widths = [20, 12, 12, 14, 10, 22, 10, 6, 8, 12, 10, 12, 12, 12, 14, 14, 16, 20, 14, 10, 12]
     sheet = _sheet(workbook, title, ROSTER_COLUMNS, widths)
     for household in households:
         cadre = household.contact_cadre.name if household.contact_cadre else ""
         for person in household.members:
-            sheet.append(
-                [safe_cell(v) for v in person_row(household, person, full=full, cadre_name=cadre)]
-            )
+            append_row(sheet, person_row(household, person, full=full, cadre_name=cadre))
     return workbook
 
 

@@ -25,6 +25,26 @@ REPAIR_SPACES = "spaces"
 REPAIR_FULL_WIDTH = "full_width"
 REPAIR_LOWERCASE_X = "lowercase_x"
 REPAIR_UPGRADED = "upgraded_15"
+REPAIR_NUMBER_15 = "number_15"
+REPAIR_INVISIBLE = "invisible"
+REPAIR_APOSTROPHE = "apostrophe"
+#: Characters that show as nothing: zero-width spaces and joiners, marks, a byte-order mark.
+INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+
+
+def tidy(text: str) -> tuple[str, str]:
+    """``text`` without invisible characters, spaces around it and a literal leading
+    apostrophe (Excel's text marker typed into the cell), and the repair it needed."""
+    repair = ""
+    cleaned = INVISIBLE.sub("", text)
+    if cleaned != text:
+        repair = REPAIR_INVISIBLE
+    stripped = cleaned.strip()
+    if stripped.startswith("'"):
+        stripped, repair = stripped[1:].strip(), REPAIR_APOSTROPHE
+    if not repair and stripped != text:
+        repair = REPAIR_SPACES
+    return stripped, repair
 
 
 def check_character(first17: str) -> str:
@@ -63,6 +83,11 @@ def normalise_id_number(raw, today=None) -> tuple[str, list[str]]:
         # Nearly every cell of a roster: nothing to repair, so only the checks remain.
         validate_id_number(raw, today)
         return raw, []
+    repairs = []
+    if isinstance(raw, int | float) and 10**14 <= raw < 10**15 and raw == int(raw):
+        # A 15-digit number fits a spreadsheet's number exactly: read it as its digits.
+        raw = str(int(raw))
+        repairs.append(REPAIR_NUMBER_15)
     if isinstance(raw, int | float) or (
         isinstance(raw, str) and re.fullmatch(r"\s*\d(\.\d+)?[eE]\+?\d+\s*", raw)
     ):
@@ -73,10 +98,11 @@ def normalise_id_number(raw, today=None) -> tuple[str, list[str]]:
             ),
             code="stored_as_number",
         )
-    text = str(raw or "")
-    repairs = []
+    text, repair = tidy(str(raw or ""))
+    if repair and repair != REPAIR_SPACES:
+        repairs.append(repair)
     stripped = re.sub(r"\s+", "", text)
-    if stripped != text:
+    if stripped != text or repair == REPAIR_SPACES:
         repairs.append(REPAIR_SPACES)
     value = stripped.translate(FULL_WIDTH)
     if value != stripped:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from households.import_models import ImportJob
 from households.models import Household
 from households.roster import REPAIRS
-from households.roster_files import RosterRefused, error_workbook
+from households.roster_files import COLUMNS, RosterRefused, error_workbook
 from households.tasks import ImportBusy, import_job_check, import_job_start
 from teams.models import Area
 from teams.scope import get_visible_or_404
@@ -86,15 +86,45 @@ def upload(request):
     return render(request, "households/import/upload.html", {"form": form})
 
 
+WARNINGS = {
+    "all_members_replaced": gettext_lazy(
+        "None of the registered members stays in this household: check that the household "
+        "number is right."
+    ),
+}
+
+
+def _planned(entry):
+    """One household of the plan as the preview shows it (see `roster._Roster.entry`)."""
+    if entry["new"]:
+        return {"number": entry["number"], "new": True, "persons": entry["persons"]}
+    changes = []
+    for key, old, new, *person in entry["changes"]:
+        column = _("Head of household") if key == "head" else COLUMNS[key.removesuffix("_id")][0]
+        changes.append(
+            {"person": person[0] if person else "", "column": column, "old": old, "new": new}
+        )
+    return {
+        "number": entry["number"],
+        "changes": changes,
+        "in": entry["in"],
+        "out": entry["out"],
+        "warnings": [WARNINGS[code] for code in entry.get("warnings", [])],
+    }
+
+
 @login_required
 def job_detail(request, pk):
     job = job_for(request, pk)
-    problems = Paginator(job.problems, 200).get_page(request.GET.get("page"))
     summary = job.summary
+    # The problems, else the plan, household by household, a page at a time.
+    listed = job.problems or summary.get("entries", [])
+    page = Paginator(listed, 200).get_page(request.GET.get("page"))
     context = {
         "job": job,
-        "problems": problems,
-        "page": problems,
+        "problems": page if job.problems else None,
+        "entries": None if job.problems else [_planned(entry) for entry in page],
+        "page": page,
         "repairs": [(REPAIRS[key], count) for key, count in summary.get("repairs", {}).items()],
         "missing": summary.get("missing", [])[:500],
     }

@@ -10,7 +10,9 @@ checked and read by `households.roster_files`.
 
 import datetime
 import gc
+import hashlib
 import itertools
+import json
 import operator
 import re
 from collections import Counter, defaultdict
@@ -30,24 +32,29 @@ from simple_history.utils import bulk_update_with_history
 from households.bulk import BulkWriter, any_array
 from households.idnumber import (
     FULL_WIDTH,
+    REPAIR_APOSTROPHE,
     REPAIR_FULL_WIDTH,
+    REPAIR_INVISIBLE,
     REPAIR_LOWERCASE_X,
+    REPAIR_NUMBER_15,
     REPAIR_SPACES,
     REPAIR_UPGRADED,
     birth_date,
     is_male,
     mask_id_number,
     normalise_id_number,
+    tidy,
 )
 from households.models import (
     CadreAssignment,
     Household,
+    MemberChange,
     Person,
     ReferenceItem,
     StatusChange,
 )
 from households.roster_files import COLUMNS, RosterRefused, check_archive, read_rows
-from households.sensitive import keyed_hasher, seal
+from households.sensitive import keyed_hasher, mask_phone, seal
 from teams.models import Area, Member
 
 REQUIRED_COLUMNS = ["number", "name", "id_number", "relation", "attribute", "main_cause"]
@@ -65,6 +72,8 @@ HOUSEHOLD_REFERENCES = {
     "ability": ReferenceItem.Kind.ABILITY,
     "main_cause": ReferenceItem.Kind.CAUSE,
 }
+#: The fields of a registered person that the roster may change, besides the name.
+PERSON_CHANGES = ["relation_id", *(f"{key}_id" for key in PERSON_REFERENCES)]
 #: The columns of a new person, before its reference fields (see PersonRow.stored).
 PERSON_COLUMNS = [
     "name",
@@ -78,6 +87,7 @@ PERSON_COLUMNS = [
 SEPARATORS = re.compile(r"[、,，;；\s]+")
 HOUSEHOLD_NUMBER = re.compile(r"[0-9]{17}")  # ASCII only: \d also takes other scripts' digits
 PHONE = re.compile(r"[\d\-+ ()]{5,20}")
+DATE = re.compile(r"([0-9]{4})(?:[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?|([0-9]{2})([0-9]{2}))")
 REPAIR_PHONE_NUMBER = "phone_number"
 REPAIRS = {
     REPAIR_SPACES: gettext_lazy("spaces around values removed"),
@@ -85,6 +95,9 @@ REPAIRS = {
     REPAIR_LOWERCASE_X: gettext_lazy("lowercase x check characters capitalised"),
     REPAIR_UPGRADED: gettext_lazy("15-digit ID numbers upgraded to 18 digits"),
     REPAIR_PHONE_NUMBER: gettext_lazy("phone numbers stored as numbers converted to text"),
+    REPAIR_INVISIBLE: gettext_lazy("invisible characters (zero-width spaces) removed"),
+    REPAIR_APOSTROPHE: gettext_lazy("leading apostrophes removed"),
+    REPAIR_NUMBER_15: gettext_lazy("15-digit ID numbers stored as numbers read as text"),
 }
 BATCH = 2000
 CHUNK = 10_000  # rows parsed, checked and written at a time
@@ -127,6 +140,18 @@ class HouseholdRow:
     other_causes: frozenset | None = None
 
 
+@dataclass(slots=True)
+class Move:
+    """A registered person the roster lists in another household."""
+
+    row: int
+    pk: int
+    name: str
+    from_pk: int
+    from_number: str
+    to_number: str
+
+
 @dataclass
 class Counts:
     new: int = 0
@@ -145,6 +170,11 @@ class RosterReport:
     households: Counts = field(default_factory=Counts)
     persons: Counts = field(default_factory=Counts)
     missing: list = field(default_factory=list)  # (household number, name, masked ID number)
+    #: The plan, household by household: what the import writes (see `_Roster.entry`).
+    entries: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    digest: str = ""  # of the plan: the write refuses a plan other than the one previewed
+    stale: bool = False  # the registry changed since the preview: nothing was written
     written: bool = False
 
     @property
@@ -159,16 +189,23 @@ class RosterReport:
             "households": vars(self.households),
             "persons": vars(self.persons),
             "missing": self.missing,
+            "entries": self.entries,
+            "warnings": self.warnings,
+            "digest": self.digest,
             "written": self.written,
         }
 
 
-def roster_import(*, path, county: Area, user=None, dry_run=False, progress=None) -> RosterReport:
+def roster_import(
+    *, path, county: Area, user=None, dry_run=False, progress=None, expected_digest=None
+) -> RosterReport:
     """Import the roster at ``path`` into ``county``: everything or, on any problem, nothing.
 
     Raises RosterRefused for a file that is not a readable, harmless roster. ``progress`` is
     called with the number of persons written so far. ``user`` (None for a command run by the
-    operator) limits the villages to the user's scope and is recorded in the history.
+    operator) limits the villages to the user's scope and is recorded in the history. With
+    ``expected_digest`` (the digest of a previewed plan), a plan that differs from it is not
+    written: the report comes back ``stale``, to be previewed again.
 
     The rows go through in chunks of CHUNK: each is parsed, checked against the database and,
     while the roster has shown no problem, written. PostgreSQL writes the history and checks the
@@ -192,9 +229,12 @@ def roster_import(*, path, county: Area, user=None, dry_run=False, progress=None
                     roster.write(writer, progress)
             writer.wait()
             roster.finish()
-            if report.problems:
+            report.stale = bool(expected_digest) and expected_digest != report.digest
+            if report.problems or report.stale:
                 transaction.set_rollback(True)
-    report.written = roster.writing
+            elif roster.writing:
+                roster.write_changes(writer, progress)
+    report.written = roster.writing and not report.stale
     return report
 
 
@@ -216,18 +256,21 @@ def _cycle_collector_paused():
         gc.enable()
 
 
-def _text(value) -> tuple[str, bool]:
-    """The cell as text and whether it needed trimming."""
+def _text(value) -> tuple[str, str]:
+    """The cell as text and the repair it needed ("" for none): spaces around it, invisible
+    characters (zero-width spaces, a byte-order mark) or a literal leading apostrophe."""
     if isinstance(value, str):  # nearly every cell
         stripped = value.strip()
-        return stripped, len(stripped) != len(value)
+        if stripped.isprintable() and not stripped.startswith("'"):
+            return stripped, REPAIR_SPACES if len(stripped) != len(value) else ""
+        return tidy(value)
     if isinstance(value, float) and value.is_integer():
-        return str(int(value)), False
+        return str(int(value)), ""
     if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat(), False
+        return value.isoformat(), ""
     text = str(value)
     stripped = text.strip()
-    return stripped, stripped != text
+    return stripped, REPAIR_SPACES if stripped != text else ""
 
 
 def _is_blank(cells) -> bool:
@@ -263,6 +306,22 @@ class _Roster:
         self.in_file = set()
         self.waiting: list[PersonRow] = []
         self.persons_written = 0
+        # The heads: the roster's head row of each number, the registry's head of each existing
+        # household (pk → (person pk, name)), the registered persons the roster names (ID hash
+        # → their row values) and the numbers of their households (pk → number).
+        self.file_heads: dict[str, PersonRow] = {}
+        self.registry_heads = {}
+        self.registered = {}
+        self.numbers = {}
+        # Registered persons the roster puts in another household, and the changes of
+        # registered persons waiting for their new household to be registered.
+        self.moves: list[Move] = []
+        self.moved_heads: list[Move] = []
+        self.changed_persons = []
+        # The plan by household number (see `entry`), and how many of each existing
+        # household's registered members the roster keeps in it.
+        self.entries = {}
+        self.kept = Counter()
         self.references = defaultdict(dict)
         self.items = {}
         for item in ReferenceItem.objects.order_by("-is_active"):
@@ -279,8 +338,9 @@ class _Roster:
                 self.villages[(parent, "".join(name.split()))] = code
                 self.village_names[code] = name
         self.cadres = defaultdict(list)
-        members = Member.objects.current().filter(team__township__code__startswith=county.code)
-        for pk, name, township in members.values_list("pk", "name", "team__township_id"):
+        members = Member.objects.filter(team__township__code__startswith=county.code)
+        self.cadre_names = dict(members.values_list("pk", "name"))  # former members too
+        for pk, name, township in members.current().values_list("pk", "name", "team__township_id"):
             self.cadres[(township, "".join(name.split()))].append(pk)
 
     def problem(self, row, column, value, message):
@@ -339,23 +399,25 @@ class _Roster:
                     _("The roster has more than %(limit)s rows; split it into several files.")
                     % {"limit": limit}
                 )
-            person = self.parse_row(row, values)
+            id_number, person = self.parse_row(row, values)
+            # A repeated ID number is reported on both rows, whatever else is wrong with them.
+            earlier = self.first_row_of_id.setdefault(id_number, row) if id_number else row
+            if earlier != row:
+                column, masked = self.names["id_number"], mask_id_number(id_number)
+                message = _("The same ID number is also in row %(row)s.")
+                self.problem(row, column, masked, message % {"row": earlier})
+                self.problem(earlier, column, masked, message % {"row": row})
+                continue
             if person is None:
                 continue
-            earlier = self.first_row_of_id.setdefault(person.id_number, row)
-            if earlier != row:
-                self.problem(
-                    row,
-                    self.names["id_number"],
-                    person.id_number,
-                    _("The same ID number is also in row %(row)s.") % {"row": earlier},
-                )
-                continue
             self.member_rows.setdefault(person.number, row)
+            if person.relation.name == Person.HEAD:
+                self.file_heads.setdefault(person.number, person)
             self.persons.append(person)
 
-    def parse_row(self, row, values) -> PersonRow | None:
-        """The person of one row, or None (with problems recorded) when it cannot be read.
+    def parse_row(self, row, values) -> tuple[str, PersonRow | None]:
+        """The row's normalised ID number ("" when unreadable) and its person, or None (with
+        problems recorded) when the row cannot be read.
 
         Each cell is first taken as it nearly always is (text exactly as it should be, a listed
         name); only a cell that is not goes through the repairs and the messages.
@@ -365,7 +427,13 @@ class _Roster:
         if type(number) is not str or not HOUSEHOLD_NUMBER.fullmatch(number):
             number = self.clean_number(row, number)
         name = values["name"]
-        if type(name) is not str or not name or name != name.strip():
+        if (
+            type(name) is not str
+            or not name
+            or name != name.strip()
+            or not name.isprintable()
+            or name[0] == "'"
+        ):
             name = self.clean_name(row, name)
         id_number = self.clean_id_number(row, values["id_number"])
         relation = self.relations.get(values["relation"])
@@ -393,7 +461,7 @@ class _Roster:
         if relation is not None and relation.name == Person.HEAD and number:
             self.parse_household(row, number, values)
         if len(self.report.problems) > errors:
-            return None
+            return id_number, None
         id_hash = self.hash(id_number)
         # Sealed and derived (as Person.derive_from_id_number does) now, while the database is
         # busy with the chunk before.
@@ -407,11 +475,12 @@ class _Roster:
             birth_date(id_number),
             *person_values.values(),
         )
-        return PersonRow(row, number, name, id_number, id_hash, relation, person_values, stored)
+        person = PersonRow(row, number, name, id_number, id_hash, relation, person_values, stored)
+        return id_number, person
 
     def clean_name(self, row, raw):
-        name, trimmed = _text(raw)
-        self.count_trim(trimmed)
+        name, repair = _text(raw)
+        self.count(repair)
         if not name:
             self.problem(row, self.names["name"], "", _("The name is missing."))
         return name
@@ -419,8 +488,8 @@ class _Roster:
     def check_sex(self, row, id_number, raw):
         if raw == ("男" if is_male(id_number) else "女"):
             return
-        sex, trimmed = _text(raw)
-        self.count_trim(trimmed)
+        sex, repair = _text(raw)
+        self.count(repair)
         if sex and sex != ("男" if is_male(id_number) else "女"):
             self.problem(
                 row, self.names["sex"], sex, _("The sex does not match the ID number; check both.")
@@ -435,7 +504,7 @@ class _Roster:
                 item = self.reference(row, key, kind, values, required=required)
                 household.values[f"{key}_id"] = getattr(item, "pk", None)
         if "other_causes" in values:
-            text, _trimmed = _text(values["other_causes"])
+            text, _repair = _text(values["other_causes"])
             causes = set()
             for name in SEPARATORS.split(text):
                 if not name:
@@ -450,6 +519,8 @@ class _Roster:
             household.values["phone"] = self.clean_phone(row, values["phone"])
         if "contact_cadre" in values:
             household.values["contact_cadre_id"] = self.cadre(row, household.village, values)
+        if "registered_on" in values:
+            household.values["registered_on"] = self.clean_date(row, "registered_on", values)
         self.head_rows[number].append(row)
         if number not in self.households:
             self.households[number] = household
@@ -476,17 +547,17 @@ class _Roster:
 
     # Cells ----------------------------------------------------------------------------------
 
-    def count_trim(self, trimmed):
-        if trimmed:
-            self.report.repairs[REPAIR_SPACES] += 1
+    def count(self, repair):
+        if repair:
+            self.report.repairs[repair] += 1
 
     def clean_number(self, row, raw):
         column = self.names["number"]
         if isinstance(raw, float) and raw > 2**53:
             self.problem(row, column, raw, _stored_as_number())
             return ""
-        text, trimmed = _text(raw)
-        self.count_trim(trimmed)
+        text, repair = _text(raw)
+        self.count(repair)
         number = text.translate(FULL_WIDTH)
         if number != text:
             self.report.repairs[REPAIR_FULL_WIDTH] += 1
@@ -515,8 +586,8 @@ class _Roster:
     def clean_phone(self, row, raw):
         if isinstance(raw, float) and raw.is_integer():
             self.report.repairs[REPAIR_PHONE_NUMBER] += 1
-        text, trimmed = _text(raw)
-        self.count_trim(trimmed)
+        text, repair = _text(raw)
+        self.count(repair)
         phone = text.translate(FULL_WIDTH)
         if phone != text:
             self.report.repairs[REPAIR_FULL_WIDTH] += 1
@@ -525,13 +596,39 @@ class _Roster:
             return ""
         return phone
 
+    def clean_date(self, row, key, values):
+        """A date cell, or a date written as 2016-05-01, 2016/5/1, 2016.5.1, 2016年5月1日 or
+        20160501; today when blank. A date after today is reported."""
+        raw = values[key]
+        if isinstance(raw, datetime.datetime):
+            date = raw.date()
+        elif isinstance(raw, datetime.date):
+            date = raw
+        else:
+            text, repair = _text(raw)
+            self.count(repair)
+            if not text:
+                return self.today
+            parts = DATE.fullmatch(text.translate(FULL_WIDTH))
+            try:
+                year, month, day, month_digits, day_digits = parts.groups()
+                date = datetime.date(int(year), int(month or month_digits), int(day or day_digits))
+            except (AttributeError, ValueError):  # no match, or no such day
+                date = None
+            if date is None:
+                self.problem(row, self.names[key], text, _("This is not a date (e.g. 2016-05-01)."))
+                return self.today
+        if date > self.today:
+            self.problem(row, self.names[key], date.isoformat(), _("The date is in the future."))
+        return date
+
     def reference(self, row, key, kind, values, required=False):
         value = values.get(key, "")
         item = self.references[kind].get(value)  # a listed name as it is: the usual case
         if item is not None:
             return item
-        text, trimmed = _text(value)
-        self.count_trim(trimmed)
+        text, repair = _text(value)
+        self.count(repair)
         if not text:
             if required:
                 self.problem(row, self.names[key], "", _("This value is required."))
@@ -553,7 +650,7 @@ class _Roster:
     def village(self, row, number, values):
         """The village code from 村代码, else from the township and village names."""
         if "village_code" in values and str(values["village_code"]).strip():
-            code, _trimmed = _text(values["village_code"])
+            code, _repair = _text(values["village_code"])
             column = self.names["village_code"]
             if code not in self.village_names:
                 self.problem(row, column, code, self.unknown_village_message())
@@ -562,7 +659,7 @@ class _Roster:
             if "township" not in values or "village" not in values:
                 self.problem(row, self.names["number"], number, _("The village is missing."))
                 return None
-            township_name, _trimmed = _text(values["township"])
+            township_name, _repair = _text(values["township"])
             township = self.townships.get("".join(township_name.split()))
             if township is None:
                 self.problem(
@@ -572,7 +669,7 @@ class _Roster:
                     _("There is no such township in %(county)s.") % {"county": self.county.name},
                 )
                 return None
-            village_name, _trimmed = _text(values["village"])
+            village_name, _repair = _text(values["village"])
             code = self.villages.get((township, "".join(village_name.split())))
             column = self.names["village"]
             if code is None:
@@ -601,7 +698,7 @@ class _Roster:
         return _("There is no such village in %(county)s.") % {"county": self.county.name}
 
     def cadre(self, row, village, values):
-        name, _trimmed = _text(values["contact_cadre"])
+        name, _repair = _text(values["contact_cadre"])
         if not name or village is None:
             return None
         found = self.cadres.get((village[:9], "".join(name.split())), [])
@@ -621,7 +718,11 @@ class _Roster:
     # Against the database ---------------------------------------------------------------------
 
     def check_database(self):
-        """Match the chunk's households by number and persons by ID hash; plan the changes."""
+        """Match the chunk's households by number and persons by ID hash; plan the changes.
+
+        Nothing read here is changed by the chunks written before: registered persons are
+        changed only at the end (`write_changes`), so a dry run plans what the write does.
+        """
         found = {}
         for households in _in_batches(Household.objects, "number", self.headed):
             for household in households:
@@ -632,59 +733,122 @@ class _Roster:
         for links in _in_batches(through.objects, "household_id", list(by_id)):
             for household_id, item_id in links.values_list("household_id", "referenceitem_id"):
                 by_id[household_id].cause_ids.add(item_id)
+        heads = Person.objects.current().filter(is_head=True)
+        for persons in _in_batches(heads, "household_id", list(by_id)):
+            for household_id, pk, name in persons.values_list("household_id", "pk", "name"):
+                self.registry_heads[household_id] = (pk, name)
         self.existing.update(found)
         self.pks.update((number, household.pk) for number, household in found.items())
-        fields = ["pk", "id_number_hash", "household_id", "name", "relation_id"]
-        fields += [f"{key}_id" for key in PERSON_REFERENCES]
+        fields = ["pk", "id_number_hash", "household_id", "is_head", "left_on"]
+        fields += ["name", *PERSON_CHANGES]
         self.known = {}
         hashes = [person.id_hash for person in self.persons]
         for persons in _in_batches(Person.objects, "id_number_hash", hashes):
             for values in persons.values(*fields):
                 self.known[values["id_number_hash"]] = values
-        ids = list({values["household_id"] for values in self.known.values()})
-        numbers = {}
+        self.registered.update(self.known)
+        ids = list({values["household_id"] for values in self.known.values()} - self.numbers.keys())
         for households in _in_batches(Household.objects, "pk", ids):
-            numbers.update(households.values_list("pk", "number"))
+            self.numbers.update(households.values_list("pk", "number"))
         for person in self.persons:
             found = self.known.get(person.id_hash)
-            if found and numbers[found["household_id"]] != person.number:
-                other = numbers[found["household_id"]]
-                self.problem(
-                    person.row,
-                    self.names["id_number"],
-                    mask_id_number(person.id_number),
-                    _("This ID number already belongs to household %(number)s.") % {"number": other}
-                    if other.startswith(self.county.code)
-                    else _("This ID number already belongs to a household of another county."),
-                )
+            if found is None:
+                continue
+            number = self.numbers[found["household_id"]]
+            masked = mask_id_number(person.id_number)
+            if not number.startswith(self.county.code):
+                message = _("This ID number already belongs to a household of another county.")
+                self.problem(person.row, self.names["id_number"], masked, message)
+            elif found["left_on"]:
+                message = _(
+                    "This person left household %(number)s on %(date)s (a member change) and "
+                    "cannot be listed again."
+                ) % {"number": number, "date": found["left_on"].isoformat()}
+                self.problem(person.row, self.names["id_number"], masked, message)
+            else:
+                continue
+            del self.known[person.id_hash]  # reported: planned no further
         self.plan()
 
     def plan(self):
+        """Plan the chunk: household fields, new persons, changes and moves of registered ones."""
         report = self.report
         self.changed_households = []
         for number in self.headed:
             existing = self.existing.get(number)
             if existing is None:
-                report.households.new += 1
-            elif self.household_changes(existing, self.households[number]):
-                report.households.updated += 1
+                self.entry(number)["new"] = True
+                continue
+            changes = self.household_changes(existing, self.households[number])
+            if changes:
                 self.changed_households.append(number)
-            else:
-                report.households.unchanged += 1
-        self.changed_persons = []
+                old = {**vars(existing), "other_causes": existing.cause_ids}
+                self.entry(number)["changes"] += [
+                    [key, self.shown(key, old[key]), self.shown(key, value)]
+                    for key, value in changes.items()
+                ]
         for person in self.persons:
             found = self.known.get(person.id_hash)
             if found is None:
                 report.persons.new += 1
+                self.entry(person.number)["in"].append([person.name, ""])
                 continue
             self.in_file.add(found["pk"])
             wanted = {"name": person.name, "relation_id": person.relation.pk}
             wanted.update({f"{key}_id": value for key, value in person.values.items()})
-            if any(found[key] != value for key, value in wanted.items()):
-                report.persons.updated += 1
-                self.changed_persons.append((found["pk"], wanted))
+            changed = [key for key, value in wanted.items() if found[key] != value]
+            old_number = self.numbers[found["household_id"]]
+            moved = old_number != person.number
+            if moved:
+                self.moves.append(
+                    Move(
+                        person.row,
+                        found["pk"],
+                        person.name,
+                        found["household_id"],
+                        old_number,
+                        person.number,
+                    )
+                )
+                self.entry(person.number)["in"].append([person.name, old_number])
+                self.entry(old_number)["out"].append([person.name, person.number])
+                if found["is_head"]:
+                    self.moved_heads.append(self.moves[-1])
             else:
+                self.kept[person.number] += 1
+            if not changed and not moved:
                 report.persons.unchanged += 1
+                continue
+            report.persons.updated += 1
+            self.changed_persons.append((found["pk"], wanted, person.number if moved else None))
+            self.entry(person.number)["changes"] += [
+                [key, self.shown(key, found[key]), self.shown(key, wanted[key]), person.name]
+                for key in changed
+            ]
+
+    def entry(self, number):
+        """The plan of one household: whether it is new, its changes ([column key, old, new]
+        or [column key, old, new, person]), the persons it gains ([name, household number they
+        come from or ""]) and loses ([name, household number they go to or ""]), warnings."""
+        entry = self.entries.get(number)
+        if entry is None:
+            entry = {"number": number, "new": False, "changes": [], "in": [], "out": []}
+            self.entries[number] = entry
+        return entry
+
+    def shown(self, key, value):
+        """A planned value as the preview shows it: names for references, masked phones."""
+        if value is None or value == "":
+            return ""
+        if key == "phone":
+            return mask_phone(value)
+        if key == "contact_cadre_id":
+            return self.cadre_names.get(value, "")
+        if key == "other_causes":
+            return "、".join(sorted(self.items[pk].name for pk in value))
+        if key.endswith("_id"):
+            return self.items[value].name
+        return str(value)
 
     def household_changes(self, existing, row):
         changes = {
@@ -695,8 +859,9 @@ class _Roster:
         return changes
 
     def finish(self):
-        """The checks that need the whole roster: heads, and the members it leaves out."""
+        """The checks that need the whole roster, then the plan's summary and digest."""
         self.check_heads()
+        self.check_replaced_heads()
         self.report.problems.sort(key=lambda problem: problem.row or 0)
         if self.report.problems:
             return
@@ -713,11 +878,79 @@ class _Roster:
             for persons in _in_batches(current, "pk", missing)
             for person in persons
         )
+        for number, name, _masked in self.report.missing:
+            self.entry(number)["out"].append([name, ""])
+        self.summarise()
+
+    def check_replaced_heads(self):
+        """A new head of a registered household: its registered head must stay listed (in it
+        or in another household); a registered head moved away must leave a new head behind."""
+        for number, household in self.existing.items():
+            head = self.file_heads.get(number)
+            registered = self.registry_heads.get(household.pk)
+            if head is None or registered is None:
+                continue
+            pk, name = registered
+            if self.registered.get(head.id_hash, {}).get("pk") == pk:
+                continue
+            self.entry(number)["changes"].append(["head", name, head.name])
+            if pk not in self.in_file:
+                self.problem(
+                    head.row,
+                    self.names["relation"],
+                    head.name,
+                    _(
+                        "%(name)s, the registered head of household %(number)s, is not in this "
+                        "roster: record their death or departure on the household page first, "
+                        "or list them with their relation to the new head."
+                    )
+                    % {"name": name, "number": number},
+                )
+        for move in self.moved_heads:
+            if move.from_number not in self.households:
+                self.problem(
+                    move.row,
+                    self.names["relation"],
+                    move.name,
+                    _(
+                        "%(name)s is the head of household %(number)s, which this roster does "
+                        "not list: list that household with its new head, or name its new head "
+                        "on the household page first."
+                    )
+                    % {"name": move.name, "number": move.from_number},
+                )
+
+    def summarise(self):
+        """Counts, warnings and the digest of the plan, household by household."""
+        report = self.report
+        entries = []
+        for number in sorted(self.entries):
+            entry = self.entries[number]
+            if entry["new"]:
+                report.households.new += 1
+                entries.append({"number": number, "new": True, "persons": len(entry["in"])})
+                continue
+            entry["warnings"] = []
+            if entry["out"] and not self.kept[number] and number in self.households:
+                entry["warnings"].append("all_members_replaced")
+            report.households.updated += 1
+            entries.append(entry)
+        report.households.unchanged = len(self.existing) - sum(
+            1 for number in self.existing if number in self.entries
+        )
+        report.entries = entries
+        if report.households.new and "registered_on" not in self.cells:
+            report.warnings.append(["registered_today", self.today.isoformat()])
+        plan = {"entries": entries, "persons": vars(report.persons)}
+        report.digest = hashlib.sha256(
+            json.dumps(plan, sort_keys=True, ensure_ascii=False, default=str).encode()
+        ).hexdigest()
 
     # Writing ------------------------------------------------------------------------------------
 
     def write(self, writer, progress):
-        """Write the chunk checked last; its history and checks follow in the background."""
+        """Write the chunk checked last; its history and checks follow in the background.
+        Registered persons are changed at the end, by `write_changes`."""
         self.recorded_by_id = self.user.pk if self.user else None
         new = [self.households[number] for number in self.headed if number not in self.existing]
         self.register_households(writer, new)
@@ -726,16 +959,36 @@ class _Roster:
         self.write_cadres(writer, touched)
         self.update_households()
         self.write_persons(writer, progress)
+        writer.flush()
+
+    def write_changes(self, writer, progress):
+        """After every chunk, the registered persons' changes and the new heads of registered
+        households, in an order that never gives a household two heads: the heads that change
+        stop being heads first, then the new heads come in, then every change is written."""
+        leaving = [move.pk for move in self.moved_heads]
+        for number, household in self.existing.items():
+            registered = self.registry_heads.get(household.pk)
+            if (
+                registered
+                and self.registered.get(self.file_heads[number].id_hash, {}).get("pk")
+                != registered[0]
+            ):
+                leaving.append(registered[0])
+        for persons in _in_batches(Person.objects, "pk", leaving):
+            persons.update(is_head=False)
+        self.write_persons(writer, progress, last=True)
         self.update_persons()
+        self.record_moves()
         writer.flush()
 
     def register_households(self, writer, new):
         """Insert the ``new`` households with their registration."""
-        value_keys = list(new[0].values) if new else []
+        value_keys = [key for key in (new[0].values if new else ()) if key != "registered_on"]
+        dates = [row.values.get("registered_on", self.today) for row in new]
         rows = [
-            (row.number, row.village, Household.Status.REGISTERED, self.today, self.today)
+            (row.number, row.village, Household.Status.REGISTERED, date, date)
             + tuple(row.values[key] for key in value_keys)
-            for row in new
+            for row, date in zip(new, dates, strict=True)
         ]
         fields = ["number", "village_id", "status", "status_since", "registered_on", *value_keys]
         pks = writer.insert(Household, fields, rows)
@@ -743,28 +996,37 @@ class _Roster:
             StatusChange,
             ["household_id", "new_status", "date", "reason", "recorded_by_id"],
             [
-                (pk, Household.Status.REGISTERED, self.today, self.reason, self.recorded_by_id)
-                for pk in pks
+                (pk, Household.Status.REGISTERED, date, self.reason, self.recorded_by_id)
+                for pk, date in zip(pks, dates, strict=True)
             ],
             history=False,
         )
         self.pks.update((row.number, pk) for row, pk in zip(new, pks, strict=True))
 
-    def write_persons(self, writer, progress):
-        """Insert the new persons whose household has a pk; the others wait for their head."""
-        new = self.waiting + [p for p in self.persons if p.id_hash not in self.known]
-        ready = [person for person in new if person.number in self.pks]
-        self.waiting = [person for person in new if person.number not in self.pks]
+    def write_persons(self, writer, progress, last=False):
+        """Insert the new persons whose household has a pk; the others wait for their head,
+        and the new heads of registered households wait for `write_changes` (``last``)."""
+        new = self.waiting
+        if not last:
+            new += [p for p in self.persons if p.id_hash not in self.known]
+        ready, self.waiting = [], []
+        for person in new:
+            later = person.number not in self.pks or (
+                not last and person.number in self.existing and person.relation.name == Person.HEAD
+            )
+            (self.waiting if later else ready).append(person)
         value_keys = [f"{key}_id" for key in ready[0].values] if ready else []
         fields = ["household_id", *PERSON_COLUMNS, *value_keys]
         pks = self.pks
         rows = [(pks[person.number], *person.stored) for person in ready]
         done = self.persons_written
-        writer.insert(
-            Person,
-            fields,
-            rows,
-            progress=progress and (lambda sent: progress(done + sent)),
+        self.in_file.update(
+            writer.insert(
+                Person,
+                fields,
+                rows,
+                progress=progress and (lambda sent: progress(done + sent)),
+            )
         )
         self.persons_written += len(rows)
         if progress:
@@ -822,9 +1084,14 @@ class _Roster:
             self.update(households, Household, fields)
 
     def update_persons(self):
+        """Write the planned changes of registered persons, moves into their new household."""
         if not self.changed_persons:
             return
-        wanted = dict(self.changed_persons)
+        wanted = {}
+        for pk, values, moved_to in self.changed_persons:
+            if moved_to:
+                values = {**values, "household_id": self.pks[moved_to]}
+            wanted[pk] = values
         persons = [
             person for batch in _in_batches(Person.objects, "pk", list(wanted)) for person in batch
         ]
@@ -836,6 +1103,41 @@ class _Roster:
             person.relation = self.items[person.relation_id]
             person.derive_from_id_number()
         self.update(persons, Person, fields)
+
+    def record_moves(self):
+        """A member change in both households of each move: a split where the person goes to
+        a household new in this roster, another change otherwise."""
+        changes = []
+        for move in self.moves:
+            kind = (
+                MemberChange.Kind.OTHER
+                if move.to_number in self.existing
+                else MemberChange.Kind.SPLIT
+            )
+            notes = (
+                (
+                    move.from_pk,
+                    _("Moved to household %(number)s by the roster import."),
+                    move.to_number,
+                ),
+                (
+                    self.pks[move.to_number],
+                    _("Moved from household %(number)s by the roster import."),
+                    move.from_number,
+                ),
+            )
+            for household_id, note, other in notes:
+                changes.append(
+                    MemberChange(
+                        household_id=household_id,
+                        person_id=move.pk,
+                        kind=kind,
+                        date=self.today,
+                        note=note % {"number": other},
+                        recorded_by_id=self.recorded_by_id,
+                    )
+                )
+        MemberChange.objects.bulk_create(changes, batch_size=BATCH)
 
     def update(self, objs, model, fields):
         bulk_update_with_history(

@@ -39,6 +39,7 @@ COLUMNS = {
     "other_causes": ("其他致贫原因",),
     "phone": ("联系电话",),
     "contact_cadre": ("帮扶责任人",),
+    "registered_on": ("建档日期",),
 }
 HEADER_NAMES = {alias: key for key, aliases in COLUMNS.items() for alias in aliases}
 HEADER_SEARCH_ROWS = 20

@@ -1,5 +1,6 @@
 """Background work of the household registry, run by the tasks framework's database worker."""
 
+import logging
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -10,6 +11,8 @@ from django_tasks import task
 
 from households.import_models import ImportJob
 from households.roster import RosterRefused, roster_import
+
+logger = logging.getLogger(__name__)
 
 
 class ImportBusy(Exception):
@@ -51,15 +54,20 @@ def import_job_start(job: ImportJob) -> None:
 
 @task()
 def import_job_run(job_id: int) -> None:
-    """Import the job's roster again from scratch (the database may have changed since the
-    check), all or nothing, recording progress where the officer's page can see it."""
+    """Import the job's roster again from scratch, all or nothing, recording progress where
+    the officer's page can see it. The plan must be the one the officer confirmed: when the
+    registry has changed since the check, nothing is written and the new plan is previewed."""
     job = ImportJob.objects.select_related("county", "created_by").get(pk=job_id)
     job.status, job.started_at, job.rows_done = ImportJob.Status.RUNNING, timezone.now(), 0
     job.save(update_fields=["status", "started_at", "rows_done"])
     try:
         with _progress_recorder(job) as progress:
             report = roster_import(
-                path=job.file.path, county=job.county, user=job.created_by, progress=progress
+                path=job.file.path,
+                county=job.county,
+                user=job.created_by,
+                progress=progress,
+                expected_digest=job.summary.get("digest"),
             )
     except RosterRefused as exc:
         job.problems = [{"row": None, "column": "", "value": "", "message": str(exc)}]
@@ -74,12 +82,20 @@ def import_job_run(job_id: int) -> None:
             }
         ]
         job.status = ImportJob.Status.FAILED
-        raise
+        # Logged for the operator; the officer's page says it failed and that nothing was
+        # written, and the confirming request (a small roster runs inline) is no 500.
+        logger.exception("Roster import %s failed", job.pk)
     else:
         job.problems = [problem.as_dict() for problem in report.problems]
         job.summary = report.as_dict()
+        job.summary["stale"] = report.stale
         job.rows_done = report.row_count if report.written else 0
-        job.status = ImportJob.Status.DONE if report.written else ImportJob.Status.FAILED
+        if report.written:
+            job.status = ImportJob.Status.DONE
+        elif report.stale and report.is_valid:
+            job.status = ImportJob.Status.CHECKED
+        else:
+            job.status = ImportJob.Status.FAILED
     finally:
         job.finished_at = timezone.now()
         job.save()

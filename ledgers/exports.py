@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from households.exports import safe_cell
+from households.exports import append_row
 
 
 def fund_workbook(title, ledger):
@@ -12,13 +12,14 @@ def fund_workbook(title, ledger):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Budgets")
-    sheet.append([safe_cell(title)])
+    append_row(sheet, [title])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([_("Fund source"), _("Budget (yuan)"), _("Paid (yuan)"), _("Balance (yuan)")])
+    append_row(sheet, [_("Fund source"), _("Budget (yuan)"), _("Paid (yuan)"), _("Balance (yuan)")])
     for row in ledger["sources"]:
-        sheet.append([str(row["label"]), row["budget"], row["paid"], row["balance"]])
-    sheet.append([])
-    sheet.append(
+        append_row(sheet, [str(row["label"]), row["budget"], row["paid"], row["balance"]])
+    append_row(sheet, [])
+    append_row(
+        sheet,
         [
             _("Project"),
             _("Category"),
@@ -26,21 +27,23 @@ def fund_workbook(title, ledger):
             _("Budget (yuan)"),
             _("Paid (yuan)"),
             _("Flags"),
-        ]
+        ],
     )
     for project in ledger["projects"]:
-        sheet.append(
+        append_row(
+            sheet,
             [
-                safe_cell(project.name),
+                project.name,
                 project.get_category_display(),
                 project.get_status_display(),
                 project.budget_total,
                 project.paid_total,
                 "；".join(str(label) for _code, label in project.flags),
-            ]
+            ],
         )
     payments = workbook.create_sheet(_("Payments"))
-    payments.append(
+    append_row(
+        payments,
         [
             _("Date"),
             _("Project"),
@@ -50,19 +53,20 @@ def fund_workbook(title, ledger):
             _("Voucher number"),
             _("Purpose"),
             _("Amount (yuan)"),
-        ]
+        ],
     )
     for payment in ledger["payments"]:
-        payments.append(
+        append_row(
+            payments,
             [
                 payment.date,
-                safe_cell(payment.project.name),
+                payment.project.name,
                 payment.get_source_display(),
-                safe_cell(payment.payee),
+                payment.payee,
                 payment.household.number if payment.household else "",
-                safe_cell(payment.voucher),
-                safe_cell(payment.purpose),
+                payment.voucher,
+                payment.purpose,
                 payment.amount,
-            ]
+            ],
         )
     return workbook

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from households.exports import safe_cell
+from households.exports import append_row
 from ledgers.models import (
     Guarantee,
     Income,
@@ -195,11 +195,6 @@ def _fields(model, names):
     return [str(model._meta.get_field(name).verbose_name) for name in names]
 
 
-def _cells(values):
-    """Text as Excel text: a cadre's ``=…`` in a visit note must not become a formula."""
-    return [safe_cell(value) if isinstance(value, str) else value for value in values]
-
-
 def ledgers_workbook(households) -> bytes:
     """An .xlsx of the ledgers of ``households``: a summary sheet and one sheet per record."""
     book = Workbook(write_only=True)
@@ -209,7 +204,8 @@ def ledgers_workbook(households) -> bytes:
     by_year = standards()
     numbers = {}
     sheet = book.create_sheet(_("Households"))
-    sheet.append(
+    append_row(
+        sheet,
         [
             _("Household number"),
             _("Village"),
@@ -222,27 +218,26 @@ def ledgers_workbook(households) -> bytes:
             _("Income year"),
             _("Per-capita disposable income"),
             _("Against the lines"),
-        ]
+        ],
     )
     for household in households.iterator(chunk_size=2000):
         numbers[household.pk] = household.number
         verdict = standing(household.income_per_capita, by_year.get(household.income_year))
-        sheet.append(
-            _cells(
-                [
-                    household.number,
-                    household.village.name,
-                    household.head.name if household.head else "",
-                    str(household.main_cause or ""),
-                    str(household.contact_cadre or ""),
-                    household.get_status_display(),
-                    household.last_visit,
-                    household.open_measures,
-                    household.income_year,
-                    household.income_per_capita,
-                    str(verdict[1]) if verdict else "",
-                ]
-            )
+        append_row(
+            sheet,
+            [
+                household.number,
+                household.village.name,
+                household.head.name if household.head else "",
+                str(household.main_cause or ""),
+                str(household.contact_cadre or ""),
+                household.get_status_display(),
+                household.last_visit,
+                household.open_measures,
+                household.income_year,
+                household.income_per_capita,
+                str(verdict[1]) if verdict else "",
+            ],
         )
     columns = {
         Plan: ["kind", "year", "goals", "target_income", "responsible", "agreed_on", "agreed_with"],
@@ -263,7 +258,7 @@ def ledgers_workbook(households) -> bytes:
     related = {Plan: ["responsible"], Measure: ["category", "responsible"], Visit: ["cadre"]}
     for model, names in columns.items():
         sheet = book.create_sheet(str(model._meta.verbose_name_plural))
-        sheet.append([_("Household number"), *_fields(model, names)])
+        append_row(sheet, [_("Household number"), *_fields(model, names)])
         rows = model.objects.filter(household_id__in=households.values("pk"))
         rows = rows.select_related(*related.get(model, [])).order_by("household_id", "pk")
         for row in rows.iterator(chunk_size=2000):
@@ -276,7 +271,7 @@ def ledgers_workbook(households) -> bytes:
                     values.append(str(getattr(row, name) or ""))
                 else:
                     values.append(getattr(row, name))
-            sheet.append(_cells([numbers.get(row.household_id, ""), *values]))
+            append_row(sheet, [numbers.get(row.household_id, ""), *values])
     output = BytesIO()
     book.save(output)
     return output.getvalue()

@@ -1,8 +1,11 @@
+import io
+
 import openpyxl
 import pytest
 from django.core.management import call_command
+from python_calamine import CalamineWorkbook
 
-from households.exports import safe_cell
+from households.exports import append_row
 from households.models import Disclosure
 from tests.factories import AreaFactory, PersonFactory, reference
 
@@ -31,9 +34,20 @@ def rows(path):
     return [dict(zip(header, [c.value for c in row], strict=True)) for row in sheet.iter_rows(3)]
 
 
-@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
-def test_cells_that_could_run_as_formulas_are_neutralised(text):
-    assert safe_cell(text) == "'" + text
+@pytest.mark.parametrize("write_only", [False, True])
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "+86 13800138000"])
+def test_text_that_could_run_as_a_formula_is_written_as_quote_prefixed_text(text, write_only):
+    workbook = openpyxl.Workbook(write_only=write_only)
+    sheet = workbook.create_sheet() if write_only else workbook.active
+    append_row(sheet, [text, 1.5])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    cell, number = openpyxl.load_workbook(buffer).worksheets[0][1]
+    text = text.replace("\r", "\n")  # XML keeps no lone carriage return
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
+    assert number.value == 1.5
+    buffer.seek(0)
+    assert CalamineWorkbook.from_filelike(buffer).get_sheet_by_index(0).to_python() == [[text, 1.5]]
 
 
 def test_export_roster_writes_the_county_masked_with_household_fields_on_the_head_row(
@@ -44,7 +58,9 @@ def test_export_roster_writes_the_county_masked_with_household_fields_on_the_hea
     written = rows(path)
     assert len(written) == 2
     first, second = written
-    assert first["姓名"] == '\'=HYPERLINK("x")'
+    assert first["姓名"] == '=HYPERLINK("x")'  # as typed, and text (see the test above)
+    name = openpyxl.load_workbook(path).active["E3"]
+    assert (name.value, name.data_type, name.quotePrefix) == ('=HYPERLINK("x")', "s", True)
     assert first["证件号码"] == head.id_number[:4] + "*" * 10 + head.id_number[-4:]
     assert first["贫困户属性"] == "低保贫困户" and first["主要致贫原因"] == "因病"
     assert set(first["其他致贫原因"].split("、")) == {"缺资金", "因学"}

@@ -5,8 +5,8 @@ from django.core.management import CommandError, call_command
 
 from households.models import CadreAssignment, Household, Person, StatusChange
 from households.roster import roster_import
-from teams.models import User
-from tests.factories import UserFactory
+from teams.models import Area, User
+from tests.factories import HouseholdFactory, PersonFactory, UserFactory
 from tests.households.rosters import (
     CHILD_ID,
     HEAD_ID,
@@ -175,13 +175,33 @@ def test_import_rejects_duplicate_id_numbers_naming_both_rows(run):
     rows = family()
     rows[2]["证件号码"] = SPOUSE_ID
     report = run(rows)
-    assert problems(report) == [(5, "证件号码", "同一证件号码也出现在第 4 行。")]
+    assert problems(report) == [
+        (4, "证件号码", "同一证件号码也出现在第 5 行。"),
+        (5, "证件号码", "同一证件号码也出现在第 4 行。"),
+    ]
 
 
-def test_import_rejects_an_id_number_of_another_household(run):
-    run(family())
-    report = run([person(OTHER_NUMBER, 行政村="新坑2村", 证件号码=SPOUSE_ID)])
-    assert problems(report) == [(3, "证件号码", f"该证件号码已属于户 {NUMBER}。")]
+def test_a_repeated_id_number_is_reported_on_both_rows_beside_their_other_problems(run):
+    rows = family() + [person(NUMBER, "张三", CHILD_ID, "子")]
+    rows[2]["性别"] = "女"  # row 5: CHILD_ID is a man's
+    rows[3]["性别"] = "女"  # row 6 repeats row 5's ID number, with the same wrong sex
+    report = run(rows)
+    assert problems(report) == [
+        (5, "性别", "性别与证件号码不符，请核对。"),
+        (5, "证件号码", "同一证件号码也出现在第 6 行。"),
+        (6, "性别", "性别与证件号码不符，请核对。"),
+        (6, "证件号码", "同一证件号码也出现在第 5 行。"),
+    ]
+    assert counts() == (0, 0, 0, 0, 0)
+
+
+def test_import_rejects_an_id_number_of_another_county(run):
+    other_county = HouseholdFactory(village=Area.objects.get(code="449902101201"))
+    PersonFactory(household=other_county, id_number=SPOUSE_ID)
+    before = counts()
+    report = run(family())
+    assert problems(report) == [(4, "证件号码", "该证件号码已属于其他县的贫困户。")]
+    assert counts() == before
 
 
 def test_import_rejects_households_without_a_head_or_with_two(run):

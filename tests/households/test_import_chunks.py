@@ -102,12 +102,16 @@ def test_a_second_head_in_a_later_chunk_is_reported_and_nothing_is_written(run):
 
 def test_an_id_number_repeated_in_a_later_chunk_names_the_first_row(run):
     report = run(family() + [person(OTHER_NUMBER, "王五", SPOUSE_ID, 行政村="新坑2村")])
-    assert problems(report) == [(6, "证件号码", "同一证件号码也出现在第 4 行。")]
+    assert problems(report) == [
+        (4, "证件号码", "同一证件号码也出现在第 6 行。"),
+        (6, "证件号码", "同一证件号码也出现在第 4 行。"),
+    ]
     assert counts() == (0, 0, 0, 0, 0)
 
 
 def test_file_and_database_problems_are_reported_together_by_row(run):
     run(family())
+    Person.objects.with_id_number(SPOUSE_ID).update(left_on="2016-06-01")
     rows = second_family(person(OTHER_NUMBER, "李小花", SPOUSE_ID, "子", 行政村="新坑2村"))
     rows[0]["民族"] = "火星族"
     report = run(rows)
