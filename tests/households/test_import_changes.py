@@ -2,11 +2,14 @@
 rosters of a county is written, or reported by row with nothing written, and the preview is
 the plan that the write carries out."""
 
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 
 from households.models import Household, MemberChange, Person
 from households.roster import roster_import
+from teams.models import Area, User
 from tests.households.rosters import (
     CHILD_ID,
     HEAD_ID,
@@ -241,17 +244,28 @@ def test_what_was_previewed_is_what_is_written(run):
     assert run(rows, expected_digest=fresh.digest).written
 
 
-def test_the_shared_sample_into_the_demo_county_never_fails(tmp_path, settings):
-    """After `make run`: the demo county holds households numbered like the sample's."""
-    call_command("seed_demo", households=40, verbosity=0)
-    county = Household.objects.first().village.parent.parent
-    from pathlib import Path
-
+def test_the_shared_sample_into_the_demo_county_is_reported_by_row_and_writes_nothing():
+    """After `make run`, a county officer uploads the shared sample: some of the demo county's
+    households have the sample's numbers and other heads. Each is reported on its row, with
+    what to do, and nothing is written (it was a 500)."""
+    call_command("seed_demo", verbosity=0)
+    county = Area.objects.get(code="449901")
     sample = Path(__file__).resolve().parent / "roster-sample.xlsx"
-    before = counts()
-    report = roster_import(path=sample, county=county, dry_run=False)
-    if report.problems:
-        assert counts() == before and not report.written
-        assert all(problem.row for problem in report.problems)
-    else:
-        assert report.written
+    before, was = counts(), registry()
+    report = roster_import(path=sample, county=county, user=User.objects.get(username="county"))
+    assert report.problems and not report.written
+    for problem in report.problems:
+        assert problem.row and problem.column == "与户主关系"
+        assert "登记的户主" in problem.message and "请先在户页面登记其死亡或迁出" in problem.message
+    assert (counts(), registry()) == (before, was)
+
+
+def test_the_shared_sample_into_an_empty_county_imports_whole(tmp_path):
+    call_command(
+        "load_areas", str(Path(__file__).resolve().parents[1] / "teams" / "areas-sample.csv")
+    )
+    sample = Path(__file__).resolve().parent / "roster-sample.xlsx"
+    report = roster_import(path=sample, county=Area.objects.get(code="449901"))
+    assert report.written and not report.problems
+    assert report.households.new == Household.objects.count() > 0
+    assert report.persons.new == Person.objects.count() == report.row_count
