@@ -2,10 +2,23 @@
 rosters of a county is written, or reported by row with nothing written, and the preview is
 the plan that the write carries out."""
 
+import copy
+import datetime
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from hypothesis import event
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from households.models import Household, MemberChange, Person
 from households.roster import roster_import
@@ -22,6 +35,7 @@ from tests.households.rosters import (
     person,
     write_roster,
 )
+from tests.households.rosters import person as rosters_person
 from tests.households.test_import import counts, problems
 
 pytestmark = pytest.mark.django_db
@@ -269,3 +283,206 @@ def test_the_shared_sample_into_an_empty_county_imports_whole(tmp_path):
     assert report.written and not report.problems
     assert report.households.new == Household.objects.count() > 0
     assert report.persons.new == Person.objects.count() == report.row_count
+
+
+# The model-based test ---------------------------------------------------------------------------
+
+VILLAGE = "449901101201"
+RELATIONS = ["配偶", "子", "女", "孙子", "孙女", "母亲", "儿媳"]
+ETHNICITIES = ["汉族", "壮族", "瑶族"]
+
+
+class EverydayChanges(RuleBasedStateMachine):
+    """A county's registry and its roster: each rule makes an everyday change to the roster
+    (as an officer editing the county's export would), `import_the_roster` imports it and
+    compares the registry with what the model expects. The model's rule: the import writes
+    every change, keeps members the roster leaves out (reported, never deleted), and refuses
+    the whole roster, changing nothing, when a household's registered head is in it nowhere.
+    """
+
+    path = None  # set by the test: where the roster is written
+
+    def __init__(self):
+        super().__init__()
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        self.county = create_county()
+        self.serial = 0
+        self.registry = {}  # number → [person]; a person is a dict, the head first
+        self.roster = {}
+
+    def teardown(self):
+        transaction.set_rollback(True)
+        self.atomic.__exit__(None, None, None)
+
+    def person(self, relation, name=None):
+        self.serial += 1
+        born = datetime.date(1950, 1, 1) + datetime.timedelta(days=97 * self.serial)
+        return {
+            "id": id_number(born.strftime("%Y%m%d"), f"{self.serial % 1000:03d}"),
+            "name": name or f"村民{self.serial}",
+            "relation": relation,
+            "ethnicity": "汉族",
+        }
+
+    def numbers(self):
+        return sorted(self.roster)
+
+    @initialize(sizes=st.lists(st.integers(0, 4), min_size=1, max_size=4))
+    def registered_households(self, sizes):
+        """The registry the county starts from: households of a head and ``size`` members."""
+        for size in sizes:
+            self.new_household()
+            number = self.numbers()[-1]
+            self.roster[number] += [self.person(RELATIONS[i]) for i in range(size)]
+        self.import_the_roster()
+
+    # Changes ---------------------------------------------------------------------------------
+
+    @rule()
+    def new_household(self):
+        number = f"{VILLAGE}{len(self.roster) + 1:05d}"
+        if number not in self.roster:
+            self.roster[number] = [self.person("户主")]
+
+    @precondition(lambda self: self.roster)
+    @rule(data=st.data(), relation=st.sampled_from(RELATIONS))
+    def add_member(self, data, relation):
+        number = data.draw(st.sampled_from(self.numbers()))
+        self.roster[number].append(self.person(relation))
+
+    def member(self, data):
+        """A household of the roster with members besides its head, and one of them."""
+        numbers = [n for n in self.numbers() if len(self.roster[n]) > 1]
+        if not numbers:
+            return None, None
+        number = data.draw(st.sampled_from(numbers))
+        return number, data.draw(st.integers(1, len(self.roster[number]) - 1))
+
+    @precondition(lambda self: self.roster)
+    @rule(data=st.data())
+    def leave_out_member(self, data):
+        number, index = self.member(data)
+        if number:
+            del self.roster[number][index]
+
+    @precondition(lambda self: len(self.roster) > 1)
+    @rule(data=st.data())
+    def move_member(self, data):
+        number, index = self.member(data)
+        if number:
+            target = data.draw(st.sampled_from([n for n in self.numbers() if n != number]))
+            self.roster[target].append(self.roster[number].pop(index))
+
+    @precondition(lambda self: self.roster)
+    @rule(data=st.data(), keep_old_head=st.booleans())
+    def replace_head_with_a_new_person(self, data, keep_old_head):
+        number = data.draw(st.sampled_from(self.numbers()))
+        old = self.roster[number].pop(0)
+        if keep_old_head:
+            self.roster[number].insert(0, {**old, "relation": "父亲"})
+        self.roster[number].insert(0, self.person("户主"))
+
+    @precondition(lambda self: self.roster)
+    @rule(data=st.data(), keep_old_head=st.booleans())
+    def replace_head_with_a_member(self, data, keep_old_head):
+        number, index = self.member(data)
+        if number:
+            members = self.roster[number]
+            new = {**members.pop(index), "relation": "户主"}
+            old = members.pop(0)
+            if keep_old_head:
+                members.insert(0, {**old, "relation": "父亲"})
+            members.insert(0, new)
+
+    @precondition(lambda self: self.roster)
+    @rule(data=st.data())
+    def split_off_a_household(self, data):
+        number, index = self.member(data)
+        if number:
+            new_number = f"{VILLAGE}{len(self.roster) + 1:05d}"
+            if new_number not in self.roster:
+                moved = self.roster[number].pop(index)
+                self.roster[new_number] = [{**moved, "relation": "户主"}]
+
+    @precondition(lambda self: self.roster)
+    @rule(
+        data=st.data(),
+        field=st.sampled_from(["name", "relation", "ethnicity"]),
+        value=st.sampled_from(RELATIONS + ETHNICITIES + ["张改名", "李更正"]),
+    )
+    def correct_a_member(self, data, field, value):
+        number, index = self.member(data)
+        choices = {"name": ["张改名", "李更正"], "relation": RELATIONS, "ethnicity": ETHNICITIES}
+        if number and value in choices[field]:
+            self.roster[number][index] = {**self.roster[number][index], field: value}
+
+    # The import ------------------------------------------------------------------------------
+
+    @precondition(lambda self: self.roster != self.registry)  # something to import
+    @rule()
+    def import_the_roster(self):
+        rows = [
+            rosters_person(number, p["name"], p["id"], p["relation"], 民族=p["ethnicity"])
+            for number, members in sorted(self.roster.items())
+            for p in members
+        ]
+        before = counts()
+        report = roster_import(path=write_roster(self.path, rows), county=self.county)
+        in_file = {p["id"] for members in self.roster.values() for p in members}
+        refused = any(
+            members[0]["id"] not in in_file
+            for number, members in self.registry.items()
+            if number in self.roster
+        )
+        event("refused whole" if refused else "written")
+        if refused:
+            assert report.problems and not report.written
+            assert {p.column for p in report.problems} == {"与户主关系"}
+            assert counts() == before and stored() == canonical(self.registry)
+        else:
+            assert not report.problems and report.written
+            expected = {
+                number: members
+                + [p for p in self.registry.get(number, []) if p["id"] not in in_file]
+                for number, members in self.roster.items()
+            }
+            self.registry = {number: members for number, members in expected.items() if members}
+            assert stored() == canonical(self.registry)
+            left_out = {
+                (number, p["name"]) for number, members in expected.items() for p in members
+            } - {(number, p["name"]) for number, members in self.roster.items() for p in members}
+            assert {(number, name) for number, name, _id in report.missing} == left_out
+        self.roster = copy.deepcopy(self.registry)  # the county's next export
+
+
+def canonical(registry):
+    """number → its persons, in the order of their ID numbers."""
+    return {number: sorted(persons, key=lambda p: p["id"]) for number, persons in registry.items()}
+
+
+def stored():
+    """The registry as the model holds it (see `canonical`)."""
+    found = {}
+    persons = Person.objects.current().select_related("household", "relation", "ethnicity")
+    for p in persons:
+        assert p.is_head == (p.relation.name == "户主")
+        found.setdefault(p.household.number, []).append(
+            {
+                "id": p.id_number,
+                "name": p.name,
+                "relation": p.relation.name,
+                "ethnicity": p.ethnicity.name,
+            }
+        )
+    return canonical(found)
+
+
+def test_everyday_changes_between_two_rosters_are_written_or_refused_whole(tmp_path):
+    EverydayChanges.path = tmp_path / "roster.xlsx"
+    run_state_machine_as_test(
+        EverydayChanges,
+        settings=hypothesis_settings(
+            max_examples=60, stateful_step_count=10, deadline=None, database=None
+        ),
+    )
