@@ -6,7 +6,7 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: setup run test lint format messages bench loadtest browser backup restore clean
+.PHONY: setup run test lint format messages bench loadtest browser office backup restore clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext; }
@@ -33,7 +33,11 @@ run: setup
 browser:
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
 
-test: setup browser
+# LibreOffice's converter, for the import tests of files written by the real program.
+office:
+	@command -v soffice >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui; }
+
+test: setup browser office
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/with-postgres $(PY) -W error::DeprecationWarning -m pytest $(PYTEST_ARGS)
 
 lint: setup

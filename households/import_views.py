@@ -21,12 +21,14 @@ from households.tasks import ImportBusy, import_job_check, import_job_start
 from teams.models import Area
 from teams.scope import get_visible_or_404
 
+ROSTER_SUFFIXES = (".xlsx", ".xls", ".ods", ".csv")
+
 
 class RosterUploadForm(forms.Form):
     county = forms.ModelChoiceField(Area.objects.none(), label=gettext_lazy("County"))
     file = forms.FileField(
-        label=gettext_lazy("Roster (.xlsx)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+        label=gettext_lazy("Roster (.xlsx, .xls, .ods or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ROSTER_SUFFIXES)}),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -43,8 +45,10 @@ class RosterUploadForm(forms.Form):
                 _("The file is larger than %(limit)s MB.")
                 % {"limit": settings.ROSTER_MAX_BYTES // (1024 * 1024)}
             )
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("Upload the roster as an Excel workbook (.xlsx)."))
+        if not upload.name.lower().endswith(ROSTER_SUFFIXES):
+            raise forms.ValidationError(
+                _("Upload the roster as a workbook (.xlsx, .xls, .ods) or a CSV file (.csv).")
+            )
         return upload
 
 

@@ -9,6 +9,7 @@ checked and read by `households.roster_files`.
 """
 
 import datetime
+import difflib
 import gc
 import hashlib
 import itertools
@@ -18,7 +19,6 @@ import re
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -53,9 +53,33 @@ from households.models import (
     ReferenceItem,
     StatusChange,
 )
-from households.roster_files import COLUMNS, RosterRefused, check_archive, read_rows
+from households.roster_files import COLUMNS, STRIDE, RosterFile, RosterRefused
 from households.sensitive import keyed_hasher, mask_phone, seal
 from teams.models import Area, Member
+
+#: The suffixes of registered names that rosters leave out, and what stands for them there:
+#: the division list says 墩背村民委员会 or 墩背村委会, a roster 墩背村.
+AREA_SUFFIXES = [
+    ("村民委员会", "村"),
+    ("村委会", "村"),
+    ("社区居民委员会", "社区"),
+    ("社区居委会", "社区"),
+    ("居民委员会", "社区"),
+    ("居委会", "社区"),
+    ("街道办事处", "街道"),
+    ("人民政府", ""),
+]
+
+
+def area_key(name: str) -> str:
+    """A township or village name as rosters and the division list both can be matched by:
+    without whitespace, the registered suffix shortened the way rosters write it."""
+    key = "".join(str(name).split())
+    for suffix, short in AREA_SUFFIXES:
+        if key.endswith(suffix):
+            return key.removesuffix(suffix) + short
+    return key
+
 
 REQUIRED_COLUMNS = ["number", "name", "id_number", "relation", "attribute", "main_cause"]
 #: Optional person columns read through a reference list (model field = column key).
@@ -105,14 +129,17 @@ CHUNK = 10_000  # rows parsed, checked and written at a time
 
 @dataclass(frozen=True)
 class Problem:
-    row: int | None
+    row: int | None  # in its sheet
     column: str
     value: str
     message: str
+    sheet: str = ""  # in a file of several data sheets
+    key: int = field(default=0, compare=False)  # the row key, for the order of the report
 
     def as_dict(self):
         return {
             "row": self.row,
+            "sheet": self.sheet,
             "column": self.column,
             "value": self.value,
             "message": self.message,
@@ -173,6 +200,9 @@ class RosterReport:
     #: The plan, household by household: what the import writes (see `_Roster.entry`).
     entries: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    sheets: list = field(default_factory=list)  # the data sheets read
+    hidden_rows: list = field(default_factory=list)  # hidden or filtered rows, read too
+    skipped: dict = field(default_factory=dict)  # rows that are no person: kind → count
     digest: str = ""  # of the plan: the write refuses a plan other than the one previewed
     stale: bool = False  # the registry changed since the preview: nothing was written
     written: bool = False
@@ -191,6 +221,9 @@ class RosterReport:
             "missing": self.missing,
             "entries": self.entries,
             "warnings": self.warnings,
+            "sheets": self.sheets,
+            "hidden_rows": self.hidden_rows,
+            "skipped": self.skipped,
             "digest": self.digest,
             "written": self.written,
         }
@@ -212,16 +245,13 @@ def roster_import(
     foreign keys of one chunk while Python parses the next. A problem found in a later chunk
     rolls the whole transaction back, so a roster is still written whole or not at all.
     """
-    path = Path(path)
-    with _cycle_collector_paused():
-        check_archive(path)
-        header, rows = read_rows(path)
-        roster = _Roster(county=county, user=user, dry_run=dry_run)
+    with _cycle_collector_paused(), RosterFile(path) as file:
+        roster = _Roster(county=county, user=user, dry_run=dry_run, file=file)
         report = roster.report
-        if not roster.read_header(header):
+        if not roster.read_header(file.header):
             return report
         with transaction.atomic(), BulkWriter(user=user, reason=roster.reason) as writer:
-            for chunk in _chunks(rows, CHUNK):
+            for chunk in _chunks(file.rows(), CHUNK):
                 roster.parse(chunk)
                 writer.wait()  # for the connection, or the background work's error
                 roster.check_database()
@@ -285,7 +315,8 @@ class _Roster:
     """The state of one import: the rows of the current chunk, what earlier chunks left to
     check at the end, the lookups, the plan."""
 
-    def __init__(self, *, county, user, dry_run):
+    def __init__(self, *, county, user, dry_run, file):
+        self.file = file
         self.county = county
         self.user = user
         self.dry_run = dry_run
@@ -333,9 +364,9 @@ class _Roster:
         self.townships, self.villages, self.village_names = {}, {}, {}
         for code, name, level, parent in areas.values_list("code", "name", "level", "parent_id"):
             if level == Area.Level.TOWNSHIP:
-                self.townships["".join(name.split())] = code
+                self.townships[area_key(name)] = code
             elif level == Area.Level.VILLAGE:
-                self.villages[(parent, "".join(name.split()))] = code
+                self.villages[(parent, area_key(name))] = code
                 self.village_names[code] = name
         self.cadres = defaultdict(list)
         members = Member.objects.filter(team__township__code__startswith=county.code)
@@ -343,8 +374,22 @@ class _Roster:
         for pk, name, township in members.current().values_list("pk", "name", "team__township_id"):
             self.cadres[(township, "".join(name.split()))].append(pk)
 
-    def problem(self, row, column, value, message):
-        self.report.problems.append(Problem(row, column, str(value), str(message)))
+    def problem(self, key, column, value, message):
+        """A problem of the row ``key`` (see `roster_files.STRIDE`), or of the whole file."""
+        sheet, row = self.where(key)
+        self.report.problems.append(Problem(row, column, str(value), str(message), sheet, key or 0))
+
+    def where(self, key):
+        """(sheet name, or "" when the file has one data sheet; row in it) of a row key."""
+        if key is None:
+            return "", None
+        names = self.file.names_by_index
+        return (names[key // STRIDE] if len(names) > 1 else ""), key % STRIDE
+
+    def label(self, key):
+        """A row as messages name it: 5, or 5（东1镇） in a file of several sheets."""
+        sheet, row = self.where(key)
+        return f"{row}（{sheet}）" if sheet else str(row)
 
     @property
     def writing(self):
@@ -405,8 +450,8 @@ class _Roster:
             if earlier != row:
                 column, masked = self.names["id_number"], mask_id_number(id_number)
                 message = _("The same ID number is also in row %(row)s.")
-                self.problem(row, column, masked, message % {"row": earlier})
-                self.problem(earlier, column, masked, message % {"row": row})
+                self.problem(row, column, masked, message % {"row": self.label(earlier)})
+                self.problem(earlier, column, masked, message % {"row": self.label(row)})
                 continue
             if person is None:
                 continue
@@ -534,7 +579,7 @@ class _Roster:
                     self.names["relation"],
                     Person.HEAD,
                     _("Household %(number)s has more than one head: rows %(rows)s.")
-                    % {"number": number, "rows": "、".join(str(r) for r in head_rows)},
+                    % {"number": number, "rows": "、".join(map(self.label, head_rows))},
                 )
         for number, row in self.member_rows.items():
             if number not in self.households:
@@ -660,7 +705,7 @@ class _Roster:
                 self.problem(row, self.names["number"], number, _("The village is missing."))
                 return None
             township_name, _repair = _text(values["township"])
-            township = self.townships.get("".join(township_name.split()))
+            township = self.townships.get(area_key(township_name))
             if township is None:
                 self.problem(
                     row,
@@ -670,15 +715,11 @@ class _Roster:
                 )
                 return None
             village_name, _repair = _text(values["village"])
-            code = self.villages.get((township, "".join(village_name.split())))
+            code = self.villages.get((township, area_key(village_name)))
             column = self.names["village"]
             if code is None:
-                self.problem(
-                    row,
-                    column,
-                    village_name,
-                    _("There is no such village in %(township)s.") % {"township": township_name},
-                )
+                message = self.unknown_village(township, township_name, village_name)
+                self.problem(row, column, village_name, message)
                 return None
         user = self.user
         if user and not user.is_superuser and not code.startswith(user.area_id or "-"):
@@ -693,6 +734,19 @@ class _Roster:
                 % {"code": code},
             )
         return code
+
+    def unknown_village(self, township, township_name, name):
+        """No such village in the township: the nearest registered names, and the way round."""
+        names = [
+            self.village_names[code]
+            for (parent, _key), code in self.villages.items()
+            if parent == township
+        ]
+        near = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+        message = _("There is no such village in %(township)s.") % {"township": township_name}
+        if near:
+            message += _(" Did you mean %(names)s?") % {"names": "、".join(near)}
+        return message + _(" The 12-digit 村代码 column may be used in place of the names.")
 
     def unknown_village_message(self):
         return _("There is no such village in %(county)s.") % {"county": self.county.name}
@@ -862,7 +916,7 @@ class _Roster:
         """The checks that need the whole roster, then the plan's summary and digest."""
         self.check_heads()
         self.check_replaced_heads()
-        self.report.problems.sort(key=lambda problem: problem.row or 0)
+        self.report.problems.sort(key=lambda problem: problem.key)
         if self.report.problems:
             return
         current = Person.objects.current()
@@ -939,6 +993,9 @@ class _Roster:
             1 for number in self.existing if number in self.entries
         )
         report.entries = entries
+        report.sheets = self.file.sheet_names
+        report.hidden_rows = [self.label(key) for key in self.file.hidden]
+        report.skipped = dict(self.file.skipped)
         if report.households.new and "registered_on" not in self.cells:
             report.warnings.append(["registered_today", self.today.isoformat()])
         plan = {"entries": entries, "persons": vars(report.persons)}

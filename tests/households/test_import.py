@@ -223,7 +223,7 @@ def test_import_rejects_unknown_townships_and_villages(run):
     )
     assert problems(report) == [
         (3, "乡镇", "示例县没有这个乡镇。"),
-        (4, "行政村", "示例东1镇没有这个行政村。"),
+        (4, "行政村", "示例东1镇没有这个行政村。也可以用12位的“村代码”列代替乡镇和行政村名称。"),
     ]
 
 

@@ -28,17 +28,23 @@ def refused(path, county):
     return str(caught.value)
 
 
-def test_a_file_that_is_not_an_xlsx_is_refused(tmp_path, county):
+def test_a_file_that_is_no_roster_is_refused_whatever_its_name(tmp_path, county):
     path = tmp_path / "roster.xlsx"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
+    assert "不是花名册" in refused(path, county)
+
+
+def test_a_text_file_without_the_roster_columns_is_refused(tmp_path, county):
+    path = tmp_path / "roster.csv"
     path.write_text("户编号,姓名\n", encoding="utf-8")
-    assert "不是 Excel 工作簿" in refused(path, county)
+    assert "没有找到表头行" in refused(path, county)
 
 
 def test_a_zip_without_workbook_parts_is_refused(tmp_path, county):
     path = tmp_path / "roster.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("readme.txt", "hello")
-    assert "不是 Excel 工作簿" in refused(path, county)
+    assert "不是花名册" in refused(path, county)
 
 
 def test_a_corrupt_archive_is_refused(tmp_path, county, roster):

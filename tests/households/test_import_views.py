@@ -45,9 +45,11 @@ def test_upload_with_errors_shows_them_and_offers_the_file_back(as_user, officer
     assert "<td>4</td>" in page and "证件号码" in page and "123" in page
     workbook = client.get(reverse("roster_import:errors", args=[job.pk]))
     sheet = load_workbook(io.BytesIO(b"".join(workbook.streaming_content))).active
+    assert sheet.title == "Sheet"  # the upload's sheet name, kept
     rows_back = list(sheet.iter_rows(values_only=True))
-    assert rows_back[1][-1] == "错误"
-    assert "证件号码" in rows_back[3][-1] and rows_back[2][-1] in (None, "")
+    assert rows_back[1][0] == "错误" and rows_back[1][1] == "户编号"  # the error column first
+    assert "证件号码" in rows_back[3][0] and rows_back[2][0] in (None, "")
+    assert rows_back[3][5] == "123"  # the row as uploaded, beside its problems
     assert Person.objects.count() == 0
 
 
@@ -124,17 +126,17 @@ def test_a_running_job_shows_a_progress_bar_that_works_without_js(as_user, offic
 
 def test_a_hostile_upload_is_refused_with_its_reason(as_user, officer):
     client = as_user(officer)
-    data = {"county": "449901", "file": SimpleUploadedFile("roster.xlsx", b"not a zip")}
+    data = {"county": "449901", "file": SimpleUploadedFile("roster.xlsx", b"not a zip\0")}
     client.post(reverse("roster_import:upload"), data)
     job = ImportJob.objects.get()
     assert job.status == ImportJob.Status.INVALID
-    assert "不是 Excel 工作簿" in job.problems[0]["message"]
+    assert "不是花名册" in job.problems[0]["message"]
 
 
-def test_upload_refuses_files_that_are_not_xlsx_or_too_big(as_user, officer, settings):
+def test_upload_refuses_files_that_are_no_roster_or_too_big(as_user, officer, settings):
     client = as_user(officer)
-    response = upload(client, family(), name="roster.csv")
-    assert ".xlsx" in response.content.decode()
+    response = upload(client, family(), name="roster.pdf")
+    assert "（.xlsx、.xls、.ods）或 CSV 文件" in response.content.decode()
     settings.ROSTER_MAX_BYTES = 100
     response = upload(client, family())
     assert "大于" in response.content.decode()
