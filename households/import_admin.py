@@ -6,9 +6,11 @@ writes exactly as the command and the pages do: all or nothing, every problem wi
 
 import tempfile
 
+import tablib
 from django.contrib import admin
+from django.utils.translation import gettext as _
 from import_export.admin import ImportMixin
-from import_export.formats.base_formats import XLSX
+from import_export.formats.base_formats import Format
 from import_export.resources import ModelResource
 from import_export.results import Error, RowResult
 
@@ -29,16 +31,15 @@ class RosterResource(ModelResource):
     def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
         user = kwargs.get("user")
         result = self.get_result_class()()
-        with tempfile.NamedTemporaryFile(suffix=".xlsx") as file:
-            # tablib took the first row as its headers; exported back, every row keeps its number.
-            file.write(dataset.export("xlsx"))
+        with tempfile.NamedTemporaryFile() as file:
+            file.write(dataset.upload)  # the file as uploaded (see RosterUpload)
             file.flush()
             try:
                 report = roster_import(
                     path=file.name, county=_county(user), user=user, dry_run=dry_run
                 )
             except RosterRefused as exc:
-                result.append_base_error(Error(exc))
+                result.append_base_error(Error(ValueError(str(exc))))  # its reason, no traceback
                 return result
         for problem in report.problems:
             where = f"第 {problem.row} 行 " if problem.row else ""
@@ -51,6 +52,29 @@ class RosterResource(ModelResource):
         return result
 
 
+class RosterUpload(Format):
+    """The uploaded file, handed over untouched: django-import-export's own reading (every
+    sheet whole in memory, before any check) never sees it, and `roster_import` checks and
+    reads it as the command and the pages do (.xlsx, .xls, .ods, .csv)."""
+
+    def __init__(self, encoding=None):  # the admin passes its text encoding; bytes need none
+        super().__init__()
+
+    def get_title(self):
+        return _("Roster (.xlsx, .xls, .ods or .csv)")
+
+    def create_dataset(self, in_stream):
+        dataset = tablib.Dataset(["…"], headers=["file"])  # one row: the admin goes on
+        dataset.upload = in_stream
+        return dataset
+
+    def get_extension(self):
+        return "xlsx"
+
+    def can_import(self):
+        return True
+
+
 def _county(user):
     """The county of a county officer; a superuser's import goes to the county of their area."""
     return Area.objects.get(code=(user.area_id or "")[:6], level=Area.Level.COUNTY)
@@ -61,7 +85,7 @@ class ImportJobAdmin(ImportMixin, ScopedAdmin):
     """Jobs are read here (they come from uploads); another county's job is a 404."""
 
     resource_classes = [RosterResource]
-    import_formats = [XLSX]
+    import_formats = [RosterUpload]
     list_display = ["file_name", "county", "status", "row_count", "created_by", "created_at"]
     list_filter = ["status"]
 
