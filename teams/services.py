@@ -58,21 +58,45 @@ def significant_code(raw: str) -> str | None:
     return code if len(code) in PARENT_LENGTH else None
 
 
+#: The header names of the two columns the division file needs, as published or as English.
+AREA_COLUMNS = {
+    "code": ("code", "统计用区划代码", "区划代码", "代码"),
+    "name": ("name", "名称", "单位名称"),
+}
+#: Rows looked up or written at a time: SQLite takes at most 999 parameters a statement.
+AREA_BATCH = 900
+
+
 def read_area_csv(data: bytes) -> list[tuple[int, str, str]]:
-    """Rows (line number, code, name) of a ``code,name`` CSV in UTF-8 or GB18030 (Excel)."""
+    """Rows (line number, code, name) of a division CSV in UTF-8 or GB18030 (Excel): a
+    header naming the code and name columns (code,name or the published 统计用区划代码,名称),
+    in any order, other columns ignored (the urban-rural classification, say)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("gb18030", errors="replace")
     reader = csv.reader(io.StringIO(text))
-    header = [cell.strip().lower() for cell in next(reader, [])]
-    if header[:2] != ["code", "name"]:
+    header = ["".join(cell.split()).lower() for cell in next(reader, [])]
+    found = {
+        key: next((i for i, cell in enumerate(header) if cell in names), None)
+        for key, names in AREA_COLUMNS.items()
+    }
+    if None in found.values():
         raise AreaFileError([(1, _("The first line must be the header “code,name”."))])
+    code, name = found["code"], found["name"]
+    width = max(code, name) + 1
     return [
-        (reader.line_num, (row + ["", ""])[0], (row + ["", ""])[1])
+        (reader.line_num, padded[code], padded[name])
         for row in reader
         if any(cell.strip() for cell in row)
+        for padded in [row + [""] * (width - len(row))]
     ]
+
+
+def _in_batches(queryset, codes):
+    codes = list(codes)
+    for start in range(0, len(codes), AREA_BATCH):
+        yield from queryset.filter(code__in=codes[start : start + AREA_BATCH])
 
 
 @transaction.atomic
@@ -81,6 +105,8 @@ def areas_load(*, rows: list[tuple[int, str, str]]) -> AreaLoadResult:
 
     Every bad row is reported with its line number: a code that is not 2/4/6/9/12 digits, an
     empty name, a code twice in the file, or a code whose parent is neither known nor in the file.
+    The townships of a city without counties (东莞 4419, 中山 4420, 儋州 4604: county digits
+    00) are put under a county-level area of the city's code and name, as the statistics do.
     """
     errors = []
     parsed = {}
@@ -109,46 +135,63 @@ def areas_load(*, rows: list[tuple[int, str, str]]) -> AreaLoadResult:
             continue
         parsed[code] = (line, name)
 
-    known = {area.code: area for area in Area.objects.filter(code__in=parsed)}
     parent_codes = {code[: PARENT_LENGTH[len(code)]] for code in parsed if len(code) > 2}
-    existing_parents = set(
-        Area.objects.filter(code__in=parent_codes - parsed.keys()).values_list("code", flat=True)
-    )
+    parent_codes |= {code[:4] for code in parent_codes if len(code) == 6 and code.endswith("00")}
+    existing = {
+        area.code: area.name
+        for area in _in_batches(Area.objects.only("name"), parent_codes - parsed.keys())
+    }
+    for code in sorted(parent_codes - parsed.keys() - existing.keys()):
+        city = code[:4]
+        if len(code) == 6 and code.endswith("00") and (city in parsed or city in existing):
+            # A city without counties: its county level is the city itself.
+            name = parsed[city][1] if city in parsed else existing[city]
+            township_line = min(line for c, (line, _n) in parsed.items() if c.startswith(code))
+            parsed[code] = (township_line, name)
     for code, (line, _name) in parsed.items():
         parent = PARENT_LENGTH[len(code)] and code[: PARENT_LENGTH[len(code)]]
-        if parent and parent not in parsed and parent not in existing_parents:
+        if parent and parent not in parsed and parent not in existing:
             errors.append(
                 (
                     line,
-                    _("The parent area %(parent)s of %(code)s is missing.")
-                    % {"parent": parent.ljust(12, "0"), "code": code.ljust(12, "0")},
+                    _("The %(level)s %(parent)s, above %(code)s, is neither in the file nor known.")
+                    % {
+                        "level": Area.CODE_LENGTHS[len(parent)].label,
+                        "parent": parent,
+                        "code": code,
+                    },
                 )
             )
     if errors:
         raise AreaFileError(sorted(errors))
 
     result = AreaLoadResult(codes=sorted(parsed))
-    new, renamed = [], []
-    for code in sorted(parsed, key=lambda c: (len(c), c)):
-        name = parsed[code][1]
-        if code not in known:
-            parent = PARENT_LENGTH[len(code)]
-            new.append(
-                Area(
-                    code=code,
-                    name=name,
-                    level=Area.CODE_LENGTHS[len(code)],
-                    parent_id=code[:parent] if parent else None,
+    order = sorted(parsed, key=lambda c: (len(c), c))  # parents before their children
+    for start in range(0, len(order), AREA_BATCH):
+        batch = order[start : start + AREA_BATCH]
+        known = {area.code: area for area in Area.objects.filter(code__in=batch)}
+        new, renamed = [], []
+        for code in batch:
+            name = parsed[code][1]
+            if code not in known:
+                parent = PARENT_LENGTH[len(code)]
+                new.append(
+                    Area(
+                        code=code,
+                        name=name,
+                        level=Area.CODE_LENGTHS[len(code)],
+                        parent_id=code[:parent] if parent else None,
+                    )
                 )
-            )
-        elif known[code].name != name:
-            known[code].name = name
-            renamed.append(known[code])
-        else:
-            result.unchanged += 1
-    Area.objects.bulk_create(new)
-    Area.objects.bulk_update(renamed, ["name"])
-    result.created, result.updated = len(new), len(renamed)
+            elif known[code].name != name:
+                known[code].name = name
+                renamed.append(known[code])
+            else:
+                result.unchanged += 1
+        Area.objects.bulk_create(new)
+        Area.objects.bulk_update(renamed, ["name"])
+        result.created += len(new)
+        result.updated += len(renamed)
     return result
 
 
