@@ -64,7 +64,7 @@ restore:
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=<stamp or .dump path>" >&2; exit 2; }
 	$(PY) manage.py restore $(BACKUP)
 
-bench: setup
+bench: setup office
 	scripts/with-postgres $(PY) -m bench
 
 # 50 township users against gunicorn with production settings on a throwaway PostgreSQL

@@ -705,7 +705,9 @@ class _Roster:
                 self.problem(row, self.names["number"], number, _("The village is missing."))
                 return None
             township_name, _repair = _text(values["township"])
-            township = self.townships.get(area_key(township_name))
+            township = self.townships.get(township_name) or self.townships.get(
+                area_key(township_name)
+            )
             if township is None:
                 self.problem(
                     row,
@@ -715,7 +717,9 @@ class _Roster:
                 )
                 return None
             village_name, _repair = _text(values["village"])
-            code = self.villages.get((township, area_key(village_name)))
+            code = self.villages.get((township, village_name)) or self.villages.get(
+                (township, area_key(village_name))
+            )
             column = self.names["village"]
             if code is None:
                 message = self.unknown_village(township, township_name, village_name)

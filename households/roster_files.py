@@ -82,11 +82,12 @@ FOOTER = re.compile(
 )
 
 
-def check_file(path) -> tuple[str, bool]:
+def check_file(path) -> tuple[str, bool, dict]:
     """Refuse anything but a plain, reasonably sized roster file before any parser sees it.
 
-    Returns its kind (xlsx, ods, xls or csv, told by its content, not its name) and whether
-    its sheets reach far beyond any roster (then `RosterFile` reads a bounded copy)."""
+    Returns its kind (xlsx, ods, xls or csv, told by its content, not its name), whether its
+    sheets reach far beyond any roster (then `RosterFile` reads a bounded copy), and the
+    hidden rows of each worksheet part of an xlsx (found on the same pass)."""
     if path.stat().st_size > settings.ROSTER_MAX_BYTES:
         raise RosterRefused(
             _("The file is larger than %(limit)s MB.")
@@ -95,9 +96,9 @@ def check_file(path) -> tuple[str, bool]:
     with path.open("rb") as file:
         head = file.read(8)
     if head == OLE:
-        return XLS, False
+        return XLS, False, {}
     if not zipfile.is_zipfile(path):
-        return _check_text(path), False
+        return _check_text(path), False, {}
     try:
         with zipfile.ZipFile(path) as archive:
             return _check_archive(archive)
@@ -138,11 +139,12 @@ def _check_archive(archive):
     for part in ("[Content_Types].xml", "xl/workbook.xml", "META-INF/manifest.xml"):
         if part in names:
             defusedxml.ElementTree.fromstring(archive.read(part), forbid_dtd=True)
-    far = False
+    far, hidden = False, {}
     for member in members:
         if member.filename.endswith((".xml", ".rels")):
-            far |= _scan_part(archive, member, kind)
-    return kind, far
+            part_far, hidden[member.filename] = _scan_part(archive, member, kind)
+            far |= part_far
+    return kind, far, hidden
 
 
 def _check_text(path):
@@ -167,13 +169,13 @@ def _refuse_formulas():
 
 
 def _scan_part(archive, member, kind):
-    """Stream one XML part looking for DTDs anywhere, formulas and far cells in sheets;
-    True when a sheet reaches far beyond any roster."""
+    """Stream one XML part looking for DTDs anywhere, formulas, far cells and hidden rows in
+    sheets: (whether the sheet reaches far beyond any roster, its hidden rows)."""
     is_sheet = member.filename.startswith("xl/worksheets/") or (
         kind == ODS and member.filename == "content.xml"
     )
     formula = FORMULA if kind == XLSX else ODS_FORMULA
-    far = False
+    far, hidden = False, set()
     tail = b""
     with archive.open(member) as stream:
         while chunk := stream.read(1 << 20):
@@ -187,8 +189,10 @@ def _scan_part(archive, member, kind):
                 if b"f" in text and formula.search(text):
                     raise _refuse_formulas()
                 far = far or bool((FAR_CELL if kind == XLSX else FAR_ODS_ROW).search(text))
-            tail = text[-32:]
-    return far
+                if kind == XLSX and b'hidden="' in text:
+                    hidden.update(map(int, HIDDEN_ROW.findall(text)))
+            tail = text[-200:]
+    return far, hidden
 
 
 class RosterFile:
@@ -198,7 +202,7 @@ class RosterFile:
 
     def __init__(self, path):
         self.path = Path(path)
-        self.kind, far = check_file(self.path)
+        self.kind, far, self._hidden_by_part = check_file(self.path)
         self.hidden = []  # row keys of hidden (or filtered) rows, where the format tells
         self.skipped = Counter()  # "repeated_header", "footer"
         self.sheet_names = []
@@ -279,6 +283,18 @@ class RosterFile:
                     cells = [cells[i] if i is not None and i < len(cells) else "" for i in order]
                 yield offset + number, cells
 
+    def _hidden_rows(self, path, names):
+        """The row keys of the hidden (or filtered) rows of the worksheets ``names``."""
+        if not any(self._hidden_by_part.values()):
+            return []
+        with zipfile.ZipFile(path) as archive:
+            parts = _worksheet_parts(archive)
+        return sorted(
+            index * STRIDE + row
+            for index, name in enumerate(names)
+            for row in self._hidden_by_part.get(parts.get(name), ())
+        )
+
     def raw_sheets(self):
         """(name, (row number, cells) from row 1) of every visible worksheet."""
         if self.kind == CSV:
@@ -293,7 +309,7 @@ class RosterFile:
                 if meta.visible == SheetVisibleEnum.Visible and meta.typ == SheetTypeEnum.WorkSheet
             ]
             if self.kind == XLSX:
-                self.hidden = _hidden_rows(source, [name for _i, name in sheets])
+                self.hidden = self._hidden_rows(source, [name for _i, name in sheets])
             for index, name in sheets:
                 sheet = workbook.get_sheet_by_index(index)
                 if sheet.height > settings.ROSTER_MAX_ROWS + HEADER_SEARCH_ROWS:
@@ -346,25 +362,6 @@ def _is_footer(cells, household):
     if str(household).strip().isdigit():
         return False
     return any(isinstance(cell, str) and FOOTER.match(cell.strip()) for cell in cells)
-
-
-def _hidden_rows(path, names):
-    """The row keys of rows hidden (or filtered out) in the worksheets ``names`` of an xlsx."""
-    with zipfile.ZipFile(path) as archive:
-        parts = _worksheet_parts(archive)
-        hidden = []
-        for index, name in enumerate(names):
-            part = parts.get(name)
-            if part is None:
-                continue
-            with archive.open(part) as stream:
-                tail = b""
-                while chunk := stream.read(1 << 20):
-                    text = tail + chunk
-                    if b'hidden="' in text:
-                        hidden += [index * STRIDE + int(r) for r in HIDDEN_ROW.findall(text)]
-                    tail = text[-200:]
-        return sorted(set(hidden))
 
 
 def _worksheet_parts(archive):

@@ -9,7 +9,8 @@ from teams.models import Area
 
 class Command(BaseCommand):
     help = (
-        "Import a household roster (花名册, .xlsx, the format of ROSTER.md) into a county. "
+        "Import a household roster (花名册: .xlsx, .xls, .ods or .csv, the format of ROSTER.md) "
+        "into a county. "
         "Every row is checked first; when any row is invalid nothing is written, every problem "
         "is printed with its Excel row and the command exits non-zero. Households are matched "
         "by household number and persons by ID number, so importing a file again changes "
@@ -44,6 +45,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for problem in report.problems:
             where = f"row {problem.row}" if problem.row else "file"
+            where += f" of sheet {problem.sheet}" if problem.sheet else ""
             value = f" “{problem.value}”" if problem.value else ""
             self.stderr.write(f"{where}, {problem.column}{value}: {problem.message}")
         if report.problems:
