@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from households.idnumber import mask_id_number
-from households.roster_files import COLUMNS
+from households.roster_files import COLUMNS, HOUSEHOLD_REFERENCES, PERSON_REFERENCES
 from households.sensitive import mask_phone
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -59,32 +59,29 @@ def _sheet(workbook, title, columns, widths):
 
 
 def person_row(household, person, *, full, cadre_name):
-    """One roster row; household fields only on the head's row (ROSTER.md)."""
+    """One roster row in the order of the columns (`roster_files.COLUMNS`); household fields
+    only on the head's row (ROSTER.md)."""
     village = household.village
-    head = person.is_head
-    return [
-        household.number,
-        village.parent.name,
-        village.name,
-        village.code,
-        person.name,
-        person.id_number if full else mask_id_number(person.id_number),
-        _name(person.relation),
-        person.get_sex_display(),
-        _name(person.ethnicity),
-        _name(person.education),
-        _name(person.in_school),
-        _name(person.health),
-        _name(person.labour_skill),
-        _name(person.work_status),
-        _name(household.attribute) if head else "",
-        _name(household.ability) if head else "",
-        _name(household.main_cause) if head else "",
-        "、".join(c.name for c in household.other_causes.all()) if head else "",
-        (household.phone if full else mask_phone(household.phone)) if head else "",
-        cadre_name if head else "",
-        household.registered_on.isoformat() if head and household.registered_on else "",
-    ]
+    values = {
+        "number": household.number,
+        "township": village.parent.name,
+        "village": village.name,
+        "village_code": village.code,
+        "name": person.name,
+        "id_number": person.id_number if full else mask_id_number(person.id_number),
+        "relation": _name(person.relation),
+        "sex": person.get_sex_display(),
+        **{key: _name(getattr(person, key)) for key in PERSON_REFERENCES},
+    }
+    if person.is_head:
+        values |= {key: _name(getattr(household, key)) for key in HOUSEHOLD_REFERENCES}
+        values |= {
+            "other_causes": "、".join(c.name for c in household.other_causes.all()),
+            "phone": household.phone if full else mask_phone(household.phone),
+            "contact_cadre": cadre_name,
+            "registered_on": household.registered_on.isoformat() if household.registered_on else "",
+        }
+    return [values.get(key, "") for key in COLUMNS]
 
 
 def roster_workbook(title, households, *, full):

@@ -53,7 +53,14 @@ from households.models import (
     ReferenceItem,
     StatusChange,
 )
-from households.roster_files import COLUMNS, STRIDE, RosterFile, RosterRefused
+from households.roster_files import (
+    COLUMNS,
+    HOUSEHOLD_REFERENCES,
+    PERSON_REFERENCES,
+    STRIDE,
+    RosterFile,
+    RosterRefused,
+)
 from households.sensitive import keyed_hasher, mask_phone, seal
 from teams.models import Area, Member
 
@@ -82,20 +89,6 @@ def area_key(name: str) -> str:
 
 
 REQUIRED_COLUMNS = ["number", "name", "id_number", "relation", "attribute", "main_cause"]
-#: Optional person columns read through a reference list (model field = column key).
-PERSON_REFERENCES = {
-    "ethnicity": ReferenceItem.Kind.ETHNICITY,
-    "education": ReferenceItem.Kind.EDUCATION,
-    "in_school": ReferenceItem.Kind.IN_SCHOOL,
-    "health": ReferenceItem.Kind.HEALTH,
-    "labour_skill": ReferenceItem.Kind.LABOUR_SKILL,
-    "work_status": ReferenceItem.Kind.WORK_STATUS,
-}
-HOUSEHOLD_REFERENCES = {
-    "attribute": ReferenceItem.Kind.ATTRIBUTE,
-    "ability": ReferenceItem.Kind.ABILITY,
-    "main_cause": ReferenceItem.Kind.CAUSE,
-}
 #: The fields of a registered person that the roster may change, besides the name.
 PERSON_CHANGES = ["relation_id", *(f"{key}_id" for key in PERSON_REFERENCES)]
 #: The columns of a new person, before its reference fields (see PersonRow.stored).
@@ -951,7 +944,7 @@ class _Roster:
             pk, name = registered
             if self.registered.get(head.id_hash, {}).get("pk") == pk:
                 continue
-            self.entry(number)["changes"].append(["head", name, head.name])
+            self.entry(number)["changes"].insert(0, ["head", name, head.name])
             if pk not in self.in_file:
                 self.problem(
                     head.row,

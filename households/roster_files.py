@@ -26,6 +26,8 @@ from python_calamine import (
     SheetVisibleEnum,
 )
 
+from households.models import ReferenceItem
+
 # The columns of ROSTER.md: key → accepted header names (whitespace removed, ASCII brackets).
 COLUMNS = {
     "number": ("户编号", "户号"),
@@ -49,6 +51,20 @@ COLUMNS = {
     "phone": ("联系电话",),
     "contact_cadre": ("帮扶责任人",),
     "registered_on": ("建档日期",),
+}
+#: Optional person columns read through a reference list (model field = column key).
+PERSON_REFERENCES = {
+    "ethnicity": ReferenceItem.Kind.ETHNICITY,
+    "education": ReferenceItem.Kind.EDUCATION,
+    "in_school": ReferenceItem.Kind.IN_SCHOOL,
+    "health": ReferenceItem.Kind.HEALTH,
+    "labour_skill": ReferenceItem.Kind.LABOUR_SKILL,
+    "work_status": ReferenceItem.Kind.WORK_STATUS,
+}
+HOUSEHOLD_REFERENCES = {
+    "attribute": ReferenceItem.Kind.ATTRIBUTE,
+    "ability": ReferenceItem.Kind.ABILITY,
+    "main_cause": ReferenceItem.Kind.CAUSE,
 }
 HEADER_NAMES = {alias: key for key, aliases in COLUMNS.items() for alias in aliases}
 HEADER_SEARCH_ROWS = 20

@@ -175,3 +175,35 @@ def test_outsiders_get_404_everywhere(
     assert client.post(reverse("roster_import:confirm", args=[job.pk])).status_code == 404
     job.refresh_from_db()
     assert job.status == ImportJob.Status.CHECKED
+
+
+def test_a_registry_changed_after_the_check_is_previewed_again_not_written(
+    as_user, officer, tmp_path
+):
+    """The officer confirms what the preview showed; when someone changed the registry
+    meanwhile, the write refuses the other plan and the page shows the new one."""
+    from households.roster import roster_import
+    from teams.models import Area
+    from tests.households.rosters import write_roster
+
+    client = as_user(officer)
+    roster_import(
+        path=write_roster(tmp_path / "first.xlsx", family()),
+        county=Area.objects.get(code="449901"),
+    )
+    upload(client, family(联系电话="13900139000"))
+    job = ImportJob.objects.get()
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "联系电话：（空） → 139****9000" in page
+    Household.objects.update(phone="13700137000")  # a colleague edits the household meanwhile
+    before = Household.history.count()
+    client.post(reverse("roster_import:confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CHECKED and job.summary["stale"]
+    assert Household.objects.get().phone == "13700137000" and Household.history.count() == before
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "校验之后登记信息已有变化" in page and "联系电话：137****7000 → 139****9000" in page
+    client.post(reverse("roster_import:confirm", args=[job.pk]))  # confirmed again: written
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert Household.objects.get().phone == "13900139000"
