@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from households.idnumber import normalise_id_number
+from households.idnumber import mask_id_number, normalise_id_number
 from households.models import (
     Household,
     IdentificationStep,
@@ -11,6 +11,7 @@ from households.models import (
     Person,
     ReferenceItem,
 )
+from households.sensitive import mask_account, mask_phone
 from teams.forms import DATE, ScopedModelForm
 from teams.models import Area, Member
 
@@ -20,8 +21,38 @@ def _reference_choices(form, **kinds):
         form.fields[name].queryset = ReferenceItem.objects.of_kind(kind)
 
 
-class HouseholdForm(ScopedModelForm):
+class SensitiveFieldsForm(ScopedModelForm):
+    """A form with encrypted fields (``sensitive``: field name → its mask) that never puts a
+    stored value into the page: an edit shows it masked, as the field's placeholder, a field
+    left blank keeps it, and only a newly typed value is written. Full values are read only
+    through the logged reveal."""
+
+    sensitive = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, mask in self.sensitive.items():
+            field = self.fields[name]
+            stored = getattr(self.instance, name) if self.instance.pk else ""
+            attrs = {"autocomplete": "off"}
+            if stored:
+                attrs["placeholder"] = mask(stored)
+                field.required = False
+                field.help_text = _("Leave blank to keep the recorded value.")
+            field.widget = forms.TextInput(attrs=attrs)
+            self.initial[name] = ""
+
+    def kept(self, name, value):
+        """``value`` as typed, or the stored value when the field was left blank."""
+        if not value and self.instance.pk:
+            return getattr(self.instance, name)
+        return value
+
+
+class HouseholdForm(SensitiveFieldsForm):
     """Household fields a township office keeps up to date; status has its own workflow."""
+
+    sensitive = {"phone": mask_phone, "bank_account": mask_account}
 
     class Meta:
         model = Household
@@ -56,18 +87,18 @@ class HouseholdForm(ScopedModelForm):
             self.fields["village"].queryset = self.fields["village"].queryset.filter(
                 level=Area.Level.VILLAGE
             )
-        for name in ["phone", "bank_account"]:
-            self.fields[name].widget = forms.TextInput(attrs={"autocomplete": "off"})
 
     def clean_phone(self):
-        return "".join(self.cleaned_data["phone"].split())
+        return self.kept("phone", "".join(self.cleaned_data["phone"].split()))
 
     def clean_bank_account(self):
-        return "".join(self.cleaned_data["bank_account"].split())
+        return self.kept("bank_account", "".join(self.cleaned_data["bank_account"].split()))
 
 
-class PersonForm(ScopedModelForm):
+class PersonForm(SensitiveFieldsForm):
     """A household member; the ID number is normalised and checked against the whole database."""
+
+    sensitive = {"id_number": mask_id_number}
 
     class Meta:
         model = Person
@@ -103,10 +134,12 @@ class PersonForm(ScopedModelForm):
             labour_skill=Kind.LABOUR_SKILL,
             work_status=Kind.WORK_STATUS,
         )
-        self.fields["id_number"].widget = forms.TextInput(attrs={"autocomplete": "off"})
 
     def clean_id_number(self):
-        value, _repairs = normalise_id_number(self.cleaned_data["id_number"])
+        typed = self.cleaned_data["id_number"]
+        if not typed and self.instance.pk:
+            return self.kept("id_number", typed)
+        value, _repairs = normalise_id_number(typed)
         if Person.objects.with_id_number(value).exclude(pk=self.instance.pk).exists():
             # Unique across the database: one person, one household, wherever it is.
             raise ValidationError(_("A person with this ID number is already registered."))
