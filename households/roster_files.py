@@ -349,12 +349,6 @@ def _numbered_rows(sheet):
         yield offset, padding + cells if padding else cells
 
 
-def read_rows(path):
-    """The header and the data rows of the roster at ``path`` (see `RosterFile`)."""
-    roster = RosterFile(path)
-    return roster.header, roster.rows()
-
-
 def _csv_rows(path):
     data = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
@@ -495,7 +489,7 @@ def _header(cells):
         name = "".join(str(cell).split()).replace("（", "(").replace("）", ")")
         if not name:
             continue
-        key = column_key(name)
+        key = _column_key(name)
         if key is None or key in columns:
             ignored.append(name)
         else:
@@ -505,7 +499,7 @@ def _header(cells):
     return columns, ignored
 
 
-def column_key(name):
+def _column_key(name):
     """The column of a header name (whitespace removed, ASCII brackets): as listed, or
     without a required mark (*姓名) or a note in brackets (证件号码(身份证号))."""
     key = HEADER_NAMES.get(name)
