@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "teams.middleware.no_store_when_logged_in",
     "django_otp.middleware.OTPMiddleware",
     "teams.middleware.require_two_factor",
     "django.contrib.messages.middleware.MessageMiddleware",

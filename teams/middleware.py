@@ -1,5 +1,6 @@
 from django.contrib.auth.views import redirect_to_login
 from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import add_never_cache_headers
 
 from teams.two_factor import two_factor_required
 
@@ -45,5 +46,19 @@ def require_two_factor(get_response):
             if view_name and view_name not in OPEN_BEFORE_SECOND_FACTOR:
                 return redirect_to_login(request.get_full_path(), reverse("two_factor_verify"))
         return get_response(request)
+
+    return middleware
+
+
+def no_store_when_logged_in(get_response):
+    """Nothing a logged-in user is shown is kept by the browser or a proxy (Cache-Control:
+    no-store, private): pages, reveals and downloads carry personal data, and office computers
+    are shared. Static files are served before this runs and stay cacheable."""
+
+    def middleware(request):
+        response = get_response(request)
+        if request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
 
     return middleware

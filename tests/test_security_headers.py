@@ -87,3 +87,26 @@ def test_production_redirects_plain_http_to_https():
     )
     result = manage("shell", "--no-imports", "-c", probe, env=production_env())
     assert result.stdout.split() == ["301", "https://bangfu.example.gov.cn/accounts/login/"]
+
+
+@pytest.mark.django_db
+def test_nothing_a_logged_in_user_sees_is_kept_by_the_browser(as_user, county_officer):
+    """Pages, reveals and downloads carry personal data and office computers are shared: every
+    response to a logged-in user says no-store."""
+    from tests.factories import PersonFactory
+
+    person = PersonFactory(household__phone="13812341234")
+    household = person.household
+    client = as_user(county_officer)
+    responses = {
+        "household": client.get(reverse("households:detail", args=[household.pk])),
+        "reveal": client.post(
+            reverse("households:reveal", args=["phone", household.pk]), {"reason": "核实电话"}
+        ),
+        "register": client.get(
+            reverse("households:village_register_xlsx", args=[household.village_id])
+        ),
+    }
+    for name, response in responses.items():
+        assert response.status_code == 200, name
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
