@@ -613,9 +613,21 @@ class _Roster:
         try:
             value, repairs = normalise_id_number(raw, self.today)
         except ValidationError as exc:
-            missing = not str(raw).strip()
-            message = _("The ID number is missing.") if missing else " ".join(exc.messages)
-            self.problem(row, self.names["id_number"], raw, message)
+            # The report is stored with the job: a number that is wrong by one digit is still
+            # a person's number, so it is masked in the value and in the message alike.
+            text = str(raw).strip()
+            shown = mask_id_number(text) if len(text) >= 10 else text
+            message = (
+                " ".join(
+                    str(error.message) % {**error.params, "value": shown}
+                    if error.params
+                    else str(error.message)
+                    for error in exc.error_list
+                )
+                if text
+                else _("The ID number is missing.")
+            )
+            self.problem(row, self.names["id_number"], shown, message)
             return ""
         if repairs:
             self.report.repairs.update(repairs)
@@ -630,7 +642,8 @@ class _Roster:
         if phone != text:
             self.report.repairs[REPAIR_FULL_WIDTH] += 1
         if phone and not PHONE.fullmatch(phone):
-            self.problem(row, self.names["phone"], raw, _("This is not a phone number."))
+            shown = mask_phone(phone) if len(phone) >= 8 else phone
+            self.problem(row, self.names["phone"], shown, _("This is not a phone number."))
             return ""
         return phone
 

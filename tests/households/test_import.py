@@ -362,3 +362,17 @@ def test_command_refuses_an_unknown_county(tmp_path, county):
     path = write_roster(tmp_path / "roster.xlsx", family())
     with pytest.raises(CommandError, match="No county"):
         call_command("import_roster", str(path), "--county", "449999")
+
+
+def test_the_stored_report_masks_id_numbers_and_phones_even_when_they_are_wrong(run):
+    """The report is kept with the job (and in every backup): a number one digit off is still
+    a person's number."""
+    typo = HEAD_ID[:-1] + ("0" if HEAD_ID[-1] != "0" else "1")  # a wrong check character
+    rows = family(联系电话="1380013800x")
+    rows[0]["证件号码"] = typo
+    report = run(rows)
+    stored = str([problem.as_dict() for problem in report.problems])
+    assert typo not in stored and HEAD_ID[:17] not in stored
+    assert "1380013800x" not in stored
+    assert {p.column for p in report.problems} == {"证件号码", "联系电话"}
+    assert f"4499**********{typo[-4:]}" in stored
