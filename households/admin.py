@@ -1,8 +1,11 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from households import import_admin  # noqa: F401 (registers the roster import admin)
-from households.idnumber import mask_id_number
+from households.forms import check_id_number_free
+from households.idnumber import mask_id_number, normalise_id_number
 from households.models import (
     Disclosure,
     Household,
@@ -73,8 +76,27 @@ class HouseholdAdmin(SensitiveAdmin):
     inlines = [PersonInline]
 
 
+class PersonAdminForm(forms.ModelForm):
+    """The number is checked as on the pages (the database constraint is on its hash,
+    which the form does not hold: a duplicate was a 500)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        value, household = cleaned.get("id_number"), cleaned.get("household")
+        if value and household:
+            try:
+                value, _repairs = normalise_id_number(value)
+                check_id_number_free(value, user=self.user, household=household)
+            except ValidationError as exc:
+                self.add_error("id_number", exc)
+            else:
+                cleaned["id_number"] = value
+        return cleaned
+
+
 @admin.register(Person)
 class PersonAdmin(SensitiveAdmin):
+    form = PersonAdminForm
     list_display = ["name", "masked_id_number", "household", "relation", "sex", "birth_date"]
     list_filter = ["sex", "relation", "health", "dibao", "wubao"]
     search_fields = ["name", "household__number"]
@@ -85,6 +107,11 @@ class PersonAdmin(SensitiveAdmin):
     def get_exclude(self, request, obj=None):
         # The full number is typed when a person is added, never shown again here.
         return ["id_number"] if obj else []
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        return form
 
 
 @admin.register(StatusChange)

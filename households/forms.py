@@ -1,10 +1,16 @@
+import datetime
+
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.idnumber import mask_id_number, normalise_id_number
 from households.models import (
+    ID_NUMBER_CLASH,
+    Disclosure,
     Household,
     IdentificationStep,
     MemberChange,
@@ -12,6 +18,7 @@ from households.models import (
     ReferenceItem,
 )
 from households.sensitive import mask_account, mask_phone
+from households.services import disclosure_log
 from teams.forms import DATE, ScopedModelForm
 from teams.models import Area, Member
 
@@ -19,6 +26,40 @@ from teams.models import Area, Member
 def _reference_choices(form, **kinds):
     for name, kind in kinds.items():
         form.fields[name].queryset = ReferenceItem.objects.of_kind(kind)
+
+
+def check_id_number_free(value, *, user, household, person=None):
+    """Refuse ``value`` when another person holds it: one person, one household, wherever it
+    is. Whether it is registered outside the user's area is not the user's to learn: the answer
+    is neutral, the clash is logged for the county office of ``household``, and probing is
+    limited to ID_CLASHES_PER_HOUR."""
+    clashes = Disclosure.objects.filter(
+        user=user,
+        action=Disclosure.Action.CLASH,
+        at__gte=timezone.now() - datetime.timedelta(hours=1),
+    )
+    if clashes.count() >= settings.ID_CLASHES_PER_HOUR:
+        raise ValidationError(
+            _(
+                "Too many ID numbers that cannot be registered here in the last hour: try "
+                "again later, or ask the county poverty office."
+            )
+        )
+    registered = Person.objects.with_id_number(value)
+    if person is not None and person.pk:
+        registered = registered.exclude(pk=person.pk)
+    if registered.visible_to(user).exists():
+        raise ValidationError(_("A person with this ID number is already registered."))
+    if registered.exists():
+        disclosure_log(
+            action=Disclosure.Action.CLASH,
+            user=user,
+            area_code=household.village_id,
+            record=f"household {household.number}",
+            field="id_number",
+            reason=f"{mask_id_number(value)} registered outside the user's area",
+        )
+        raise ValidationError(ID_NUMBER_CLASH)
 
 
 class SensitiveFieldsForm(ScopedModelForm):
@@ -140,9 +181,9 @@ class PersonForm(SensitiveFieldsForm):
         if not typed and self.instance.pk:
             return self.kept("id_number", typed)
         value, _repairs = normalise_id_number(typed)
-        if Person.objects.with_id_number(value).exclude(pk=self.instance.pk).exists():
-            # Unique across the database: one person, one household, wherever it is.
-            raise ValidationError(_("A person with this ID number is already registered."))
+        check_id_number_free(
+            value, user=self.user, household=self.instance.household, person=self.instance
+        )
         return value
 
     def clean(self):

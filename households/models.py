@@ -306,6 +306,13 @@ class HouseholdPartQuerySet(ScopedQuerySet):
     scope_field = "household__village__code"
 
 
+#: What a user is told of an ID number registered elsewhere, which may be outside their area:
+#: nothing about where (forms and the admin alike; the database constraint is the guard).
+ID_NUMBER_CLASH = _(
+    "This ID number cannot be registered here; ask the county poverty office to check it."
+)
+
+
 class PersonQuerySet(HouseholdPartQuerySet):
     def current(self):
         return self.filter(left_on__isnull=True)
@@ -385,7 +392,7 @@ class Person(models.Model):
             models.UniqueConstraint(
                 fields=["id_number_hash"],
                 name="person_unique_id_number",
-                violation_error_message=_("A person with this ID number is already registered."),
+                violation_error_message=ID_NUMBER_CLASH,
             ),
             models.UniqueConstraint(
                 fields=["household"],
@@ -652,11 +659,14 @@ class DisclosureQuerySet(ScopedQuerySet):
 
 
 class Disclosure(models.Model):
-    """A logged look at unmasked sensitive data: a reveal on a page or a full export (PIPL)."""
+    """A logged look at unmasked sensitive data: a reveal on a page or a full export (PIPL),
+    or an ID number typed into a form that is registered outside the user's area (a clash:
+    the user learns nothing of it, the county office sees it here)."""
 
     class Action(models.TextChoices):
         REVEAL = "reveal", _("Reveal on a page")
         EXPORT = "export", _("Full export")
+        CLASH = "clash", _("ID number registered outside the user's area")
 
     action = models.CharField(_("action"), max_length=8, choices=Action.choices)
     user = models.ForeignKey(

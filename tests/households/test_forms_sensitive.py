@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from households.models import Disclosure, Household, Person
-from tests.factories import reference
+from tests.factories import AreaFactory, PersonFactory, reference
 from tests.households.rosters import id_number
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +126,60 @@ def test_whatever_is_stored_no_edit_form_shows_it(
     for url in forms_of(household):
         page = client.get(url).content.decode()
         assert phone not in page and account not in page and person.id_number not in page
+
+
+def registered_elsewhere():
+    """A person of another county (449902), outside every account of 449901."""
+    return PersonFactory(household__village=AreaFactory(code="449902101201"))
+
+
+NEUTRAL = "该证件号码无法在此登记，请联系县扶贫办核实。"
+
+
+def test_an_id_number_registered_outside_the_area_gets_a_neutral_answer_and_is_logged(
+    as_user, township_cadre, household
+):
+    """PersonForm told a township cadre whether any ID number of any county was registered."""
+    other = registered_elsewhere()
+    client = as_user(township_cadre)
+    url = reverse("households:person_create", args=[household.pk])
+    data = {"name": "新人", "relation": reference("relation", "子").pk, "months_worked": 0}
+    page = client.post(url, {**data, "id_number": other.id_number}).content.decode()
+    assert NEUTRAL in page and "已登记" not in page.replace(NEUTRAL, "")
+    clash = Disclosure.objects.get()
+    assert (clash.action, clash.user, clash.area_code) == ("clash", township_cadre, "449901101201")
+    assert other.id_number not in clash.reason and household.persons.count() == 2
+    # Inside the area the cadre may be told plainly: the person is on their own pages.
+    inside = household.persons.first()
+    page = client.post(url, {**data, "id_number": inside.id_number}).content.decode()
+    assert "已登记" in page and Disclosure.objects.count() == 1
+
+
+def test_probing_id_numbers_is_limited(as_user, township_cadre, household, settings):
+    settings.ID_CLASHES_PER_HOUR = 2
+    client = as_user(township_cadre)
+    url = reverse("households:person_create", args=[household.pk])
+    data = {"name": "新人", "relation": reference("relation", "子").pk, "months_worked": 0}
+    for _probe in range(2):
+        client.post(url, {**data, "id_number": registered_elsewhere().id_number})
+    fresh = id_number("19990909", "091")  # registered nowhere, but the limit is reached
+    page = client.post(url, {**data, "id_number": fresh}).content.decode()
+    assert "请稍后再试" in page and not Person.objects.with_id_number(fresh).exists()
+    assert Disclosure.objects.filter(action="clash").count() == 2
+
+
+def test_the_admin_says_no_more_than_the_form(as_user, county_officer):
+    other = registered_elsewhere()
+    household = PersonFactory(household__village=AreaFactory(code="449901101201")).household
+    response = as_user(county_officer).post(
+        reverse("admin:households_person_add"),
+        {
+            "household": household.pk,
+            "name": "新人",
+            "id_number": other.id_number,
+            "relation": reference("relation", "子").pk,
+            "months_worked": 0,
+        },
+    )
+    page = response.content.decode()
+    assert NEUTRAL in page and Person.objects.count() == 2
