@@ -228,6 +228,9 @@ LEDGER_PHOTO_MAX_BYTES = env.int("LEDGER_PHOTO_MAX_BYTES", default=5 * 1024 * 10
 ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=20 * 1024 * 1024)
 ROSTER_MAX_UNCOMPRESSED_BYTES = env.int("ROSTER_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024)
 ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=100_000)
+# Days an uploaded roster is kept for its report and error workbook; an imported one is deleted
+# at once (`manage.py purge_rosters`, run daily, deletes the rest).
+ROSTER_FILE_RETENTION_DAYS = env.int("ROSTER_FILE_RETENTION_DAYS", default=7)
 # ID numbers registered outside their area that one user may type into forms in an hour.
 ID_CLASHES_PER_HOUR = env.int("ID_CLASHES_PER_HOUR", default=5)
 ROSTER_BACKGROUND_ROWS = env.int("ROSTER_BACKGROUND_ROWS", default=2000)

@@ -81,3 +81,9 @@ class ImportJob(models.Model):
     @property
     def is_busy(self):
         return self.status in self.BUSY
+
+    def discard_file(self):
+        """Delete the uploaded roster (it holds every ID number in plain text); the job keeps
+        its report. Saved by the caller."""
+        if self.file:
+            self.file.delete(save=False)

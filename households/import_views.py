@@ -164,6 +164,9 @@ def job_confirm(request, pk):
     if job.status != ImportJob.Status.CHECKED:
         messages.error(request, _("Only a checked roster without errors can be imported."))
         return redirect(job)
+    if not job.file:
+        messages.error(request, _("The uploaded file is no longer kept; upload it again."))
+        return redirect(job)
     try:
         import_job_start(job)
     except ImportBusy as exc:
@@ -176,6 +179,8 @@ def job_errors(request, pk):
     """The upload with a column of its errors, to fix and upload again."""
     job = job_for(request, pk)
     output = io.BytesIO()
+    if not job.file:
+        raise Http404
     try:
         error_workbook(job.file.path, job.problems, output)
     except (RosterRefused, FileNotFoundError) as exc:

@@ -92,6 +92,7 @@ def import_job_run(job_id: int) -> None:
         job.rows_done = report.row_count if report.written else 0
         if report.written:
             job.status = ImportJob.Status.DONE
+            job.discard_file()  # written: nothing needs the plain file any more
         elif report.stale and report.is_valid:
             job.status = ImportJob.Status.CHECKED
         else:

@@ -1,6 +1,7 @@
 """The roster import pages: upload, report, preview, confirm, progress; only county offices."""
 
 import io
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -207,3 +208,42 @@ def test_a_registry_changed_after_the_check_is_previewed_again_not_written(
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
     assert Household.objects.get().phone == "13900139000"
+
+
+def test_an_imported_roster_is_not_kept_and_old_uploads_are_purged(
+    as_user, officer, settings, capsys
+):
+    """Uploaded rosters hold every ID number in plain text: they stayed in MEDIA_ROOT forever."""
+    import datetime
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    client = as_user(officer)
+    upload(client, family())
+    imported = ImportJob.objects.get()
+    path = imported.file.path
+    client.post(reverse("roster_import:confirm", args=[imported.pk]))
+    imported.refresh_from_db()
+    assert imported.status == ImportJob.Status.DONE and not imported.file
+    assert not os.path.exists(path)
+
+    rows = family()
+    rows[1]["证件号码"] = "123"
+    upload(client, rows)  # invalid: kept for its error workbook, until the retention ends
+    upload(client, family(贫困户属性="低保贫困户"))  # checked, never confirmed
+    old, recent = ImportJob.objects.exclude(pk=imported.pk).order_by("pk")
+    ImportJob.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=settings.ROSTER_FILE_RETENTION_DAYS + 1)
+    )
+    old_path, recent_path = old.file.path, recent.file.path
+    call_command("purge_rosters")
+    assert "1 uploaded rosters deleted." in capsys.readouterr().out
+    assert not os.path.exists(old_path) and os.path.exists(recent_path)
+    old.refresh_from_db()
+    page = client.get(old.get_absolute_url()).content.decode()
+    assert "上传的文件已不再保留" in page and "<td>4</td>" in page  # the report stays
+    assert client.get(reverse("roster_import:errors", args=[old.pk])).status_code == 404
+    ImportJob.objects.filter(pk=recent.pk).update(file="")
+    response = client.post(reverse("roster_import:confirm", args=[recent.pk]))
+    assert response.status_code == 302 and ImportJob.objects.get(pk=recent.pk).status == "checked"
