@@ -67,7 +67,8 @@ class VisitAdmin(LedgerAdmin):
     # The photo is uploaded on the ledger page, which checks it, and opened through the scoped
     # view: MEDIA_URL is never served (the files live outside the web root).
     exclude = ["photo"]
-    readonly_fields = ["download"]
+    # What the phone recorded in the photo: evidence, not to be edited.
+    readonly_fields = ["download", "photo_taken_at", "photo_latitude", "photo_longitude"]
 
     @admin.display(description=_("photo evidence"))
     def download(self, visit):

@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from teams.photos import PhotoError, without_metadata
 
 from households.models import Household
 from ledgers.locking import VersionedForm
@@ -152,9 +153,18 @@ class VisitForm(LedgerForm):
         photo.seek(0)
         if kind is None:
             raise forms.ValidationError(_("Only JPEG, PNG or WebP pictures are accepted."))
-        # The stored name gets the suffix of the real content, whatever the upload claimed.
-        photo.name = "photo" + kind[0]
-        return photo
+        # Stored without metadata (a phone's GPS position, make and serial); the time and place
+        # it recorded become evidence fields. The name gets the suffix of the real content.
+        try:
+            clean, evidence = without_metadata(photo, "photo" + kind[0])
+        except PhotoError as exc:
+            raise forms.ValidationError(_("The picture cannot be read.")) from exc
+        (
+            self.instance.photo_taken_at,
+            self.instance.photo_latitude,
+            self.instance.photo_longitude,
+        ) = evidence
+        return clean
 
 
 class IncomeForm(LedgerForm):

@@ -235,6 +235,15 @@ class Visit(VersionedModel):
         blank=True,
         help_text=_("A JPEG, PNG or WebP picture."),
     )
+    # What the phone recorded in the photo, kept as evidence of the visit; the stored picture
+    # itself carries no metadata (see `ledgers.photos`).
+    photo_taken_at = models.DateTimeField(_("photo taken at"), null=True, blank=True)
+    photo_latitude = models.DecimalField(
+        _("photo latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    photo_longitude = models.DecimalField(
+        _("photo longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     history = HistoricalRecords()
 
     objects = LedgerQuerySet.as_manager()

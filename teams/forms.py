@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from teams.attachments import extension, validate_attachment
 from teams.models import (
     Area,
     Member,
@@ -15,6 +16,7 @@ from teams.models import (
     WorkRecord,
     WorkRecordAttachment,
 )
+from teams.photos import PhotoError, without_metadata
 
 #: An <input type=date> reads only ISO dates; the Chinese locale would write 2017/03/01, which the
 #: browser drops, leaving a required date blank.
@@ -113,6 +115,17 @@ class AttachmentForm(forms.ModelForm):
         model = WorkRecordAttachment
         fields = ["file"]
         help_texts = {"file": _("PDF, JPG, PNG, Word (docx) or Excel (xlsx).")}
+
+    def clean_file(self):
+        """A picture is stored without its metadata (a phone's GPS position, make, serial)."""
+        upload = self.cleaned_data["file"]
+        if extension(upload.name) in ("jpg", "jpeg", "png"):
+            validate_attachment(upload)  # a renamed web page is no picture: refused first
+            try:
+                upload, _evidence = without_metadata(upload, upload.name)
+            except PhotoError as exc:
+                raise forms.ValidationError(_("The picture cannot be read.")) from exc
+        return upload
 
 
 class SixHavesCheckForm(ScopedModelForm):

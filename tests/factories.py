@@ -1,8 +1,10 @@
 """factory-boy factories shared by every app's tests."""
 
 import datetime
+import io
 
 import factory
+from PIL import Image
 
 from assessments.models import Inspection, Rectification
 from households.idnumber import compose_id_number
@@ -235,3 +237,11 @@ class RectificationFactory(factory.django.DjangoModelFactory):
     item = "补齐帮扶记录簿"
     owner = "东镇书记"
     deadline = datetime.date(2017, 7, 1)
+
+
+def picture(kind="PNG", exif=None):
+    """A small real picture, as a phone or a scanner writes it."""
+    buffer = io.BytesIO()
+    options = {"exif": exif} if exif is not None else {}
+    Image.new("RGB", (8, 6), (200, 30, 30)).save(buffer, format=kind, **options)
+    return buffer.getvalue()

@@ -7,10 +7,10 @@ from django.db import transaction
 from django.urls import reverse
 
 from teams.models import Member, WorkRecord, WorkRecordAttachment
-from tests.factories import MemberFactory, UserFactory, WorkRecordFactory
+from tests.factories import MemberFactory, UserFactory, WorkRecordFactory, picture
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = picture()
 
 
 def office_file(part):
@@ -256,3 +256,23 @@ def test_a_rolled_back_deletion_keeps_the_file(
     assert callbacks == []
     assert WorkRecordAttachment.objects.exists()
     assert (media_root / attachment.file.name).read_bytes() == PDF
+
+
+def test_an_attached_picture_is_stored_without_its_metadata(
+    as_user, township_cadre, east_team, media_root
+):
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0xA431] = "SERIAL-123456"
+    exif.get_ifd(0x8825).update({1: "N", 2: (23.0, 7.0, 30.0), 3: "E", 4: (113.0, 15.0, 0.0)})
+    record = WorkRecordFactory(team=east_team)
+    response = as_user(township_cadre).post(
+        reverse("teams:attachment_add", args=[record.pk]),
+        {"file": SimpleUploadedFile("现场.jpg", picture("JPEG", exif=exif.tobytes()))},
+    )
+    assert response.status_code == 302
+    [stored] = stored_files(media_root)
+    data = stored.read_bytes()
+    assert b"SERIAL-123456" not in data and not Image.open(io.BytesIO(data)).getexif()
+    assert WorkRecordAttachment.objects.get().name == "现场.jpg"
