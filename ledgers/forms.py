@@ -7,7 +7,6 @@ from django.core.validators import MinValueValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from teams.photos import PhotoError, without_metadata
 
 from households.models import Household
 from ledgers.locking import VersionedForm
@@ -24,6 +23,7 @@ from ledgers.models import (
 )
 from teams.forms import DATE
 from teams.models import Area, Member
+from teams.photos import PhotoError, without_metadata
 
 #: The picture types accepted as visit evidence, by the first bytes of the file.
 PHOTO_SIGNATURES = [
