@@ -946,17 +946,23 @@ class _Roster:
             self.entry(number)["out"].append([name, ""])
         self.summarise()
 
-    def check_replaced_heads(self):
-        """A new head of a registered household: its registered head must stay listed (in it
-        or in another household); a registered head moved away must leave a new head behind."""
+    def replaced_heads(self):
+        """(number, (pk, name) of its registered head, the roster's head row) of each
+        registered household whose roster names another head."""
         for number, household in self.existing.items():
             head = self.file_heads.get(number)
             registered = self.registry_heads.get(household.pk)
-            if head is None or registered is None:
-                continue
-            pk, name = registered
-            if self.registered.get(head.id_hash, {}).get("pk") == pk:
-                continue
+            if (
+                head
+                and registered
+                and self.registered.get(head.id_hash, {}).get("pk") != registered[0]
+            ):
+                yield number, registered, head
+
+    def check_replaced_heads(self):
+        """A new head of a registered household: its registered head must stay listed (in it
+        or in another household); a registered head moved away must leave a new head behind."""
+        for number, (pk, name), head in self.replaced_heads():
             self.entry(number)["changes"].insert(0, ["head", name, head.name])
             if pk not in self.in_file:
                 self.problem(
@@ -1033,14 +1039,7 @@ class _Roster:
         households, in an order that never gives a household two heads: the heads that change
         stop being heads first, then the new heads come in, then every change is written."""
         leaving = [move.pk for move in self.moved_heads]
-        for number, household in self.existing.items():
-            registered = self.registry_heads.get(household.pk)
-            if (
-                registered
-                and self.registered.get(self.file_heads[number].id_hash, {}).get("pk")
-                != registered[0]
-            ):
-                leaving.append(registered[0])
+        leaving += [pk for _number, (pk, _name), _head in self.replaced_heads()]
         for persons in _in_batches(Person.objects, "pk", leaving):
             persons.update(is_head=False)
         self.write_persons(writer, progress, last=True)
