@@ -231,6 +231,10 @@ ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=100_000)
 # Days an uploaded roster is kept for its report and error workbook; an imported one is deleted
 # at once (`manage.py purge_rosters`, run daily, deletes the rest).
 ROSTER_FILE_RETENTION_DAYS = env.int("ROSTER_FILE_RETENTION_DAYS", default=7)
+# Days the access log (who opened which household's pages) is kept; `manage.py
+# purge_access_log`, run daily, deletes older rows. Three years: the campaign's audits look back
+# that far (the Cybersecurity Law asks for at least six months of network logs).
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=3 * 365)
 # ID numbers registered outside their area that one user may type into forms in an hour.
 ID_CLASHES_PER_HOUR = env.int("ID_CLASHES_PER_HOUR", default=5)
 ROSTER_BACKGROUND_ROWS = env.int("ROSTER_BACKGROUND_ROWS", default=2000)

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -7,6 +8,7 @@ from households import import_admin  # noqa: F401 (registers the roster import a
 from households.forms import check_id_number_free
 from households.idnumber import mask_id_number, normalise_id_number
 from households.models import (
+    Access,
     Disclosure,
     Household,
     IdentificationStep,
@@ -14,11 +16,18 @@ from households.models import (
     ReferenceItem,
     StatusChange,
 )
-from households.sensitive import mask_account, mask_phone
+from households.sensitive import mask_account, mask_all, mask_phone
+from households.services import log_access
 from teams.admin import ReferenceAdmin, ScopedAdmin, ScopedInline
 
 #: The encrypted fields and how the admin shows them: never in full (the reveal page does, logged).
-MASKS = {"id_number": mask_id_number, "phone": mask_phone, "bank_account": mask_account}
+MASKS = {
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "bank_account": mask_account,
+    "health": mask_all,
+    "disability_grade": mask_all,
+}
 
 
 class MaskedChangesHelper(HistoricalRecordContextHelper):
@@ -29,10 +38,18 @@ class MaskedChangesHelper(HistoricalRecordContextHelper):
 
 
 class SensitiveAdmin(ScopedAdmin):
-    """The version list shows each change's old and new values: masked, like the change page."""
+    """A household's personal data in the admin: opening a change page is in the access log,
+    like the household's page; the version list shows old and new values masked."""
 
     def get_historical_record_context_helper(self, request, historical_record):
         return MaskedChangesHelper(self.model, historical_record)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            obj = self.get_object(request, unquote(object_id))
+            household = obj if isinstance(obj, Household) else obj.household
+            log_access(request, Access.Kind.FILE, household)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(ReferenceItem)
@@ -47,8 +64,8 @@ class PersonInline(ScopedInline):
     # Sensitive values are shown masked; full values go through the logged reveal page.
     model = Person
     extra = 0
-    fields = ["name", "masked_id_number", "relation", "education", "health", "disability_grade"]
-    readonly_fields = ["masked_id_number"]
+    fields = ["name", "masked_id_number", "relation", "education", "masked_health"]
+    readonly_fields = ["masked_id_number", "masked_health"]
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -97,16 +114,17 @@ class PersonAdminForm(forms.ModelForm):
 @admin.register(Person)
 class PersonAdmin(SensitiveAdmin):
     form = PersonAdminForm
-    list_display = ["name", "masked_id_number", "household", "relation", "sex", "birth_date"]
-    list_filter = ["sex", "relation", "health", "dibao", "wubao"]
+    list_display = ["name", "masked_id_number", "household", "relation", "sex", "age"]
+    list_filter = ["sex", "relation", "dibao", "wubao"]
     search_fields = ["name", "household__number"]
     list_select_related = ["household", "relation"]
     raw_id_fields = ["household"]
-    readonly_fields = ["masked_id_number"]
+    readonly_fields = ["masked_id_number", "masked_health"]
 
     def get_exclude(self, request, obj=None):
-        # The full number is typed when a person is added, never shown again here.
-        return ["id_number"] if obj else []
+        # Sensitive values are typed when a person is added, never shown again here (the
+        # person page changes them without showing them).
+        return ["id_number", "health", "disability_grade"] if obj else []
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -131,6 +149,21 @@ class IdentificationStepAdmin(ScopedAdmin):
     list_display = ["household", "step", "date", "responsible", "outcome"]
     list_filter = ["step", "outcome"]
     list_select_related = ["household"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    has_add_permission = has_delete_permission = has_change_permission
+
+
+@admin.register(Access)
+class AccessAdmin(ScopedAdmin):
+    """The access log, for the county office: who opened which household's pages, when."""
+
+    list_display = ["at", "actor", "kind", "household_number", "area_code", "path"]
+    list_filter = ["kind", ("at", admin.DateFieldListFilter)]
+    search_fields = ["actor", "household_number", "area_code"]
+    date_hierarchy = "at"
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -183,7 +183,7 @@ def any_array(values, db_type):
 
 
 def _encrypt(row, secret, fields):
-    if all(type(row[i]) is Sealed for i in secret):
+    if all(type(row[i]) is Sealed or not row[i] for i in secret):
         return row
     row = list(row)
     for i in secret:

@@ -106,14 +106,20 @@ def seed(rng: random.Random, count: int) -> int:
             while id_number in used:
                 id_number = compose_id_number(COUNTY, born(rng, low, high), rng.randrange(1000))
             used.add(id_number)
+            # Drawn in the order the demo county has always been drawn in.
+            name = demo_name(rng)
+            ethnicity = "汉族" if rng.random() < 0.95 else "瑶族"
+            education = rng.choice(["小学", "初中", "文盲或半文盲"])
+            health = rng.choice(["健康", "健康", "长期慢性病", "残疾"])
             Person.objects.create(
                 household=household,
-                name=demo_name(rng),
+                name=name,
                 id_number=id_number,
                 relation=refs[Kind.RELATION, relation],
-                ethnicity=refs[Kind.ETHNICITY, "汉族" if rng.random() < 0.95 else "瑶族"],
-                education=refs[Kind.EDUCATION, rng.choice(["小学", "初中", "文盲或半文盲"])],
-                health=refs[Kind.HEALTH, rng.choice(["健康", "健康", "长期慢性病", "残疾"])],
+                ethnicity=refs[Kind.ETHNICITY, ethnicity],
+                education=refs[Kind.EDUCATION, education],
+                health=health,
+                disability_grade="3" if health == "残疾" else "",
                 medical_insurance=rng.random() < 0.95,
                 pension_insurance=rng.random() < 0.6,
             )

@@ -14,7 +14,8 @@ from openpyxl.utils import get_column_letter
 
 from households.idnumber import mask_id_number
 from households.roster_files import COLUMNS, HOUSEHOLD_REFERENCES, PERSON_REFERENCES
-from households.sensitive import mask_phone
+from households.roster_files import SEALED_REFERENCES as SEALED
+from households.sensitive import mask_all, mask_phone
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -71,7 +72,8 @@ def person_row(household, person, *, full, cadre_name):
         "id_number": person.id_number if full else mask_id_number(person.id_number),
         "relation": _name(person.relation),
         "sex": person.get_sex_display(),
-        **{key: _name(getattr(person, key)) for key in PERSON_REFERENCES},
+        **{key: _name(getattr(person, key)) for key in PERSON_REFERENCES.keys() - SEALED},
+        **{key: getattr(person, key) if full else mask_all(getattr(person, key)) for key in SEALED},
     }
     if person.is_head:
         values |= {key: _name(getattr(household, key)) for key in HOUSEHOLD_REFERENCES}

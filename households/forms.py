@@ -17,7 +17,7 @@ from households.models import (
     Person,
     ReferenceItem,
 )
-from households.sensitive import mask_account, mask_phone
+from households.sensitive import mask_account, mask_all, mask_phone
 from households.services import disclosure_log
 from teams.forms import DATE, ScopedModelForm
 from teams.models import Area, Member
@@ -75,12 +75,19 @@ class SensitiveFieldsForm(ScopedModelForm):
         for name, mask in self.sensitive.items():
             field = self.fields[name]
             stored = getattr(self.instance, name) if self.instance.pk else ""
-            attrs = {"autocomplete": "off"}
             if stored:
-                attrs["placeholder"] = mask(stored)
                 field.required = False
                 field.help_text = _("Leave blank to keep the recorded value.")
-            field.widget = forms.TextInput(attrs=attrs)
+            if isinstance(field, forms.ChoiceField):
+                # A list selects nothing: its blank choice stands for the recorded value.
+                if stored:
+                    kept = _("%(masked)s (unchanged)") % {"masked": mask(stored)}
+                    field.choices = [("", kept), *(c for c in field.choices if c[0] != "")]
+            else:
+                attrs = {"autocomplete": "off"}
+                if stored:
+                    attrs["placeholder"] = mask(stored)
+                field.widget = forms.TextInput(attrs=attrs)
             self.initial[name] = ""
 
     def kept(self, name, value):
@@ -136,10 +143,16 @@ class HouseholdForm(SensitiveFieldsForm):
         return self.kept("bank_account", "".join(self.cleaned_data["bank_account"].split()))
 
 
+def _health_choices():
+    items = ReferenceItem.objects.of_kind(ReferenceItem.Kind.HEALTH)
+    return [("", "---------"), *((item.name, item.name) for item in items)]
+
+
 class PersonForm(SensitiveFieldsForm):
     """A household member; the ID number is normalised and checked against the whole database."""
 
-    sensitive = {"id_number": mask_id_number}
+    sensitive = {"id_number": mask_id_number, "health": mask_all, "disability_grade": mask_all}
+    health = forms.ChoiceField(label=_("health"), choices=_health_choices, required=False)
 
     class Meta:
         model = Person
@@ -171,10 +184,15 @@ class PersonForm(SensitiveFieldsForm):
             ethnicity=Kind.ETHNICITY,
             education=Kind.EDUCATION,
             in_school=Kind.IN_SCHOOL,
-            health=Kind.HEALTH,
             labour_skill=Kind.LABOUR_SKILL,
             work_status=Kind.WORK_STATUS,
         )
+
+    def clean_health(self):
+        return self.kept("health", self.cleaned_data["health"])
+
+    def clean_disability_grade(self):
+        return self.kept("disability_grade", self.cleaned_data["disability_grade"])
 
     def clean_id_number(self):
         typed = self.cleaned_data["id_number"]
@@ -205,7 +223,7 @@ class HouseholdFilter(forms.Form):
     q = forms.CharField(
         label=_("Search"),
         required=False,
-        help_text=_("Name, household number or exact ID number."),
+        help_text=_("Name or household number."),
     )
     township = forms.ModelChoiceField(queryset=Area.objects.none(), required=False)
     village = forms.ModelChoiceField(queryset=Area.objects.none(), required=False)
@@ -250,17 +268,35 @@ class HouseholdFilter(forms.Form):
             queryset = self._search(queryset, q)
         return queryset.distinct()
 
-    @staticmethod
-    def _search(queryset, q):
+    def _search(self, queryset, q):
         try:
-            value, _repairs = normalise_id_number(q)
+            normalise_id_number(q)
         except ValidationError:
             pass
         else:
-            return queryset.filter(persons__in=Person.objects.with_id_number(value))
+            # Not searched: in a URL it would stay in the browser's history and the server's
+            # log. The search by ID number is a POST (IdNumberSearchForm).
+            self.id_number_in_url = True
+            return queryset.none()
         if q.isdigit():
             return queryset.filter(number__startswith=q)
         return queryset.filter(persons__name__contains=q)
+
+
+class IdNumberSearchForm(forms.Form):
+    """The household list's search by exact ID number, sent by POST: the number never appears
+    in a URL (browser history, web server logs, the access log)."""
+
+    id_number = forms.CharField(label=_("Find by ID number"), max_length=30)
+
+    def clean_id_number(self):
+        value, _repairs = normalise_id_number(self.cleaned_data["id_number"])
+        return value
+
+    def filter(self, queryset):
+        return queryset.filter(
+            persons__in=Person.objects.with_id_number(self.cleaned_data["id_number"])
+        )
 
 
 class RevealForm(forms.Form):

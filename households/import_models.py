@@ -1,11 +1,15 @@
 """The record of a roster import: who uploaded what, its report, and the progress of writing."""
 
+import tempfile
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from households.sensitive import sealed_storage
 from teams.models import Area
 from teams.scope import ScopedQuerySet
 
@@ -35,7 +39,7 @@ class ImportJob(models.Model):
         related_name="+",
         limit_choices_to={"level": Area.Level.COUNTY},
     )
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", storage=sealed_storage)
     file_name = models.CharField(_("file name"), max_length=200)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices)
     row_count = models.PositiveIntegerField(_("rows"), default=0)
@@ -82,8 +86,17 @@ class ImportJob(models.Model):
     def is_busy(self):
         return self.status in self.BUSY
 
+    @contextmanager
+    def plain_copy(self):
+        """The path of the uploaded roster decrypted into a private temporary file (stored, it
+        is encrypted: `SealedStorage`), removed when the block ends."""
+        with tempfile.NamedTemporaryFile(prefix="roster-") as copy, self.file.open("rb") as file:
+            copy.write(file.read())
+            copy.flush()
+            yield copy.name
+
     def discard_file(self):
-        """Delete the uploaded roster (it holds every ID number in plain text); the job keeps
-        its report. Saved by the caller."""
+        """Delete the uploaded roster (it holds every ID number, encrypted); the job keeps its
+        report. Saved by the caller."""
         if self.file:
             self.file.delete(save=False)

@@ -182,7 +182,8 @@ def job_errors(request, pk):
     if not job.file:
         raise Http404
     try:
-        error_workbook(job.file.path, job.problems, output)
+        with job.plain_copy() as path:
+            error_workbook(path, job.problems, output)
     except (RosterRefused, FileNotFoundError) as exc:
         raise Http404 from exc
     output.seek(0)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -20,7 +21,7 @@ from households.idnumber import (
     mask_id_number,
     validate_id_number,
 )
-from households.sensitive import EncryptedTextField, mask_account, mask_phone
+from households.sensitive import EncryptedTextField, mask_account, mask_all, mask_phone
 from teams.models import Area, Member
 from teams.scope import ScopedQuerySet
 
@@ -291,9 +292,13 @@ class Household(models.Model):
     def masked_phone(self):
         return mask_phone(self.phone)
 
+    masked_phone.fget.short_description = _("phone")
+
     @property
     def masked_bank_account(self):
         return mask_account(self.bank_account)
+
+    masked_bank_account.fget.short_description = _("bank account")
 
     @property
     def is_active(self):
@@ -329,11 +334,11 @@ class Person(models.Model):
         MALE = "M", _("Male")
         FEMALE = "F", _("Female")
 
-    class DisabilityGrade(models.IntegerChoices):
-        ONE = 1, _("Grade 1")
-        TWO = 2, _("Grade 2")
-        THREE = 3, _("Grade 3")
-        FOUR = 4, _("Grade 4")
+    class DisabilityGrade(models.TextChoices):
+        ONE = "1", _("Grade 1")
+        TWO = "2", _("Grade 2")
+        THREE = "3", _("Grade 3")
+        FOUR = "4", _("Grade 4")
 
     #: The name of the relation item that marks the head of household.
     HEAD = "户主"
@@ -343,7 +348,6 @@ class Person(models.Model):
         "ethnicity",
         "education",
         "in_school",
-        "health",
         "labour_skill",
         "work_status",
     ]
@@ -361,9 +365,12 @@ class Person(models.Model):
     ethnicity = _optional_reference(ReferenceItem.Kind.ETHNICITY, _("ethnicity"))
     education = _optional_reference(ReferenceItem.Kind.EDUCATION, _("education"))
     in_school = _optional_reference(ReferenceItem.Kind.IN_SCHOOL, _("in-school status"))
-    health = _optional_reference(ReferenceItem.Kind.HEALTH, _("health"))
-    disability_grade = models.PositiveSmallIntegerField(
-        _("disability grade"), choices=DisabilityGrade.choices, null=True, blank=True
+    # Health and disability are sensitive (PIPL art. 28): encrypted like the ID number, shown
+    # masked, revealed with a logged reason. The health status is the name of an item of the
+    # HEALTH reference list (a reference row would say it in plain).
+    health = EncryptedTextField(_("health"), blank=True, default="")
+    disability_grade = EncryptedTextField(
+        _("disability grade"), choices=DisabilityGrade.choices, blank=True, default=""
     )
     labour_skill = _optional_reference(ReferenceItem.Kind.LABOUR_SKILL, _("labour skill"))
     work_status = _optional_reference(ReferenceItem.Kind.WORK_STATUS, _("work status"))
@@ -430,6 +437,28 @@ class Person(models.Model):
     @property
     def masked_id_number(self):
         return mask_id_number(self.id_number)
+
+    masked_id_number.fget.short_description = _("ID number")
+
+    @property
+    def masked_health(self):
+        """``**`` where a health status or disability is recorded: nothing of either."""
+        return mask_all(self.health or self.disability_grade)
+
+    masked_health.fget.short_description = _("health")
+
+    @property
+    def health_and_disability(self):
+        """What the logged reveal of "health" shows."""
+        grade = self.get_disability_grade_display() if self.disability_grade else ""
+        return " · ".join(value for value in (self.health, grade) if value)
+
+    @property
+    def age(self):
+        """The age reached this year (周岁 at the year's end), shown in place of the birth date:
+        it tells no more than the birth year, and does not change on the birthday, which would
+        give the day away (see `mask_id_number`)."""
+        return timezone.localdate().year - self.birth_date.year
 
 
 class MemberChange(models.Model):
@@ -697,6 +726,48 @@ class Disclosure(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.record} {self.field}"
+
+
+class Access(models.Model):
+    """One look at the personal data of a household, or of a village's households (PIPL
+    art. 51, the audit of who processed what): who opened which page or export, and when. A
+    page view writes one row. Kept ACCESS_LOG_RETENTION_DAYS (`manage.py purge_access_log`)."""
+
+    class Kind(models.TextChoices):
+        FILE = "file", _("Household page")
+        EDIT = "edit", _("Edit form")
+        CARD = "card", _("Household card")
+        LEDGER = "ledger", _("Assistance ledger")
+        PRINT = "print", _("Printed ledger")
+        HISTORY = "history", _("Ledger history")
+        PHOTO = "photo", _("Visit photo")
+        REGISTER = "register", _("Village register")
+        EXPORT = "export", _("Export")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor = models.CharField(_("actor"), max_length=150)
+    kind = models.CharField(_("what"), max_length=8, choices=Kind.choices)
+    household_number = models.CharField(_("household number"), max_length=17, blank=True)
+    area_code = models.CharField(_("area"), max_length=12)
+    path = models.CharField(_("address"), max_length=300)
+
+    objects = DisclosureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access to personal data")
+        verbose_name_plural = _("accesses to personal data")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_kind_display()}"
 
 
 from households.import_models import ImportJob  # noqa: E402,F401

@@ -57,11 +57,12 @@ from households.roster_files import (
     COLUMNS,
     HOUSEHOLD_REFERENCES,
     PERSON_REFERENCES,
+    SEALED_REFERENCES,
     STRIDE,
     RosterFile,
     RosterRefused,
 )
-from households.sensitive import keyed_hasher, mask_phone, seal
+from households.sensitive import keyed_hasher, mask_all, mask_phone, seal
 from teams.models import Area, Member
 
 #: The suffixes of registered names that rosters leave out, and what stands for them there:
@@ -89,8 +90,15 @@ def area_key(name: str) -> str:
 
 
 REQUIRED_COLUMNS = ["number", "name", "id_number", "relation", "attribute", "main_cause"]
+
+
+def person_field(key):
+    """The Person field of a person reference column."""
+    return key if key in SEALED_REFERENCES else f"{key}_id"
+
+
 #: The fields of a registered person that the roster may change, besides the name.
-PERSON_CHANGES = ["relation_id", *(f"{key}_id" for key in PERSON_REFERENCES)]
+PERSON_CHANGES = ["relation_id", *map(person_field, PERSON_REFERENCES)]
 #: The columns of a new person, before its reference fields (see PersonRow.stored).
 PERSON_COLUMNS = [
     "name",
@@ -409,7 +417,14 @@ class _Roster:
             return False
         # (column key, kind, listed name → item id) of the person reference columns in the file
         self.person_references = [
-            (key, kind, {name: item.pk for name, item in self.references[kind].items()})
+            (
+                key,
+                kind,
+                {
+                    name: item.name if key in SEALED_REFERENCES else item.pk
+                    for name, item in self.references[kind].items()
+                },
+            )
             for key, kind in PERSON_REFERENCES.items()
             if key in columns
         ]
@@ -488,14 +503,15 @@ class _Roster:
         person_values = {}
         for key, kind, items in self.person_references:
             value = values[key]
+            sealed = key in SEALED_REFERENCES
             if value == "":
-                person_values[key] = None
+                person_values[key] = "" if sealed else None
                 continue
-            pk = items.get(value)
-            if pk is None:
+            stored = items.get(value)
+            if stored is None:
                 item = self.reference(row, key, kind, values)
-                pk = item.pk if item else None
-            person_values[key] = pk
+                stored = (item.name if sealed else item.pk) if item else None
+            person_values[key] = stored
         if relation is not None and relation.name == Person.HEAD and number:
             self.parse_household(row, number, values)
         if len(self.report.problems) > errors:
@@ -511,7 +527,10 @@ class _Roster:
             relation.name == Person.HEAD,
             Person.Sex.MALE if is_male(id_number) else Person.Sex.FEMALE,
             birth_date(id_number),
-            *person_values.values(),
+            *(
+                seal(value) if value and key in SEALED_REFERENCES else value
+                for key, value in person_values.items()
+            ),
         )
         person = PersonRow(row, number, name, id_number, id_hash, relation, person_values, stored)
         return id_number, person
@@ -859,7 +878,7 @@ class _Roster:
                 continue
             self.in_file.add(found["pk"])
             wanted = {"name": person.name, "relation_id": person.relation.pk}
-            wanted.update({f"{key}_id": value for key, value in person.values.items()})
+            wanted.update({person_field(key): value for key, value in person.values.items()})
             changed = [key for key, value in wanted.items() if found[key] != value]
             old_number = self.numbers[found["household_id"]]
             moved = old_number != person.number
@@ -906,6 +925,8 @@ class _Roster:
             return ""
         if key == "phone":
             return mask_phone(value)
+        if key in SEALED_REFERENCES:
+            return mask_all(value)
         if key == "contact_cadre_id":
             return self.cadre_names.get(value, "")
         if key == "other_causes":
@@ -1081,7 +1102,7 @@ class _Roster:
                 not last and person.number in self.existing and person.relation.name == Person.HEAD
             )
             (self.waiting if later else ready).append(person)
-        value_keys = [f"{key}_id" for key in ready[0].values] if ready else []
+        value_keys = [person_field(key) for key in ready[0].values] if ready else []
         fields = ["household_id", *PERSON_COLUMNS, *value_keys]
         pks = self.pks
         rows = [(pks[person.number], *person.stored) for person in ready]

@@ -61,6 +61,9 @@ PERSON_REFERENCES = {
     "labour_skill": ReferenceItem.Kind.LABOUR_SKILL,
     "work_status": ReferenceItem.Kind.WORK_STATUS,
 }
+#: Of those, the columns stored as the item's name, encrypted (sensitive personal information,
+#: PIPL art. 28): the others are stored as the item's id.
+SEALED_REFERENCES = {"health"}
 HOUSEHOLD_REFERENCES = {
     "attribute": ReferenceItem.Kind.ATTRIBUTE,
     "ability": ReferenceItem.Kind.ABILITY,

@@ -1,7 +1,8 @@
 """Sensitive personal information (PIPL): encrypted columns, keyed hashes, masks, reveals.
 
-ID numbers, phones and bank accounts are encrypted with AES-GCM before they reach the
-database; the key comes from the environment (FIELD_ENCRYPTION_KEY), never from the database.
+ID numbers, phones, bank accounts, health and disability are encrypted with AES-GCM before
+they reach the database; the key comes from the environment (FIELD_ENCRYPTION_KEY), never from
+the database.
 A keyed hash (HMAC-SHA256 with FIELD_HASH_KEY) of each ID number gives uniqueness and exact
 lookup without decrypting anything. See docs/security.md for key rotation.
 """
@@ -16,6 +17,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 
 #: Stored values look like ``v1$<key id>$<base64 nonce+ciphertext>``.
@@ -60,17 +63,56 @@ def decrypt(stored: str) -> str:
     prefix, kid, payload = stored.split("$", 2)
     if prefix != PREFIX:
         raise ValueError(f"Unknown encrypted value format {prefix!r}.")
+    return _open(kid, base64.b64decode(payload)).decode()
+
+
+def _open(kid: str, data: bytes) -> bytes:
+    """``data`` (nonce + ciphertext) decrypted with the key ``kid``."""
     for candidate, cipher in _keys():
         if candidate == kid:
-            data = base64.b64decode(payload)
             try:
-                return cipher.decrypt(data[:12], data[12:], kid.encode()).decode()
+                return cipher.decrypt(data[:12], data[12:], kid.encode())
             except InvalidTag as exc:
                 raise ValueError("An encrypted value failed its integrity check.") from exc
     raise ImproperlyConfigured(
         f"No FIELD_ENCRYPTION_KEY with id {kid}: keep old keys after the new one until "
         "`manage.py reencrypt_fields` has run."
     )
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """A file's content encrypted like a field: ``v1$<key id>$`` then nonce and ciphertext."""
+    kid, cipher = _keys()[0]
+    nonce = os.urandom(12)
+    return f"{PREFIX}${kid}$".encode() + nonce + cipher.encrypt(nonce, data, kid.encode())
+
+
+def decrypt_bytes(stored: bytes) -> bytes:
+    prefix, kid, data = stored.split(b"$", 2)
+    if prefix.decode() != PREFIX:
+        raise ValueError("The file is not encrypted.")
+    return _open(kid.decode(), data)
+
+
+def is_sealed_file(data: bytes) -> bool:
+    return data.startswith(f"{PREFIX}$".encode())
+
+
+class SealedStorage(FileSystemStorage):
+    """Files stored encrypted with the field key (uploaded rosters, which hold every ID number
+    of a county): MEDIA_ROOT and its backups hold ciphertext; `open` gives the plain bytes."""
+
+    def _save(self, name, content):
+        content.seek(0)
+        return super()._save(name, ContentFile(encrypt_bytes(content.read())))
+
+    def _open(self, name, mode="rb"):
+        with super()._open(name, "rb") as stored:
+            return ContentFile(decrypt_bytes(stored.read()), name=name)
+
+
+def sealed_storage():
+    return SealedStorage()
 
 
 def current_key_id() -> str:
@@ -114,6 +156,11 @@ def mask_phone(value: str) -> str:
     if len(value) < 8:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_all(value: str) -> str:
+    """``**`` for a recorded value, of which nothing is shown (health, disability)."""
+    return "**" if value else ""
 
 
 def mask_account(value: str) -> str:

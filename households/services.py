@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from households.models import (
+    Access,
     Assessment,
     CadreAssignment,
     Disclosure,
@@ -344,6 +345,18 @@ def disclosure_log(
         record=record,
         field=field,
         reason=reason.strip(),
+    )
+
+
+def log_access(request, kind, household=None, *, area_code=""):
+    """One row of the access log for this page view (see `Access`)."""
+    Access.objects.create(
+        user=request.user,
+        actor=request.user.get_username(),
+        kind=kind,
+        household_number=household.number if household else "",
+        area_code=household.village_id if household else area_code,
+        path=request.get_full_path()[:300],
     )
 
 

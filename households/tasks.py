@@ -22,9 +22,8 @@ class ImportBusy(Exception):
 def import_job_check(job: ImportJob) -> None:
     """Check the uploaded roster and plan it (nothing written): errors or the preview."""
     try:
-        report = roster_import(
-            path=job.file.path, county=job.county, user=job.created_by, dry_run=True
-        )
+        with job.plain_copy() as path:
+            report = roster_import(path=path, county=job.county, user=job.created_by, dry_run=True)
     except RosterRefused as exc:
         job.problems = [{"row": None, "column": "", "value": "", "message": str(exc)}]
         job.status = ImportJob.Status.INVALID
@@ -61,9 +60,9 @@ def import_job_run(job_id: int) -> None:
     job.status, job.started_at, job.rows_done = ImportJob.Status.RUNNING, timezone.now(), 0
     job.save(update_fields=["status", "started_at", "rows_done"])
     try:
-        with _progress_recorder(job) as progress:
+        with _progress_recorder(job) as progress, job.plain_copy() as path:
             report = roster_import(
-                path=job.file.path,
+                path=path,
                 county=job.county,
                 user=job.created_by,
                 progress=progress,

@@ -23,13 +23,14 @@ from households.forms import (
     HouseholdFilter,
     HouseholdForm,
     IdentificationStepForm,
+    IdNumberSearchForm,
     MemberChangeForm,
     ObjectionForm,
     PersonForm,
     RevealForm,
     StatusChangeForm,
 )
-from households.models import Household, IdentificationStep, Person
+from households.models import Access, Household, IdentificationStep, Person
 from households.services import HouseholdError
 from teams.access import can_manage_team
 from teams.models import Area, Team, User
@@ -78,13 +79,20 @@ MAP_URLS = {Area.Level.COUNTY: "households:county_map", Area.Level.TOWNSHIP: "ho
 def household_list(request):
     user = request.user
     filters = HouseholdFilter(request.GET or None, user=user)
-    households = filters.filter(
+    by_id_number = IdNumberSearchForm(request.POST or None)
+    households = (
         Household.objects.visible_to(user)
         .select_related("village__parent", "attribute", "main_cause", "contact_cadre")
         .annotate(size=Count("persons", filter=Q(persons__left_on__isnull=True)))
         .with_head()
         .order_by("number")
     )
+    if request.method == "POST":
+        households = (
+            by_id_number.filter(households) if by_id_number.is_valid() else households.none()
+        )
+    else:
+        households = filters.filter(households)
     page = Paginator(households, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -94,6 +102,7 @@ def household_list(request):
         {
             "page": page,
             "filters": filters,
+            "by_id_number": by_id_number,
             "query": query.urlencode(),
             "can_edit": can_edit(user),
             "map_url": reverse(MAP_URLS[user.area.level], args=[user.area_id])
@@ -146,6 +155,7 @@ def change_history(household):
 @login_required
 def household_detail(request, pk):
     household = household_for(request, pk)
+    services.log_access(request, Access.Kind.FILE, household)
     persons = household.persons.select_related(*Person.REFERENCES).order_by(
         "left_on", "-is_head", "birth_date"
     )
@@ -203,6 +213,7 @@ def household_edit(request, pk):
         form.save()
         messages.success(request, _("The household was saved."))
         return redirect(household)
+    services.log_access(request, Access.Kind.EDIT, household)
     return render(request, "households/household_form.html", {"form": form, "household": household})
 
 
@@ -213,6 +224,7 @@ def _person_form(request, household, person=None):
         person = form.save()
         messages.success(request, _("%(name)s was saved.") % {"name": person.name})
         return redirect(household)
+    services.log_access(request, Access.Kind.EDIT, household)
     return render(
         request,
         "households/person_form.html",
@@ -231,11 +243,12 @@ def person_edit(request, pk):
     return _person_form(request, household_for(request, person.household_id), person)
 
 
-#: What a reveal may show: the model holding it, its field, and how to find the household.
+#: What a reveal may show: the model holding it, how to find the household, what is shown.
 REVEALABLE = {
-    "id_number": (Person, "household"),
-    "phone": (Household, None),
-    "bank_account": (Household, None),
+    "id_number": (Person, "household", "id_number"),
+    "phone": (Household, None, "phone"),
+    "bank_account": (Household, None, "bank_account"),
+    "health": (Person, "household", "health_and_disability"),
 }
 
 
@@ -244,7 +257,7 @@ def reveal(request, field, pk):
     """Show one sensitive value in full to a permitted user, after logging who, when and why."""
     if field not in REVEALABLE:
         raise Http404
-    model, to_household = REVEALABLE[field]
+    model, to_household, shown = REVEALABLE[field]
     obj = get_visible_or_404(model.objects.all(), request.user, pk=pk)
     household = getattr(obj, to_household) if to_household else obj
     _require(services.can_reveal(request.user, household))
@@ -259,7 +272,7 @@ def reveal(request, field, pk):
             field=field,
             reason=form.cleaned_data["reason"],
         )
-        value = getattr(obj, field)
+        value = getattr(obj, shown)
     return render(
         request,
         "households/reveal.html",
@@ -418,6 +431,7 @@ def objection_add(request, pk):
 def household_card(request, pk):
     """The household card (户有卡), printable, with a QR code linking to the household page."""
     household = household_for(request, pk)
+    services.log_access(request, Access.Kind.CARD, household)
     url = request.build_absolute_uri(household.get_absolute_url())
     qr = segno.make(url, error="m").svg_inline(scale=3)
     persons = household.persons.current().select_related(*Person.REFERENCES)
@@ -438,6 +452,7 @@ def _village_households(request, village, **filters):
 def village_register(request, code):
     """The village register (村有册): every household of the village and its members."""
     village = village_for(request, code)
+    services.log_access(request, Access.Kind.REGISTER, area_code=village.code)
     households = _village_households(request, village).exclude(status=Household.Status.CANCELLED)
     return render(
         request,
@@ -449,6 +464,7 @@ def village_register(request, code):
 @login_required
 def village_register_xlsx(request, code):
     village = village_for(request, code)
+    services.log_access(request, Access.Kind.EXPORT, area_code=village.code)
     households = _village_households(request, village).exclude(status=Household.Status.CANCELLED)
     name = f"{village.code}-{village.name}-村有册-{datetime.date.today():%Y%m%d}.xlsx"
     return workbook_response(register_workbook(village, households), name)

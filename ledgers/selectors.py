@@ -157,7 +157,7 @@ def ledger_page(household):
     """Everything the ledger page and the printable book show, with the at-a-glance summary."""
     context = ledger_sections(household)
     context["persons"] = household.persons.current().select_related(
-        "relation", "health", "education", "in_school"
+        "relation", "education", "in_school"
     )
     context["other_causes"] = household.other_causes.all()
     context["projects"] = household_projects(household)

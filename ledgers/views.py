@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from households.models import Household
+from households.models import Access, Household
+from households.services import can_reveal, log_access
 from ledgers import selectors
 from ledgers.access import can_edit_ledger, household_for
 from ledgers.forms import GuaranteeForm, IncomeForm, MeasureForm, PlanForm, VisitForm, photo_type
@@ -117,6 +118,7 @@ def ledger_context(request, household):
     return {
         "household": household,
         "can_edit": can_edit_ledger(request.user, household),
+        "can_reveal": can_reveal(request.user, household),
         **selectors.ledger_page(household),
     }
 
@@ -124,6 +126,7 @@ def ledger_context(request, household):
 @login_required
 def ledger(request, pk):
     household = household_for(request, pk)
+    log_access(request, Access.Kind.LEDGER, household)
     return render(request, "ledgers/ledger.html", ledger_context(request, household))
 
 
@@ -131,6 +134,7 @@ def ledger(request, pk):
 def ledger_print(request, pk):
     """The printable 帮扶记录簿 of one household."""
     household = household_for(request, pk)
+    log_access(request, Access.Kind.PRINT, household)
     context = ledger_context(request, household)
     context["printed_on"] = timezone.localdate()
     return render(request, "ledgers/ledger_print.html", context)
@@ -140,6 +144,7 @@ def ledger_print(request, pk):
 def ledger_history(request, pk):
     """Every change to the household's ledger, deletions included, newest first."""
     household = household_for(request, pk)
+    log_access(request, Access.Kind.HISTORY, household)
     return render(
         request,
         "ledgers/ledger_history.html",
@@ -247,18 +252,17 @@ def item_delete(request, kind, pk):
 @login_required
 def visit_photo(request, pk):
     """The photo evidence of a visit, to users who may see the household only."""
-    visit = get_visible_or_404(Visit.objects.all(), request.user, pk=pk)
+    visit = get_visible_or_404(Visit.objects.select_related("household"), request.user, pk=pk)
     if not visit.photo:
         raise Http404
+    log_access(request, Access.Kind.PHOTO, visit.household)
     try:
         handle = visit.photo.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
     kind = photo_type(handle.read(12))
     handle.seek(0)
-    response = FileResponse(handle, content_type=kind[1] if kind else "application/octet-stream")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return FileResponse(handle, content_type=kind[1] if kind else "application/octet-stream")
 
 
 @require_GET
@@ -269,6 +273,7 @@ def export(request):
     area = get_visible_or_404(Area.objects.all(), request.user, code=code)
     if area.level not in (Area.Level.TOWNSHIP, Area.Level.VILLAGE):
         raise Http404
+    log_access(request, Access.Kind.EXPORT, area_code=area.code)
     content = selectors.ledgers_workbook(
         Household.objects.visible_to(request.user).in_area(area.code)
     )

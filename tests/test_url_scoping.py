@@ -17,9 +17,12 @@ What a persona gets:
 """
 
 import datetime
+import io
+import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+import openpyxl
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
@@ -43,6 +46,7 @@ from assessments.models import (
 )
 from households.import_models import ImportJob
 from households.models import (
+    Access,
     Disclosure,
     Household,
     IdentificationStep,
@@ -97,6 +101,10 @@ from tests.factories import (
     WorkRecordFactory,
 )
 from tests.households.rosters import family, roster_bytes
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BANK_ACCOUNT = "6217009988776655443"
+HEALTH = "长期慢性病"
 
 PERSONAS = [
     "anonymous",
@@ -240,6 +248,9 @@ ADMIN_MODELS = {
     ),
     Disclosure: AdminModel(
         obj=lambda w: w.disclosure, county=VIEW, superuser=VIEW, marker=lambda d: d.reason
+    ),
+    Access: AdminModel(
+        obj=lambda w: w.access, county=VIEW, superuser=VIEW, marker=lambda a: a.household_number
     ),
     # The ledgers: reference lists the superuser keeps, and each household's records.
     PovertyStandard: AdminModel(obj=lambda w: w.poverty_standard, county=VIEW, scoped=False),
@@ -550,6 +561,7 @@ NO_VERSIONS = [
     StatusChange,
     IdentificationStep,
     Disclosure,
+    Access,
     ImportJob,
     Payment,
     OverBudgetAttempt,
@@ -657,9 +669,14 @@ def world(
         for month in (1, 2, 3)
     ][-1]
     household = HouseholdFactory(
-        village=village, contact_cadre=township_cadre.member, phone="13812341234"
+        village=village,
+        contact_cadre=township_cadre.member,
+        phone="13812341234",
+        bank_account=BANK_ACCOUNT,
     )
-    person = PersonFactory(household=household, name="东镇户主")
+    person = PersonFactory(
+        household=household, name="东镇户主", health=HEALTH, disability_grade="2"
+    )
     ledger = {
         "plan": Plan.objects.create(household=household, year=2017, goals="种养结合，年底脱贫"),
         "measure": MeasureFactory(household=household),
@@ -749,6 +766,13 @@ def world(
             responsible="东镇村委",
             outcome=IdentificationStep.Outcome.PASSED,
         ),
+        access=Access.objects.create(
+            actor="county",
+            kind=Access.Kind.FILE,
+            household_number=household.number,
+            area_code=village.code,
+            path=household.get_absolute_url(),
+        ),
         disclosure=Disclosure.objects.create(
             action=Disclosure.Action.REVEAL,
             actor="county",
@@ -800,6 +824,31 @@ def world(
     )
 
 
+def body(response):
+    """What a response shows a user: a page's text, the cells of a workbook."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type", "").startswith(XLSX):
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+        return "\n".join(
+            str(value)
+            for sheet in workbook
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
+    return content.decode(errors="replace")
+
+
+def full_values(world, url):
+    """The seeded personal values that no page, download or export may show in full: they
+    reach a browser only through the logged reveal (its POST)."""
+    person, household = world.person, world.household
+    values = [person.id_number, household.phone, BANK_ACCOUNT, f"{person.birth_date:%Y-%m-%d}"]
+    if "referenceitem" not in url:  # the health list itself names the statuses
+        values.append(HEALTH)
+    return values
+
+
 def outcome(response, marker):
     """What a response amounts to, in the vocabulary of `expect`."""
     if response.status_code == 302:
@@ -834,6 +883,11 @@ def test_url_gives_each_persona_what_it_may_see(name, world, client, as_user):
         http = client if persona == "anonymous" else as_user(world.users[persona])
         response = getattr(http, entry.method)(url)
         got[persona] = outcome(response, marker)
+        if response.status_code == 200:
+            # A list of choices names every health status: choosing is not showing.
+            shown = re.sub(r"<option[^>]*>[^<]*</option>", "", body(response))
+            leaked = [value for value in full_values(world, url) if value in shown]
+            assert not leaked, (url, persona, leaked)
         expected[persona] = entry.expect(persona)
         client.logout()
     assert got == expected, url

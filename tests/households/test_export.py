@@ -61,7 +61,7 @@ def test_export_roster_writes_the_county_masked_with_household_fields_on_the_hea
     assert first["姓名"] == '=HYPERLINK("x")'  # as typed, and text (see the test above)
     name = openpyxl.load_workbook(path).active["E3"]
     assert (name.value, name.data_type, name.quotePrefix) == ('=HYPERLINK("x")', "s", True)
-    assert first["证件号码"] == head.id_number[:4] + "*" * 10 + head.id_number[-4:]
+    assert first["证件号码"] == "*" * 16 + head.id_number[-2:]
     assert first["贫困户属性"] == "低保贫困户" and first["主要致贫原因"] == "因病"
     assert set(first["其他致贫原因"].split("、")) == {"缺资金", "因学"}
     assert first["联系电话"] == "138****1234"

@@ -10,7 +10,7 @@ from households.import_models import ImportJob
 class Command(BaseCommand):
     help = (
         "Delete uploaded rosters older than ROSTER_FILE_RETENTION_DAYS (they hold every ID "
-        "number in plain text); the jobs keep their reports. Run it daily. An imported roster "
+        "number, encrypted); the jobs keep their reports. Run it daily. An imported roster "
         "is deleted as soon as it is written; a roster being imported is never touched."
     )
 
