@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from households.import_models import ImportJob
-from households.models import Household
+from households.models import Access, Disclosure, Household
 from households.roster import REPAIRS
 from households.roster_files import COLUMNS, RosterRefused, error_workbook
+from households.services import disclosure_log, log_access
 from households.tasks import ImportBusy, import_job_check, import_job_start
 from teams.models import Area
 from teams.scope import get_visible_or_404
@@ -186,6 +187,16 @@ def job_errors(request, pk):
             error_workbook(path, job.problems, output)
     except (RosterRefused, FileNotFoundError) as exc:
         raise Http404 from exc
+    # The upload as it was, full ID numbers included: a full export, logged as one.
+    disclosure_log(
+        action=Disclosure.Action.EXPORT,
+        user=request.user,
+        area_code=job.county_id,
+        record=f"importjob {job.pk}",
+        field="file",
+        reason=_("The uploaded roster, returned with its errors to be fixed."),
+    )
+    log_access(request, Access.Kind.EXPORT, area_code=job.county_id)
     output.seek(0)
     name = job.file_name.rsplit(".", 1)[0] + "-errors.xlsx"
     return FileResponse(output, as_attachment=True, filename=name)

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from households import tasks
 from households.import_models import ImportJob
-from households.models import Household, Person
+from households.models import Disclosure, Household, Person
 from tests.households.rosters import create_county, family, roster_bytes
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +45,10 @@ def test_upload_with_errors_shows_them_and_offers_the_file_back(as_user, officer
     page = client.get(job.get_absolute_url()).content.decode()
     assert "<td>4</td>" in page and "证件号码" in page and "123" in page
     workbook = client.get(reverse("roster_import:errors", args=[job.pk]))
+    # The upload as it was, full ID numbers included: logged as a full export.
+    logged = Disclosure.objects.get()
+    assert (logged.action, logged.actor) == ("export", "county")
+    assert logged.record == f"importjob {job.pk}"
     sheet = load_workbook(io.BytesIO(b"".join(workbook.streaming_content))).active
     assert sheet.title == "Sheet"  # the upload's sheet name, kept
     rows_back = list(sheet.iter_rows(values_only=True))
