@@ -44,7 +44,12 @@ class HouseholdError(Exception):
 
 
 def next_household_number(village: Area) -> str:
-    """The village code and the next free 5-digit serial (the sample roster's convention)."""
+    """The village code and the next free 5-digit serial (the sample roster's convention).
+
+    Called inside a transaction: the village's row stays locked until it commits, so that two
+    households created at once in one village do not both take the same number.
+    """
+    Area.objects.select_for_update().filter(pk=village.pk).first()
     last = Household.objects.filter(village=village).aggregate(last=Max("number"))["last"]
     serial = int(last[12:]) + 1 if last else 1
     return f"{village.code}{serial:05d}"

@@ -260,7 +260,9 @@ class ProjectForm(VersionedForm):
 
     def clean(self):
         cleaned = super().clean()
-        township = cleaned.get("township") or self.instance.township
+        township = cleaned.get("township") or (
+            self.instance.township if self.instance.township_id else None
+        )
         if township is None:
             return cleaned
         paths = {"beneficiaries": "village__parent", "plans": "household__village__parent"}

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -234,8 +234,11 @@ def item_delete(request, kind, pk):
         raise PermissionDenied
     context = {"household": household, "kind": kind, "item": item}
     if request.method == "POST":
+        version = request.POST.get("version") or "0"
+        if not version.isascii() or not version.isdigit():
+            return HttpResponseBadRequest(_("The page is out of date: reload it and try again."))
         try:
-            delete_versioned(item, version=int(request.POST.get("version") or 0))
+            delete_versioned(item, version=int(version))
         except EditConflict as conflict:
             context.update(conflict_details(conflict.current, kind.form._meta.fields))
         else:

@@ -1,0 +1,74 @@
+"""Crafted input gets a clear answer, never a 500 (issue 16, finding 6): each case the security
+test found, then the class."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from households import services
+from households.models import Household
+from ledgers.models import Project, Visit
+from teams.models import Area
+from tests.factories import AreaFactory, HouseholdFactory, VisitFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("township", ["", "449902101", "abc"])
+def test_a_project_for_no_township_or_one_outside_the_scope_is_refused(
+    as_user, county_officer, township
+):
+    AreaFactory(code="449902101", name="另一县镇")
+    data = {"township": township, "name": "养鸡", "category": "industry", "status": "planned"}
+    data |= {"starts_on": "2017-03-01", "ends_on": "2017-12-31"}
+    data |= {"budget_fiscal": 0, "budget_integrated": 0, "budget_social": 0}
+    response = as_user(county_officer).post(reverse("ledgers:project_create"), data)
+    assert response.status_code == 200
+    assert "选择一个有效的选项" in response.content.decode() or "这个字段是必填项" in (
+        response.content.decode()
+    )
+    assert not Project.objects.exists()
+
+
+@pytest.mark.parametrize("version", ["abc", "1e3", "-", " "])
+def test_deleting_with_a_garbage_version_is_refused_and_deletes_nothing(
+    as_user, township_cadre, version
+):
+    visit = VisitFactory(household=HouseholdFactory(village=AreaFactory(code="449901101201")))
+    url = reverse("ledgers:item_delete", args=["visit", visit.pk])
+    response = as_user(township_cadre).post(url, {"version": version})
+    assert response.status_code == 400
+    assert "页面已过期" in response.content.decode()
+    assert Visit.objects.filter(pk=visit.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a race between connections")
+@pytest.mark.django_db(transaction=True)
+def test_households_created_at_once_in_one_village_get_distinct_numbers(east_team):
+    village = AreaFactory(code="449901101201", name="石塘1村")
+    rounds, at_once = 3, 4
+    outcomes = []
+
+    def create(barrier):
+        try:
+            barrier.wait()
+            household = Household(village=Area.objects.get(pk=village.pk))
+            services.household_create(household=household, by=None, date=datetime.date.today())
+            outcomes.append(household.number)
+        except Exception as exc:  # noqa: BLE001 (what went wrong is the test's finding)
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    for _round in range(rounds):
+        barrier = threading.Barrier(at_once)
+        threads = [threading.Thread(target=create, args=[barrier]) for _ in range(at_once)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    expected = [f"{village.code}{serial:05d}" for serial in range(1, rounds * at_once + 1)]
+    assert sorted(outcomes) == expected
