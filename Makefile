@@ -6,7 +6,7 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: setup run test lint format messages bench loadtest browser office backup restore clean
+.PHONY: setup run test lint format messages bench loadtest browser office nginx backup restore clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext; }
@@ -37,7 +37,11 @@ browser:
 office:
 	@command -v soffice >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui; }
 
-test: setup browser office
+# nginx, for the test of the client address behind the documented proxy.
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; }
+
+test: setup browser office nginx
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/with-postgres $(PY) -W error::DeprecationWarning -m pytest $(PYTEST_ARGS)
 
 lint: setup

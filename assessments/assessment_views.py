@@ -157,7 +157,8 @@ def _team_assessment_page(request, assessment, *, form=None, outcome_form=None):
             "metrics": [
                 (label, assessment.metrics.get(key)) for key, label in TEAM_COLUMNS.items()
             ],
-            "cadres": CadreAssessment.objects.filter(member__team=team, year=assessment.year)
+            "cadres": CadreAssessment.objects.visible_to(request.user)
+            .filter(member__team=team, year=assessment.year)
             .select_related("member")
             .order_by("member__name"),
             "outcomes": team.outcomes.filter(year=assessment.year).select_related(

@@ -210,6 +210,15 @@ class TeamAssessment(AssessmentFields):
 class CadreAssessmentQuerySet(ScopedQuerySet):
     scope_field = "member__team__township__code"
 
+    def visible_to(self, user):
+        """A personnel evaluation is for the offices that assess (county and above) and for the
+        cadre assessed: township staff see their own, not their colleagues'."""
+        rows = super().visible_to(user)
+        if user.is_county_or_above:
+            return rows
+        member = getattr(user, "member", None)
+        return rows.filter(member=member) if member else rows.none()
+
 
 class CadreAssessment(AssessmentFields):
     member = models.ForeignKey(

@@ -21,13 +21,14 @@ def home(request):
     if user.is_county_or_above:
         return _dashboard_page(request)
     teams = Team.objects.visible_to(user).select_related("township")
-    own_team = getattr(getattr(user, "member", None), "team", None)
+    member = getattr(user, "member", None)
     return render(
         request,
         "assessments/home.html",
         {
             "team_count": teams.count(),
-            "own_team": own_team,
+            "own_team": member.team if member and member.is_current else None,
+            "left": member if member and not member.is_current else None,
             "first_teams": teams.order_by("township_id")[:12],
         },
     )

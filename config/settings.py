@@ -1,5 +1,6 @@
 """One settings module, driven by the environment (see .env.example)."""
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -134,9 +135,17 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
-    "AXES_IPWARE_META_PRECEDENCE_ORDER", default=["REMOTE_ADDR"]
-)
+# The client's address (teams.addresses.client_ip): REMOTE_ADDR, or the X-Real-IP header when
+# the request comes from one of TRUSTED_PROXIES (the documented nginx, on 127.0.0.1), which sets
+# it from its own $remote_addr. From anyone else the header is ignored: it cannot be forged.
+AXES_CLIENT_IP_CALLABLE = "teams.addresses.client_ip"
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+if any(name.startswith("AXES_IPWARE_") for name in os.environ):
+    # django-ipware is not installed: such a setting would be silently ignored.
+    raise ImproperlyConfigured(
+        "AXES_IPWARE_* settings have no effect here: behind nginx set TRUSTED_PROXIES=127.0.0.1 "
+        "(docs/deploy.md)."
+    )
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

@@ -18,7 +18,7 @@ from households.models import (
     ReferenceItem,
 )
 from households.sensitive import mask_account, mask_all, mask_phone
-from households.services import disclosure_log
+from households.services import can_change_contact_details, disclosure_log
 from teams.forms import DATE, ScopedModelForm
 from teams.models import Area, Member
 
@@ -131,6 +131,9 @@ class HouseholdForm(SensitiveFieldsForm):
         self.fields["other_causes"].queryset = ReferenceItem.objects.of_kind(Kind.CAUSE)
         if self.instance.pk:
             del self.fields["village"]
+            if not can_change_contact_details(self.user, self.instance):
+                for name in ("phone", "bank_name", "bank_account"):
+                    del self.fields[name]
         else:
             self.fields["village"].queryset = self.fields["village"].queryset.filter(
                 level=Area.Level.VILLAGE
@@ -177,6 +180,8 @@ class PersonForm(SensitiveFieldsForm):
     def __init__(self, *args, household, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.household = household
+        if self.instance.pk and not can_change_contact_details(self.user, household):
+            del self.fields["id_number"]
         Kind = ReferenceItem.Kind
         _reference_choices(
             self,

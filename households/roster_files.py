@@ -198,6 +198,17 @@ def _scan_part(archive, member, kind):
     tail = b""
     with archive.open(member) as stream:
         while chunk := stream.read(1 << 20):
+            if not tail and b"\x00" in chunk[:4]:
+                # UTF-16 or UTF-32 (the "<" of the first markup beside a zero byte): the
+                # checks below look for ASCII bytes, which such a part does not hold. Excel, WPS
+                # and LibreOffice write UTF-8.
+                raise RosterRefused(
+                    _(
+                        "The workbook has a part written in UTF-16 or UTF-32, which spreadsheet "
+                        "programs do not write; open it in Excel, WPS or LibreOffice and save it "
+                        "again."
+                    )
+                )
             text = tail + chunk
             # A regular expression runs only on a chunk holding a character it needs ("!" for
             # a DTD, "f" for a formula): looking for one byte is many times faster, and most

@@ -233,7 +233,7 @@ def seed_projects(seed: int) -> int:
     Between them they raise every supervision flag at least once: the road is paid from fiscal
     funds and serves no plan; in 示例西2镇 a payment reaches a household that is not a
     beneficiary, in 示例南3镇 one has no voucher, in 示例北4镇 a payment over the budget is
-    refused; in 示例东1镇 a wrong payment is reversed.
+    refused and the budget then raised; in 示例东1镇 a wrong payment is reversed.
     """
     rng = random.Random(f"{seed}-projects")
     townships = (
@@ -354,3 +354,5 @@ def _demo_project(rng, code, households, name, category, budgets, status):
                 voucher=f"记-{year}-{rng.randint(100, 999)}",
                 purpose="果苗采购",
             )
+        # … and then the budget is raised.
+        set_budgets(project, {FundSource.UNIT: Decimal(budgets["unit"]) + 20000})

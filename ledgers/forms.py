@@ -229,6 +229,8 @@ class ProjectForm(VersionedForm):
         field_classes = {"plans": PlanChoiceField}
         widgets = {"starts_on": DATE, "ends_on": DATE}
 
+    COUNTY_STATUSES = {Project.Status.ACCEPTED, Project.Status.CLOSED}
+
     def __init__(self, *args, budgets=None, **kwargs):
         super().__init__(*args, **kwargs)
         fields = self.fields
@@ -242,6 +244,18 @@ class ProjectForm(VersionedForm):
             plans = plans.filter(household__village__parent_id=self.instance.township_id)
         fields["beneficiaries"].queryset = households.order_by("number")
         fields["plans"].queryset = plans.order_by("household__number", "-kind", "year")
+        if not self.user.can_manage_county:
+            # Budgets, acceptance and closing are the county's: a team leader plans and runs
+            # the project, and cannot reopen one the county accepted or closed.
+            if self.instance.status in self.COUNTY_STATUSES:
+                del fields["status"]
+            else:
+                fields["status"].choices = [
+                    choice
+                    for choice in fields["status"].choices
+                    if choice[0] not in self.COUNTY_STATUSES
+                ]
+            return
         budgets = budgets or {}
         for source in FundSource:
             fields[f"budget_{source.value}"] = forms.DecimalField(
@@ -255,8 +269,12 @@ class ProjectForm(VersionedForm):
 
     @property
     def budgets(self):
-        """{source: yuan} of the cleaned form."""
-        return {source.value: self.cleaned_data[f"budget_{source.value}"] for source in FundSource}
+        """{source: yuan} of the cleaned form ({} for those who may not set budgets)."""
+        return {
+            source.value: self.cleaned_data[f"budget_{source.value}"]
+            for source in FundSource
+            if f"budget_{source.value}" in self.fields
+        }
 
     def clean(self):
         cleaned = super().clean()

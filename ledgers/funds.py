@@ -29,9 +29,13 @@ def set_budgets(project, amounts):
     """Set the project's budget of each source ({source: yuan}); refuse one below its payments."""
     with transaction.atomic():
         for source, amount in amounts.items():
-            budget, _created = ProjectBudget.objects.select_for_update().get_or_create(
-                project=project, source=source
+            # Created with its amount: the first version is the budget as set, and a later
+            # raise shows in supervision (`budget_raised`).
+            budget, created = ProjectBudget.objects.select_for_update().get_or_create(
+                project=project, source=source, defaults={"amount": amount}
             )
+            if created or budget.amount == amount:
+                continue
             spent = paid(project, source)
             if amount < spent:
                 raise PaymentRefused(

@@ -41,6 +41,7 @@ FLAGS = {
     "no_plan": _("Serves no household plan"),
     "over_budget": _("Attempted over-budget payments"),
     "no_voucher": _("Payments without a voucher"),
+    "budget_raised": _("Budget raised after it was set"),
 }
 YUAN = DecimalField(max_digits=14, decimal_places=2)
 
@@ -88,6 +89,16 @@ def with_flags(projects):
         has_plan=Exists(Project.plans.through.objects.filter(project_id=OuterRef("pk"))),
         over_budget=_count(OverBudgetAttempt.objects.all()),
         no_voucher=_count(standing.filter(voucher="")),
+        budget_raised=Exists(
+            ProjectBudget.objects.filter(project_id=OuterRef("pk")).filter(
+                amount__gt=Subquery(
+                    # the first amount it was set to (a source left at 0 is not yet set)
+                    ProjectBudget.history.filter(id=OuterRef("pk"), amount__gt=0)
+                    .order_by("history_date", "history_id")
+                    .values("amount")[:1]
+                )
+            )
+        ),
     )
 
 
@@ -99,6 +110,7 @@ def flags(project):
         "no_plan": not project.has_plan,
         "over_budget": project.over_budget > 0,
         "no_voucher": project.no_voucher > 0,
+        "budget_raised": project.budget_raised,
     }
     return [(code, FLAGS[code]) for code, on in raised.items() if on]
 
@@ -111,6 +123,7 @@ def flagged(projects):
         | Q(has_plan=False)
         | Q(over_budget__gt=0)
         | Q(no_voucher__gt=0)
+        | Q(budget_raised=True)
     )
 
 

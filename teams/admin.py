@@ -176,6 +176,13 @@ class UnitAdmin(ScopedAdmin):
     list_filter = ["level", "has_poor_village_assignment"]
     search_fields = ["name", "head"]
 
+    def has_change_permission(self, request, obj=None):
+        """A county office sees the city's and the province's units (their cadres are stationed
+        in its townships) but changes or deletes only the units of its own county."""
+        user = request.user
+        within = obj is None or user.is_superuser or (obj.area_id or "").startswith(user.area_id)
+        return within and super().has_change_permission(request, obj)
+
 
 class MemberInline(ScopedInline):
     model = Member

@@ -136,6 +136,21 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     @property
+    def scope_code(self):
+        """The code of the area whose data the user may reach (teams.scope). A township account
+        whose team membership has ended reaches nothing, from the day it ended."""
+        if self.role == self.Role.TOWNSHIP:
+            member = getattr(self, "member", None)
+            if member is not None and not member.is_current:
+                return None
+        return self.area_id
+
+    @property
+    def scope_area(self):
+        """The area of `scope_code`, for the pages to name."""
+        return self.area if self.scope_code else None
+
+    @property
     def is_county_or_above(self):
         return self.is_superuser or self.role in {
             self.Role.COUNTY,

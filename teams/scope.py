@@ -18,9 +18,9 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        if not user.area_id:
+        if not user.scope_code:
             return self.none()
-        return self.in_area(user.area_id)
+        return self.in_area(user.scope_code)
 
     def in_area(self, area_code):
         """Rows that belong to the area ``area_code`` or any area below it."""

@@ -33,3 +33,12 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_a_proxy_setting_that_would_be_ignored():
+    """django-ipware is not used: the AXES_IPWARE_META_PRECEDENCE_ORDER of the first
+    .env.example did nothing behind nginx."""
+    env = production_env() | {"AXES_IPWARE_META_PRECEDENCE_ORDER": "HTTP_X_FORWARDED_FOR"}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES" in result.stderr

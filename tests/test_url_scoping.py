@@ -113,11 +113,12 @@ PERSONAS = [
     "county",  # the county office of 示例县 (449901): manages the county
     "city",  # the city office of 示例市 (4499): reads the county
     "outsider",  # a member of the 示例西2镇 team, same county
+    "former",  # a cadre who left the 示例东1镇 team today: reaches no more than the outsider
     "other_county",  # the county office of 另一县 (449902)
     "superuser",
 ]
-OTHER_SCOPE = {"outsider", "other_county"}
-NOT_STAFF = {"anonymous", "cadre", "leader", "outsider"}
+OTHER_SCOPE = {"outsider", "former", "other_county"}
+NOT_STAFF = {"anonymous", "cadre", "leader", "outsider", "former"}
 
 # What a persona gets, besides a plain status code.
 LOGIN = "redirect to login"
@@ -142,6 +143,7 @@ class Page:
     status_for: dict = field(default_factory=dict)  # ...but these personas
 
     def expect(self, persona):
+        persona = "outsider" if persona == "former" else persona
         if persona == "anonymous" and not self.public:
             return LOGIN
         if persona in self.absent or (self.scope == "object" and persona in OTHER_SCOPE):
@@ -340,7 +342,7 @@ def admin_urls(models):
 
 
 # as_user gives township personas no device: the code page sends them on to enrolment.
-TOWNSHIP_PERSONAS = ("cadre", "leader", "outsider")
+TOWNSHIP_PERSONAS = ("cadre", "leader", "outsider", "former")
 team_pk = lambda w: {"pk": w.team.pk}  # noqa: E731
 totp_pk = lambda w: {"pk": w.totp_device.pk}  # noqa: E731
 record_pk = lambda w: {"pk": w.record.pk}  # noqa: E731
@@ -535,8 +537,12 @@ URLS = {
         method="post",
         status=302,
     ),
+    # A cadre's evaluation is the county's and the cadre's: the leader is told it does not exist.
     "assessments:cadre_assessment_edit": Page(
-        kwargs=lambda w: {"pk": w.cadre_assessment.pk}, scope="object", denied=COUNTY_ONLY
+        kwargs=lambda w: {"pk": w.cadre_assessment.pk},
+        scope="object",
+        denied=COUNTY_ONLY,
+        absent=frozenset({"leader"}),
     ),
     "admin:index": Admin("view"),
     "admin:app_list": Admin("view", kwargs=lambda w: {"app_label": "teams"}),
@@ -656,6 +662,8 @@ def world(
     tmp_path,
 ):
     """One object of every kind in 示例东1镇, and the personas that look at them."""
+    former = UserFactory(username="former", role=User.Role.TOWNSHIP, area=east_team.township)
+    MemberFactory(team=east_team, name="离队干部", user=former, left=timezone.localdate())
     settings.MEDIA_ROOT = tmp_path / "media"
     unit = UnitFactory(name="东镇驻镇单位", area=AreaFactory(code="449901"))
     village = AreaFactory(code="449901101201", name="东镇一村")
@@ -818,6 +826,7 @@ def world(
             "county": county_officer,
             "city": city_officer,
             "outsider": outsider,
+            "former": former,
             "other_county": other_county_officer,
             "superuser": superuser,
         },

@@ -161,3 +161,24 @@ def test_closing_never_sends_elsewhere(talk, county_officer, as_user):
     data = {"closed_on": "2018-02-01", "closing_note": "已整改", "next": "https://evil.example/"}
     response = as_user(county_officer).post(close_url(talk), data)
     assert response.url == f"{reverse('assessments:assessments')}?year={YEAR}"
+
+
+def test_a_cadres_assessment_is_for_the_county_and_the_cadre_only(
+    graded, east_team, township_cadre, township_leader, county_officer, as_user
+):
+    """Township staff read their colleagues' yearly scores, grades and comments."""
+    CadreAssessment.objects.filter(member=township_cadre.member).update(comment="东镇干部个人评语")
+    report = REPORT + f"?year={YEAR}"
+    assert "东镇干部个人评语" in as_user(township_cadre).get(report).content.decode()
+    assert "东镇干部个人评语" in as_user(county_officer).get(report).content.decode()
+    assert "东镇干部个人评语" not in as_user(township_leader).get(report).content.decode()
+    # The team's page lists the cadres' figures: the cadre assessed is not among them for the
+    # leader.
+    team_page = reverse(
+        "assessments:team_assessment", args=[TeamAssessment.objects.get(team=east_team).pk]
+    )
+    name = township_cadre.member.name
+    assert name in as_user(county_officer).get(team_page).content.decode()
+    assert name not in as_user(township_leader).get(team_page).content.decode()
+    xlsx = as_user(township_leader).get(reverse("assessments:assessment_xlsx"), {"year": YEAR})
+    assert "东镇干部个人评语".encode() not in xlsx.content

@@ -39,7 +39,10 @@ def test_no_edit_form_holds_a_full_value_for_any_persona(request, as_user, house
         page = client.get(url).content.decode()
         for secret in secrets:
             assert secret not in page, (persona, url)
-    assert "138****1234" in client.get(forms_of(household)[0]).content.decode()
+    # Those who may change the phone see it masked as the field's placeholder (the others do
+    # not get the field: see the test below).
+    placeholder = "138****1234" in client.get(forms_of(household)[0]).content.decode()
+    assert placeholder is (persona != "township_cadre")
     assert not Disclosure.objects.exists()
 
 
@@ -183,3 +186,30 @@ def test_the_admin_says_no_more_than_the_form(as_user, county_officer):
     )
     page = response.content.decode()
     assert NEUTRAL in page and Person.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "persona, allowed",
+    [("cadre", False), ("contact cadre", True), ("leader", True), ("county", True)],
+)
+def test_only_the_contact_cadre_the_leader_and_the_county_change_phone_account_and_id_numbers(
+    as_user, township_cadre, township_leader, county_officer, household, persona, allowed
+):
+    """Any township account rewrote any household's phone and bank account in its township."""
+    if persona == "contact cadre":
+        Household.objects.filter(pk=household.pk).update(contact_cadre=township_cadre.member)
+    user = {"leader": township_leader, "county": county_officer}.get(persona, township_cadre)
+    client = as_user(user)
+    url = reverse("households:edit", args=[household.pk])
+    assert ('name="phone"' in client.get(url).content.decode()) is allowed
+    client.post(url, household_data(household, phone="13700137000", bank_account="62170000"))
+    household.refresh_from_db()
+    assert (household.phone == "13700137000") is allowed
+    assert (household.bank_account == "62170000") is allowed
+    person = household.persons.get(name="配偶乙")
+    stored, new = person.id_number, id_number("19700707", "072")
+    url = reverse("households:person_edit", args=[person.pk])
+    assert ('name="id_number"' in client.get(url).content.decode()) is allowed
+    assert client.post(url, person_data(person, id_number=new)).status_code == 302
+    person.refresh_from_db()
+    assert person.id_number == (new if allowed else stored)

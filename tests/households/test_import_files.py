@@ -125,3 +125,23 @@ def test_formula_and_dtd_markup_is_found_however_it_is_written(tmp_path, county,
 
     rewrite_zip(roster, path, inject)
     assert ("DTD/ENTITY" if markup.startswith(b"<!") else "公式") in refused(path, county)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/styles.xml"])
+def test_xml_parts_in_utf16_or_utf32_are_refused(tmp_path, county, roster, part, encoding):
+    """A DTD written in UTF-16 has none of the bytes the check looks for: such parts (which
+    Excel, WPS and LibreOffice never write) are refused, DTD or not."""
+    path = tmp_path / "utf16.xlsx"
+    dtd = '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+
+    def recode(name, data):
+        if name == part:
+            text = data.decode().replace('encoding="UTF-8"', f'encoding="{encoding}"')
+            end = text.index("?>") + 2 if text.startswith("<?xml") else 0
+            return (text[:end] + dtd + text[end:]).encode(encoding)
+        return data
+
+    rewrite_zip(roster, path, recode)
+    assert "UTF-16" in refused(path, county)
+    assert not Household.objects.exists()

@@ -1,5 +1,6 @@
-"""Projects and funds in headless Chromium: a township leader plans a project and pays from its
-budget, is refused a payment over it; the county office reads the township's fund ledger."""
+"""Projects and funds in headless Chromium: a township leader plans a project, the county office
+sets its budget, the leader pays from it and is refused a payment over it; the county office
+reads the township's fund ledger."""
 
 from decimal import Decimal
 
@@ -28,13 +29,25 @@ def test_leader_pays_within_the_budget_and_the_county_sees_it_in_the_fund_ledger
     page.fill("input[name=starts_on]", "2017-03-01")
     page.fill("input[name=ends_on]", "2017-12-31")
     page.select_option("select[name=beneficiaries]", str(household.pk))
-    page.fill("input[name=budget_fiscal]", "10000")
+    assert page.locator("input[name=budget_fiscal]").count() == 0  # budgets are the county's
     page.click("main button[type=submit]")
     page.locator(".message.success").wait_for()
     project = Project.objects.get()
     assert page.text_content("h1") == "石塘村百香果种植"
     assert list(project.beneficiaries.all()) == [household]
+    assert not project.budgets.exists()
+
+    # The county office sets its budget.
+    page.click("text=退出登录")
+    login_page("county")
+    page.goto(f"/ledgers/projects/{project.pk}/edit/")
+    page.fill("input[name=budget_fiscal]", "10000")
+    page.click("main button[type=submit]")
+    page.locator(".message.success").wait_for()
     assert project.budgets.get(source="fiscal").amount == 10000
+    page.click("text=退出登录")
+    login_page("leader")
+    page.goto(f"/ledgers/projects/{project.pk}/")
 
     # A payment with its voucher.
     page.click("text=登记拨付")

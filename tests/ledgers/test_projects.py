@@ -230,15 +230,56 @@ def project_data(township, **values):
     return data
 
 
-def test_a_township_leader_creates_a_project_with_its_budgets(
-    as_user, township_leader, household, east_team
+def test_a_township_leader_creates_a_project_and_the_county_sets_its_budget(
+    as_user, township_leader, county_officer, household, east_team
 ):
     data = project_data(east_team.township, beneficiaries=[household.pk])
     response = as_user(township_leader).post(reverse("ledgers:project_create"), data)
     project = Project.objects.get()
     assert response.status_code == 302
-    assert dict(project.budgets.values_list("source", "amount"))["fiscal"] == 20000
     assert list(project.beneficiaries.all()) == [household]
+    assert not project.budgets.exists()  # the budget fields are not the leader's
+    edit = reverse("ledgers:project_edit", args=[project.pk])
+    response = as_user(county_officer).post(edit, {**data, "version": project.version})
+    assert response.status_code == 302
+    assert dict(project.budgets.values_list("source", "amount"))["fiscal"] == 20000
+    project = supervision.with_flags(Project.objects.filter(pk=project.pk)).get()
+    assert ("budget_raised", "预算设定后被调增") not in supervision.flags(project)
+
+
+def test_a_team_leader_cannot_accept_reopen_or_budget_a_project(as_user, township_leader, project):
+    """The project form let a leader set 已验收, reopen an accepted project, raise its budget
+    from 80,000 to 500,000 yuan and pay 400,000."""
+    client = as_user(township_leader)
+    edit = reverse("ledgers:project_edit", args=[project.pk])
+    form = client.get(edit).content.decode()
+    assert 'name="budget_fiscal"' not in form and 'value="accepted"' not in form
+    data = project_data(project.township, name="改名", status="accepted")
+    response = client.post(edit, {**data, "version": project.version})
+    assert response.status_code == 200 and "选择一个有效的选项" in response.content.decode()
+    data = project_data(project.township, name="改名", status="under_way", budget_fiscal="500000")
+    assert client.post(edit, {**data, "version": project.version}).status_code == 302
+    project.refresh_from_db()
+    assert (project.name, project.status) == ("改名", Project.Status.UNDER_WAY)
+    assert project.budgets.get().amount == 10000
+    Project.objects.filter(pk=project.pk).update(status=Project.Status.ACCEPTED)
+    project.refresh_from_db()
+    assert 'name="status"' not in client.get(edit).content.decode()
+    data = project_data(project.township, name="改名", status="planned")
+    client.post(edit, {**data, "version": project.version})
+    project.refresh_from_db()
+    assert project.status == Project.Status.ACCEPTED
+
+
+def test_a_budget_raised_after_it_was_set_is_flagged(as_user, county_officer, project):
+    edit = reverse("ledgers:project_edit", args=[project.pk])
+    data = project_data(project.township, name=project.name, budget_fiscal="50000")
+    assert (
+        as_user(county_officer).post(edit, {**data, "version": project.version}).status_code == 302
+    )
+    flagged = supervision.with_flags(Project.objects.filter(pk=project.pk)).get()
+    assert ("budget_raised", "预算设定后被调增") in supervision.flags(flagged)
+    assert list(supervision.flagged(supervision.with_flags(Project.objects.all()))) == [flagged]
 
 
 def test_a_plain_cadre_may_not_create_a_project(as_user, township_cadre):
@@ -256,10 +297,10 @@ def test_beneficiaries_of_another_township_are_refused(
     assert not Project.objects.exists()
 
 
-def test_a_budget_below_what_was_paid_is_refused(as_user, township_leader, project):
+def test_a_budget_below_what_was_paid_is_refused(as_user, county_officer, project):
     pay(project, 5000)
     data = project_data(project.township, name=project.name, budget_fiscal="4000")
-    response = as_user(township_leader).post(
+    response = as_user(county_officer).post(
         reverse("ledgers:project_edit", args=[project.pk]), {**data, "version": project.version}
     )
     assert response.status_code == 200

@@ -1,8 +1,14 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from teams.models import WorkRecordAttachment
-from tests.factories import MemberFactory, UserFactory, WorkRecordFactory
+from teams.models import Unit, WorkRecordAttachment
+from tests.factories import (
+    AreaFactory,
+    MemberFactory,
+    UnitFactory,
+    UserFactory,
+    WorkRecordFactory,
+)
 
 
 def test_township_staff_admin_change_page_of_another_township_is_404(as_user, outsider, east_team):
@@ -101,3 +107,26 @@ def test_admin_links_attachments_to_the_scoped_download_and_deletes_them_with_th
     assert response.status_code == 302
     assert not WorkRecordAttachment.objects.exists()
     assert not stored.exists()
+
+
+def test_a_county_office_reads_but_cannot_change_or_delete_the_units_above_it(
+    as_user, county_officer
+):
+    """County officers changed a province or city dispatching unit, moved it into their county,
+    or deleted an unused one."""
+    province = UnitFactory(
+        name="省直单位", level=Unit.Level.PROVINCIAL, area=AreaFactory(code="44")
+    )
+    own = UnitFactory(name="县直单位")
+    client = as_user(county_officer)
+    change = reverse("admin:teams_unit_change", args=[province.pk])
+    page = client.get(change)
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    data = {"name": "被改名", "level": Unit.Level.COUNTY, "area": "449901", "head": ""}
+    assert client.post(change, data).status_code == 403
+    delete = reverse("admin:teams_unit_delete", args=[province.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    province.refresh_from_db()
+    assert (province.name, province.area_id) == ("省直单位", "44")
+    own_page = client.get(reverse("admin:teams_unit_change", args=[own.pk])).content.decode()
+    assert 'name="_save"' in own_page
