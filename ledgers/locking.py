@@ -78,6 +78,10 @@ class VersionedForm(ScopedModelForm):
         return instance
 
 
+def _name(user):
+    return (user.get_full_name() or user.username) if user else ""
+
+
 def conflict_details(current, field_names):
     """What to show the person whose save was refused: who changed what, and the values now.
 
@@ -98,7 +102,8 @@ def conflict_details(current, field_names):
         values.append((field.verbose_name, value))
     return {
         "conflict": True,
-        "changed_by": last.history_user if last else None,
+        # The name of who changed it ("" for a command or an import without a user).
+        "changed_by": _name(last.history_user) if last else "",
         "changed_at": last.history_date if last else None,
         "stored_values": values,
     }

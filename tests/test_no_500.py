@@ -72,3 +72,14 @@ def test_households_created_at_once_in_one_village_get_distinct_numbers(east_tea
             thread.join()
     expected = [f"{village.code}{serial:05d}" for serial in range(1, rounds * at_once + 1)]
     assert sorted(outcomes) == expected
+
+
+def test_a_stale_delete_of_a_record_changed_by_no_user_shows_the_conflict(as_user, township_cadre):
+    """A record last changed by a command or an import (no user) made the conflict page a 500:
+    its "who" was read from a missing user."""
+    visit = VisitFactory(household=HouseholdFactory(village=AreaFactory(code="449901101201")))
+    assert visit.history.first().history_user is None
+    url = reverse("ledgers:item_delete", args=["visit", visit.pk])
+    response = as_user(township_cadre).post(url, {"version": visit.version + 5})
+    assert response.status_code == 409 and "其他人" in response.content.decode()
+    assert Visit.objects.filter(pk=visit.pk).exists()
