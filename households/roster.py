@@ -62,7 +62,7 @@ from households.roster_files import (
     RosterFile,
     RosterRefused,
 )
-from households.sensitive import keyed_hasher, mask_all, mask_phone, seal
+from households.sensitive import keyed_hasher, mask_all, mask_phone, sealer
 from teams.models import Area, Member
 
 #: The suffixes of registered names that rosters leave out, and what stands for them there:
@@ -324,7 +324,7 @@ class _Roster:
         self.reason = _("Roster import")
         self.report = RosterReport()
         self.today = timezone.localdate()
-        self.hash = keyed_hasher()
+        self.hash, self.seal = keyed_hasher(), sealer()
         # The whole roster's: households by number (from their head's row), the head rows and
         # the first member row of each number, the rows of the ID numbers seen.
         self.households: dict[str, HouseholdRow] = {}
@@ -428,6 +428,10 @@ class _Roster:
             for key, kind in PERSON_REFERENCES.items()
             if key in columns
         ]
+        # the positions of the sealed ones among the person reference columns of the file
+        self.sealed_columns = [
+            i for i, (key, *_rest) in enumerate(self.person_references) if key in SEALED_REFERENCES
+        ]
         self.relations = self.references[ReferenceItem.Kind.RELATION]
         self.keys, self.pick = list(self.cells), operator.itemgetter(*self.cells.values())
         self.width = max(self.cells.values()) + 1
@@ -519,18 +523,19 @@ class _Roster:
         id_hash = self.hash(id_number)
         # Sealed and derived (as Person.derive_from_id_number does) now, while the database is
         # busy with the chunk before.
+        references = [*person_values.values()]
+        for i in self.sealed_columns:
+            if references[i]:
+                references[i] = self.seal(references[i])
         stored = (
             name,
-            seal(id_number),
+            self.seal(id_number),
             id_hash,
             relation.pk,
             relation.name == Person.HEAD,
             Person.Sex.MALE if is_male(id_number) else Person.Sex.FEMALE,
             birth_date(id_number),
-            *(
-                seal(value) if value and key in SEALED_REFERENCES else value
-                for key, value in person_values.items()
-            ),
+            *references,
         )
         person = PersonRow(row, number, name, id_number, id_hash, relation, person_values, stored)
         return id_number, person
