@@ -20,6 +20,7 @@ from assessments.models import ExitTarget, Rectification
 from households.coverage import MAP_STATUSES, bar_chart
 from households.models import Household, Person
 from ledgers.models import Guarantee, Income, Plan, PovertyStandard, Project, Visit
+from ledgers.selectors import visits_count_from
 from ledgers.supervision import fund_summary
 from teams.models import Area, Member, Presence, Team, month_start
 from teams.services import long_absences, six_haves_status
@@ -65,8 +66,8 @@ def household_figures(year: int, day: datetime.date) -> dict[str, Q]:
     household = OuterRef("pk")
 
     def visited_within(days):
-        since = day - datetime.timedelta(days=days)
-        return Exists(Visit.objects.filter(household=household, date__gt=since, date__lte=day))
+        since = visits_count_from(day, days)
+        return Exists(Visit.objects.filter(household=household, date__gte=since, date__lte=day))
 
     ledger_complete = (
         Exists(Plan.objects.filter(household=household, kind=Plan.Kind.YEARLY, year=year))

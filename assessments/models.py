@@ -371,6 +371,3 @@ class Rectification(models.Model):
 
     def __str__(self):
         return self.item[:60]
-
-    def is_overdue(self, day):
-        return self.closed_on is None and self.deadline < day

@@ -369,6 +369,11 @@ class _Roster:
             elif level == Area.Level.VILLAGE:
                 self.villages[(parent, area_key(name))] = code
                 self.village_names[code] = name
+        # The villages the importing user may reach, through the one scoping mechanism (a
+        # command without a user reaches the county).
+        self.reachable = (
+            set(areas.visible_to(user).values_list("code", flat=True)) if user else None
+        )
         self.cadres = defaultdict(list)
         members = Member.objects.filter(team__township__code__startswith=county.code)
         self.cadre_names = dict(members.values_list("pk", "name"))  # former members too
@@ -755,8 +760,7 @@ class _Roster:
                 message = self.unknown_village(township, township_name, village_name)
                 self.problem(row, column, village_name, message)
                 return None
-        user = self.user
-        if user and not user.is_superuser and not code.startswith(user.area_id or "-"):
+        if self.reachable is not None and code not in self.reachable:
             self.problem(row, column, code, _("This village is outside your area."))
             return None
         if not number.startswith(code):

@@ -342,11 +342,6 @@ def can_change_contact_details(user, household: Household) -> bool:
     return bool(team and can_manage_team(user, team))
 
 
-def can_export_full(user) -> bool:
-    """Full-value exports are for the county office (and administrators) only."""
-    return user.can_manage_county
-
-
 def disclosure_log(
     *, action: str, user, area_code: str, record: str, reason: str, field: str = "", actor=""
 ) -> Disclosure:

@@ -1,5 +1,3 @@
-import datetime
-
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -466,7 +464,7 @@ def village_register_xlsx(request, code):
     village = village_for(request, code)
     services.log_access(request, Access.Kind.EXPORT, area_code=village.code)
     households = _village_households(request, village).exclude(status=Household.Status.CANCELLED)
-    name = f"{village.code}-{village.name}-村有册-{datetime.date.today():%Y%m%d}.xlsx"
+    name = f"{village.code}-{village.name}-村有册-{timezone.localdate():%Y%m%d}.xlsx"
     return workbook_response(register_workbook(village, households), name)
 
 

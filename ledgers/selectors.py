@@ -1,5 +1,6 @@
 """Reading the ledger: the sections of a household's page, summaries, history, the export."""
 
+from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
 from itertools import chain
@@ -44,6 +45,17 @@ def standing(per_capita, standard):
     if per_capita >= standard.poverty_line:
         return "warn", _("Above the poverty line, below the exit line")
     return "bad", _("Below the poverty line")
+
+
+#: A household is visited at least this often (我的帮扶户 and the dashboard's first figure).
+VISIT_INTERVAL_DAYS = 30
+
+
+def visits_count_from(day, days=VISIT_INTERVAL_DAYS):
+    """The first day of the ``days`` days up to ``day``: a household not visited since is due
+    for a visit (one visited exactly ``days`` days ago is due again). The one home of the rule,
+    for the cadre's list and the dashboard."""
+    return day - timedelta(days=days - 1)
 
 
 def with_ledger_summary(households):

@@ -6,7 +6,6 @@ with a full page and a redirect back to the ledger, so everything works without 
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,7 +30,6 @@ from teams.models import Area
 from teams.scope import get_visible_or_404
 
 #: A household not visited for this long comes first on "my households".
-VISIT_INTERVAL = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -96,9 +94,9 @@ def my_households(request):
     ).order_by(F("last_visit").asc(nulls_first=True), "number")
     page = Paginator(households, 50).get_page(request.GET.get("page"))
     standards = selectors.standards()
-    cutoff = timezone.localdate() - VISIT_INTERVAL
+    since = selectors.visits_count_from(timezone.localdate())
     for household in page:
-        household.overdue = household.last_visit is None or household.last_visit < cutoff
+        household.overdue = household.last_visit is None or household.last_visit < since
         household.standing = selectors.standing(
             household.income_per_capita, standards.get(household.income_year)
         )
