@@ -24,6 +24,7 @@ from assessments.forms import (
 from assessments.models import CadreAssessment, Outcome, TeamAssessment
 from households.exports import append_row, workbook_response
 from teams.models import Team
+from teams.permissions import may
 from teams.scope import get_visible_or_404
 
 #: Team metrics shown and exported, in order: key → heading.
@@ -127,7 +128,7 @@ def assessment_report(request):
 @login_required
 @require_POST
 def assessment_compute(request):
-    if not request.user.can_manage_county:
+    if not may(request.user, "assess"):
         raise PermissionDenied
     year = _year(request).chosen_year()
     count = services.assessments_compute(teams=Team.objects.visible_to(request.user), year=year)
@@ -145,7 +146,7 @@ def _team_assessment_for(request, pk):
 
 
 def _team_assessment_page(request, assessment, *, form=None, outcome_form=None):
-    team, can_edit = assessment.team, request.user.can_manage_county
+    team, can_edit = assessment.team, may(request.user, "assess")
     if can_edit:
         form = form or TeamAssessmentForm(instance=assessment)
         outcome_form = outcome_form or OutcomeForm(user=request.user, team=team)
@@ -176,7 +177,7 @@ def team_assessment(request, pk):
     assessment = _team_assessment_for(request, pk)
     if request.method != "POST":
         return _team_assessment_page(request, assessment)
-    if not request.user.can_manage_county:
+    if not may(request.user, "assess"):
         raise PermissionDenied
     form = TeamAssessmentForm(request.POST, instance=assessment)
     if not form.is_valid():
@@ -191,7 +192,7 @@ def team_assessment(request, pk):
 def outcome_add(request, pk):
     """通报, 限期整改, 约谈, 追责 or 优先提拔, recorded against the team or one of its cadres."""
     assessment = _team_assessment_for(request, pk)
-    if not request.user.can_manage_county:
+    if not may(request.user, "assess"):
         raise PermissionDenied
     form = OutcomeForm(request.POST, user=request.user, team=assessment.team)
     if not form.is_valid():
@@ -210,7 +211,7 @@ def outcome_close(request, pk):
     """Close an outcome with the day and what was done, from the page listing it (``next``);
     refused input changes nothing and comes back as messages."""
     outcome = get_visible_or_404(Outcome.objects.all(), request.user, pk=pk)
-    if not request.user.can_manage_county:
+    if not may(request.user, "assess"):
         raise PermissionDenied
     form = OutcomeCloseForm(request.POST, instance=outcome)
     if form.is_valid():
@@ -232,7 +233,7 @@ def cadre_assessment_edit(request, pk):
     assessment = get_visible_or_404(
         CadreAssessment.objects.select_related("member__team__township"), request.user, pk=pk
     )
-    if not request.user.can_manage_county:
+    if not may(request.user, "assess"):
         raise PermissionDenied
     form = CadreAssessmentForm(request.POST or None, instance=assessment)
     team_page = TeamAssessment.objects.filter(

@@ -14,6 +14,7 @@ from assessments import services
 from assessments.forms import DashboardForm, ExitStepForm
 from assessments.models import ExitReview
 from households.models import Household
+from teams.permissions import may
 from teams.scope import get_visible_or_404
 
 
@@ -53,7 +54,7 @@ def exit_review_list(request):
 @require_POST
 def exit_review_propose(request, pk):
     household = get_visible_or_404(Household.objects.all(), request.user, pk=pk)
-    if not request.user.can_manage_county:
+    if not may(request.user, "keep_registry"):
         raise PermissionDenied
     year = DashboardForm(request.POST).chosen_year()
     try:
@@ -72,7 +73,7 @@ def exit_review_detail(request, pk):
     review = get_visible_or_404(
         ExitReview.objects.select_related("household__village__parent"), request.user, pk=pk
     )
-    can_record = request.user.can_manage_county
+    can_record = may(request.user, "keep_registry")
     if request.method == "POST" and not can_record:
         raise PermissionDenied
     form = ExitStepForm(request.POST or None) if can_record else None

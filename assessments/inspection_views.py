@@ -19,12 +19,12 @@ from assessments.forms import (
     RectificationProgressForm,
 )
 from assessments.models import Inspection, Rectification
-from teams.access import can_manage_team
+from teams.permissions import may
 from teams.scope import get_visible_or_404
 
 
 def _require_county(user):
-    if not user.can_manage_county:
+    if not may(user, "assess"):
         raise PermissionDenied
 
 
@@ -63,7 +63,7 @@ def _inspection_for(request, pk):
 def inspection_detail(request, pk):
     inspection = _inspection_for(request, pk)
     form = None
-    if request.user.can_manage_county:
+    if may(request.user, "assess"):
         form = RectificationForm(request.POST or None)
         if form.is_valid():
             form.instance.inspection = inspection
@@ -80,7 +80,7 @@ def inspection_detail(request, pk):
             "rectifications": inspection.rectifications.all(),
             "form": form,
             "today": timezone.localdate(),
-            "can_report": can_manage_team(request.user, inspection.team),
+            "can_report": may(request.user, "manage_team", team=inspection.team),
         },
     )
 
@@ -109,7 +109,7 @@ def rectification_edit(request, pk):
     rectification = get_visible_or_404(
         Rectification.objects.select_related("inspection__team__township"), request.user, pk=pk
     )
-    if not can_manage_team(request.user, rectification.inspection.team):
+    if not may(request.user, "manage_team", team=rectification.inspection.team):
         raise PermissionDenied
     form = RectificationProgressForm(request.POST or None, instance=rectification)
     if form.is_valid():

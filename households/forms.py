@@ -18,9 +18,10 @@ from households.models import (
     ReferenceItem,
 )
 from households.sensitive import mask_account, mask_all, mask_phone
-from households.services import can_change_contact_details, disclosure_log
+from households.services import disclosure_log
 from teams.forms import DATE, ScopedModelForm
 from teams.models import Area, Member
+from teams.permissions import may
 
 
 def _reference_choices(form, **kinds):
@@ -131,7 +132,7 @@ class HouseholdForm(SensitiveFieldsForm):
         self.fields["other_causes"].queryset = ReferenceItem.objects.of_kind(Kind.CAUSE)
         if self.instance.pk:
             del self.fields["village"]
-            if not can_change_contact_details(self.user, self.instance):
+            if not may(self.user, "change_contact_details", household=self.instance):
                 for name in ("phone", "bank_name", "bank_account"):
                     del self.fields[name]
         else:
@@ -180,7 +181,7 @@ class PersonForm(SensitiveFieldsForm):
     def __init__(self, *args, household, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.household = household
-        if self.instance.pk and not can_change_contact_details(self.user, household):
+        if self.instance.pk and not may(self.user, "change_contact_details", household=household):
             del self.fields["id_number"]
         Kind = ReferenceItem.Kind
         _reference_choices(

@@ -19,6 +19,7 @@ from households.models import Person
 from households.roster import RosterRefused, roster_import
 from teams.admin import ScopedAdmin
 from teams.models import Area
+from teams.permissions import may
 
 
 class RosterResource(ModelResource):
@@ -90,7 +91,7 @@ class ImportJobAdmin(ImportMixin, ScopedAdmin):
     list_filter = ["status"]
 
     def has_import_permission(self, request):
-        return request.user.is_staff and request.user.can_manage_county and request.user.area_id
+        return request.user.is_staff and may(request.user, "keep_registry") and request.user.area_id
 
     def has_add_permission(self, request):
         return False

@@ -20,6 +20,7 @@ from households.roster_files import COLUMNS, RosterRefused, error_workbook
 from households.services import disclosure_log, log_access
 from households.tasks import ImportBusy, import_job_check, import_job_start
 from teams.models import Area
+from teams.permissions import may
 from teams.scope import get_visible_or_404
 
 ROSTER_SUFFIXES = (".xlsx", ".xls", ".ods", ".csv")
@@ -55,7 +56,7 @@ class RosterUploadForm(forms.Form):
 
 def _officer(request):
     """Only county offices import; anyone else is told nothing exists here."""
-    if not request.user.can_manage_county:
+    if not may(request.user, "keep_registry"):
         raise Http404
 
 

@@ -24,8 +24,7 @@ from households.models import (
     ReferenceItem,
     StatusChange,
 )
-from teams.access import can_manage_team
-from teams.models import Area, Member, Team
+from teams.models import Area, Member
 
 Status = Household.Status
 Step = IdentificationStep.Step
@@ -322,24 +321,6 @@ def household_change_head(
         note=note,
         recorded_by=by,
     )
-
-
-def can_reveal(user, household: Household) -> bool:
-    """Who may see unmasked sensitive data: county offices and the household's contact cadre."""
-    if user.can_manage_county:
-        return True
-    member = getattr(user, "member", None)
-    return bool(member and member.is_current and member.pk == household.contact_cadre_id)
-
-
-def can_change_contact_details(user, household: Household) -> bool:
-    """Who may change a household's phone and bank account and its members' ID numbers: the
-    county office, the household's contact cadre, and the leader and deputy of its township's
-    team. Other township accounts keep the rest of the file."""
-    if can_reveal(user, household):
-        return True
-    team = Team.objects.filter(township_id=household.village_id[:9]).first()
-    return bool(team and can_manage_team(user, team))
 
 
 def disclosure_log(

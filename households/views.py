@@ -30,8 +30,8 @@ from households.forms import (
 )
 from households.models import Access, Household, IdentificationStep, Person
 from households.services import HouseholdError
-from teams.access import can_manage_team
-from teams.models import Area, Team, User
+from teams.models import Area, Team
+from teams.permissions import may
 from teams.scope import get_visible_or_404
 
 
@@ -52,16 +52,6 @@ def village_for(request, code):
         request.user,
         code=code,
     )
-
-
-def can_edit(user) -> bool:
-    """Township staff keep their households' files; county offices too; city/province read."""
-    return user.can_manage_county or user.role == User.Role.TOWNSHIP
-
-
-def can_assign_cadre(user, household) -> bool:
-    team = getattr(household.village.parent, "team", None)
-    return user.can_manage_county or bool(team and can_manage_team(user, team))
 
 
 def _require(allowed):
@@ -102,7 +92,7 @@ def household_list(request):
             "filters": filters,
             "by_id_number": by_id_number,
             "query": query.urlencode(),
-            "can_edit": can_edit(user),
+            "can_edit": may(user, "keep_household"),
             "map_url": reverse(MAP_URLS[user.area.level], args=[user.area_id])
             if user.area and user.area.level in MAP_URLS
             else None,
@@ -174,10 +164,10 @@ def household_detail(request, pk):
             "cadre_assignments": household.cadre_assignments.select_related("cadre"),
             "member_changes": household.changes.select_related("person"),
             "history": change_history(household),
-            "can_edit": can_edit(user),
-            "can_reveal": services.can_reveal(user, household),
-            "can_manage": user.can_manage_county,
-            "can_assign": can_assign_cadre(user, household),
+            "can_edit": may(user, "keep_household"),
+            "can_reveal": may(user, "reveal", household=household),
+            "can_manage": may(user, "keep_registry"),
+            "can_assign": may(user, "assign_cadre", household=household),
             "status_form": StatusChangeForm(),
             "cadre_form": CadreForm(household=household, user=user),
             "member_change_form": MemberChangeForm(household=household),
@@ -188,7 +178,7 @@ def household_detail(request, pk):
 
 @login_required
 def household_create(request):
-    _require(can_edit(request.user))
+    _require(may(request.user, "keep_household"))
     form = HouseholdForm(request.POST or None, user=request.user)
     if form.is_valid():
         household = services.household_create(
@@ -205,7 +195,7 @@ def household_create(request):
 @login_required
 def household_edit(request, pk):
     household = household_for(request, pk)
-    _require(can_edit(request.user))
+    _require(may(request.user, "keep_household"))
     form = HouseholdForm(request.POST or None, instance=household, user=request.user)
     if form.is_valid():
         form.save()
@@ -216,7 +206,7 @@ def household_edit(request, pk):
 
 
 def _person_form(request, household, person=None):
-    _require(can_edit(request.user))
+    _require(may(request.user, "keep_household"))
     form = PersonForm(request.POST or None, instance=person, household=household, user=request.user)
     if form.is_valid():
         person = form.save()
@@ -258,7 +248,7 @@ def reveal(request, field, pk):
     model, to_household, shown = REVEALABLE[field]
     obj = get_visible_or_404(model.objects.all(), request.user, pk=pk)
     household = getattr(obj, to_household) if to_household else obj
-    _require(services.can_reveal(request.user, household))
+    _require(may(request.user, "reveal", household=household))
     form = RevealForm(request.POST or None)
     value = None
     if request.method == "POST" and form.is_valid():
@@ -303,7 +293,7 @@ def _run_service(request, form, action, success):
 @require_POST
 def status_change(request, pk):
     household = household_for(request, pk)
-    _require(request.user.can_manage_county)
+    _require(may(request.user, "keep_registry"))
     _run_service(
         request,
         StatusChangeForm(request.POST),
@@ -317,7 +307,7 @@ def status_change(request, pk):
 @require_POST
 def cadre_assign(request, pk):
     household = household_for(request, pk)
-    _require(can_assign_cadre(request.user, household))
+    _require(may(request.user, "assign_cadre", household=household))
     _run_service(
         request,
         CadreForm(request.POST, household=household, user=request.user),
@@ -331,7 +321,7 @@ def cadre_assign(request, pk):
 @require_POST
 def member_change(request, pk):
     household = household_for(request, pk)
-    _require(can_edit(request.user))
+    _require(may(request.user, "keep_household"))
     _run_service(
         request,
         MemberChangeForm(request.POST, household=household),
@@ -345,7 +335,7 @@ def member_change(request, pk):
 @require_POST
 def head_change(request, pk):
     household = household_for(request, pk)
-    _require(can_edit(request.user))
+    _require(may(request.user, "keep_household"))
     _run_service(
         request,
         HeadChangeForm(request.POST, household=household),
@@ -359,7 +349,7 @@ def head_change(request, pk):
 def identification(request, pk):
     """The identification record of a candidate, with the forms of the county office."""
     household = household_for(request, pk)
-    _require(request.user.can_manage_county)
+    _require(may(request.user, "keep_registry"))
     steps = household.identification_steps.prefetch_related("objections")
     done = len(steps)
     next_step = list(IdentificationStep.Step)[done] if done < 6 else None
@@ -381,7 +371,7 @@ def identification(request, pk):
 @require_POST
 def identification_step(request, pk):
     household = household_for(request, pk)
-    _require(request.user.can_manage_county)
+    _require(may(request.user, "keep_registry"))
     form = IdentificationStepForm(request.POST)
     form.instance.household = household
     _run_service(
@@ -399,7 +389,7 @@ def identification_step(request, pk):
 @require_POST
 def assessment_add(request, pk):
     household = household_for(request, pk)
-    _require(request.user.can_manage_county)
+    _require(may(request.user, "keep_registry"))
     _run_service(
         request,
         AssessmentForm(request.POST),
@@ -415,7 +405,7 @@ def objection_add(request, pk):
     step = get_visible_or_404(
         IdentificationStep.objects.select_related("household"), request.user, pk=pk
     )
-    _require(request.user.can_manage_county)
+    _require(may(request.user, "keep_registry"))
     _run_service(
         request,
         ObjectionForm(request.POST),

@@ -23,6 +23,7 @@ from ledgers.models import (
 )
 from teams.forms import DATE
 from teams.models import Area, Member
+from teams.permissions import may
 from teams.photos import PhotoError, without_metadata
 
 #: The picture types accepted as visit evidence, by the first bytes of the file.
@@ -244,7 +245,7 @@ class ProjectForm(VersionedForm):
             plans = plans.filter(household__village__parent_id=self.instance.township_id)
         fields["beneficiaries"].queryset = households.order_by("number")
         fields["plans"].queryset = plans.order_by("household__number", "-kind", "year")
-        if not self.user.can_manage_county:
+        if not may(self.user, "fund_projects"):
             # Budgets, acceptance and closing are the county's: a team leader plans and runs
             # the project, and cannot reopen one the county accepted or closed.
             if self.instance.status in self.COUNTY_STATUSES:

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET
 from households.exports import workbook_response
 from households.models import Household
 from ledgers import funds, supervision
-from ledgers.access import can_manage_projects
 from ledgers.exports import fund_workbook
 from ledgers.forms import (
     AcceptanceForm,
@@ -26,6 +25,7 @@ from ledgers.forms import (
 from ledgers.locking import EditConflict, conflict_details
 from ledgers.models import Payment, Plan, Project
 from teams.models import Area
+from teams.permissions import may
 from teams.scope import get_visible_or_404
 
 
@@ -35,11 +35,11 @@ def project_for(request, pk):
 
 def can_create_project(user):
     """County officers, and township leaders for their own township."""
-    return user.can_manage_county or can_manage_projects(user, user.area_id)
+    return may(user, "fund_projects") or may(user, "manage_projects", township_id=user.area_id)
 
 
 def _require_manager(user, township_id):
-    if not can_manage_projects(user, township_id):
+    if not may(user, "manage_projects", township_id=township_id):
         raise PermissionDenied
 
 
@@ -98,8 +98,8 @@ def project_detail(request, pk):
             "payments": payments,
             "attempts": project.over_budget_attempts.select_related("attempted_by"),
             "measures": project.measures.select_related("household", "category"),
-            "can_manage": can_manage_projects(request.user, project.township_id),
-            "can_accept": request.user.can_manage_county,
+            "can_manage": may(request.user, "manage_projects", township_id=project.township_id),
+            "can_accept": may(request.user, "fund_projects"),
         },
     )
 
@@ -153,7 +153,7 @@ def project_edit(request, pk):
 def project_accept(request, pk):
     """The county's acceptance (验收) of a project: when and what was found."""
     project = project_for(request, pk)
-    if not request.user.can_manage_county:
+    if not may(request.user, "fund_projects"):
         raise PermissionDenied
     form = AcceptanceForm(request.POST or None, instance=project, user=request.user)
     context = {"form": form, "project": project}

@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from households.models import Access, Household
-from households.services import can_reveal, log_access
+from households.services import log_access
 from ledgers import selectors
-from ledgers.access import can_edit_ledger, household_for
+from ledgers.access import household_for
 from ledgers.forms import GuaranteeForm, IncomeForm, MeasureForm, PlanForm, VisitForm, photo_type
 from ledgers.locking import EditConflict, conflict_details, delete_versioned
 from ledgers.models import Visit
 from teams.models import Area
+from teams.permissions import may
 from teams.scope import get_visible_or_404
 
 #: A household not visited for this long comes first on "my households".
@@ -115,8 +116,8 @@ def my_households(request):
 def ledger_context(request, household):
     return {
         "household": household,
-        "can_edit": can_edit_ledger(request.user, household),
-        "can_reveal": can_reveal(request.user, household),
+        "can_edit": may(request.user, "keep_ledger", household=household),
+        "can_reveal": may(request.user, "reveal", household=household),
         **selectors.ledger_page(household),
     }
 
@@ -165,7 +166,7 @@ def _section_response(request, household, kind):
 
 
 def _edit(request, household, kind, item):
-    if not can_edit_ledger(request.user, household):
+    if not may(request.user, "keep_ledger", household=household):
         raise PermissionDenied
     form = kind.form(
         request.POST or None,
@@ -228,7 +229,7 @@ def item_delete(request, kind, pk):
     kind = kind_or_404(kind)
     item = item_for(request, kind, pk)
     household = item.household
-    if not can_edit_ledger(request.user, household):
+    if not may(request.user, "keep_ledger", household=household):
         raise PermissionDenied
     context = {"household": household, "kind": kind, "item": item}
     if request.method == "POST":

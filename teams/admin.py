@@ -21,6 +21,7 @@ from teams.models import (
     WorkRecord,
     WorkRecordAttachment,
 )
+from teams.permissions import may
 
 admin.site.site_header = _("Township assistance teams administration")
 admin.site.site_title = _("Township assistance teams")
@@ -71,7 +72,7 @@ class ScopedRights:
         return self.has_module_permission(request)
 
     def has_change_permission(self, request, obj=None):
-        return self.has_module_permission(request) and request.user.can_manage_county
+        return self.has_module_permission(request) and may(request.user, "create_teams")
 
     has_add_permission = has_change_permission
 

@@ -158,11 +158,6 @@ class User(AbstractUser):
             self.Role.PROVINCE,
         }
 
-    @property
-    def can_manage_county(self):
-        """County offices manage the data of their county; city and province only read."""
-        return self.is_superuser or (self.role == self.Role.COUNTY and self.area_id is not None)
-
 
 class Unit(models.Model):
     """A dispatching unit (派出单位) that sends stationed cadres."""

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from teams.access import can_add_work_record, can_manage_team
 from teams.forms import (
     AttachmentForm,
     MemberForm,
@@ -36,6 +35,7 @@ from teams.models import (
     add_months,
     month_start,
 )
+from teams.permissions import may
 from teams.scope import get_visible_or_404
 from teams.services import (
     long_absences,
@@ -105,7 +105,7 @@ def team_detail(request, pk):
             "members": by_role.get(Member.Role.MEMBER, []),
             "by_source": [(label, group) for label, group in by_source if group],
             "village_teams": village_teams,
-            "can_manage": can_manage_team(request.user, team),
+            "can_manage": may(request.user, "manage_team", team=team),
             "recent_records": team.work_records.all()[:5],
             "six_haves": six_haves_status([team])[team.pk],
             "group_count": team.work_groups.count(),
@@ -125,7 +125,7 @@ def team_board(request, pk):
 
 @login_required
 def team_create(request):
-    if not request.user.can_manage_county:
+    if not may(request.user, "create_teams"):
         raise PermissionDenied
     form = TeamForm(request.POST or None, user=request.user)
     if form.is_valid():
@@ -140,7 +140,7 @@ def team_create(request):
 @login_required
 def team_edit(request, pk):
     team = team_for(request, pk)
-    if not can_manage_team(request.user, team):
+    if not may(request.user, "manage_team", team=team):
         raise PermissionDenied
     form = TeamForm(request.POST or None, instance=team, user=request.user)
     if form.is_valid():
@@ -151,7 +151,7 @@ def team_edit(request, pk):
 
 
 def _member_form(request, team, member=None):
-    if not can_manage_team(request.user, team):
+    if not may(request.user, "manage_team", team=team):
         raise PermissionDenied
     form = MemberForm(request.POST or None, instance=member, team=team, user=request.user)
     if form.is_valid():
@@ -199,7 +199,7 @@ def record_list(request, pk):
             "kinds": WorkRecord.Kind.choices,
             "kind": kind,
             "query": f"kind={kind}" if kind else "",
-            "can_add": can_add_work_record(request.user, team),
+            "can_add": may(request.user, "add_work_record", team=team),
         },
     )
 
@@ -211,7 +211,7 @@ def record_for(request, pk):
 
 
 def _record_page(request, record, attachment_form=None):
-    can_add = can_add_work_record(request.user, record.team)
+    can_add = may(request.user, "add_work_record", team=record.team)
     return render(
         request,
         "teams/record_detail.html",
@@ -232,7 +232,7 @@ def record_detail(request, pk):
 
 
 def _record_form(request, team, record=None):
-    if not can_add_work_record(request.user, team):
+    if not may(request.user, "add_work_record", team=team):
         raise PermissionDenied
     form = WorkRecordForm(
         request.POST or None,
@@ -267,7 +267,7 @@ def record_edit(request, pk):
 @require_POST
 def attachment_add(request, pk):
     record = record_for(request, pk)
-    if not can_add_work_record(request.user, record.team):
+    if not may(request.user, "add_work_record", team=record.team):
         raise PermissionDenied
     form = AttachmentForm(request.POST, request.FILES)
     form.instance.record = record
@@ -299,7 +299,7 @@ def six_haves(request, pk):
             "team": team,
             "statuses": six_haves_status([team])[team.pk],
             "checks": team.six_haves_checks.select_related("item", "checked_by")[:100],
-            "can_manage": can_manage_team(request.user, team),
+            "can_manage": may(request.user, "manage_team", team=team),
         },
     )
 
@@ -307,7 +307,7 @@ def six_haves(request, pk):
 @login_required
 def six_haves_check(request, pk):
     team = team_for(request, pk)
-    if not can_manage_team(request.user, team):
+    if not may(request.user, "manage_team", team=team):
         raise PermissionDenied
     form = SixHavesCheckForm(
         request.POST or None,
@@ -358,13 +358,13 @@ def group_list(request, pk):
             "team": team,
             "groups": groups,
             "uncovered_villages": uncovered_villages(team),
-            "can_manage": can_manage_team(request.user, team),
+            "can_manage": may(request.user, "manage_team", team=team),
         },
     )
 
 
 def _group_form(request, team, group=None):
-    if not can_manage_team(request.user, team):
+    if not may(request.user, "manage_team", team=team):
         raise PermissionDenied
     form = WorkGroupForm(request.POST or None, instance=group, team=team, user=request.user)
     if form.is_valid():
@@ -406,7 +406,7 @@ def presence(request, pk):
     latest = Presence.objects.filter(member__team=team).aggregate(month=Max("month"))["month"]
     month = parse_month(request.GET.get("month")) or latest or month_start(timezone.localdate())
     members = list(stationed_members(team, month))
-    can_manage = can_manage_team(request.user, team)
+    can_manage = may(request.user, "manage_team", team=team)
     if request.method == "POST" and not can_manage:
         raise PermissionDenied
     form = None

@@ -107,8 +107,10 @@ def city_officer(db):
 
 @pytest.fixture
 def outsider(west_team):
-    """A township user of 示例西2镇: must never see anything of 示例东1镇."""
-    return UserFactory(username="outsider", role=User.Role.TOWNSHIP, area=west_team.township)
+    """A member of the 示例西2镇 team: must never see anything of 示例东1镇."""
+    user = UserFactory(username="outsider", role=User.Role.TOWNSHIP, area=west_team.township)
+    MemberFactory(team=west_team, name="西镇干部", user=user)
+    return user
 
 
 @pytest.fixture

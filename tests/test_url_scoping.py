@@ -150,7 +150,8 @@ class Page:
     def expect(self, persona):
         if persona == "other_cadre" and persona not in self.denied | self.absent:
             persona = "cadre"
-        persona = "outsider" if persona == "former" else persona
+        if persona == "former" and persona not in self.denied:
+            persona = "outsider"
         if persona == "anonymous" and not self.public:
             return LOGIN
         if persona in self.absent or (self.scope == "object" and persona in OTHER_SCOPE):
@@ -412,7 +413,8 @@ URLS = {
     "teams:presence": Page(kwargs=team_pk, scope="object"),
     "teams:absences": Page(scope="list", marker=lambda w: w.presence.member.name),
     "households:list": Page(scope="list", marker=lambda w: w.household.number),
-    "households:create": Page(denied=READ_ONLY),
+    # A cadre of another township creates households there; a former member nowhere.
+    "households:create": Page(denied=READ_ONLY | {"former"}),
     "households:detail": Page(kwargs=household_pk, scope="object"),
     "households:edit": Page(kwargs=household_pk, scope="object", denied=READ_ONLY),
     "households:card": Page(kwargs=household_pk, scope="object"),

@@ -18,6 +18,9 @@ def test_cadre_records_a_visit_a_measure_and_income_in_place(login_page, townshi
     assert "待走访" in page.text_content("main")
     page.click("text=陈户主")
     assert "帮扶记录簿" in page.text_content("h1")
+    # The in-place editing script is deferred: it runs before DOMContentLoaded. A click before
+    # it would follow the link to the plain form page (the page works without the script).
+    page.wait_for_load_state("domcontentloaded")
 
     page.click("#visits >> text=登记走访")
     form = page.locator("#visits form")

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from households.roster import REPAIRS, RosterRefused, roster_import
 from teams.models import Area
+from teams.permissions import may
 
 
 class Command(BaseCommand):
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         account = None
         if user:
             account = get_user_model().objects.filter(username=user).first()
-            if account is None or not account.can_manage_county:
+            if account is None or not may(account, "keep_registry"):
                 raise CommandError(f"{user} is not an account that may import rosters.")
             if not Area.objects.visible_to(account).filter(code=county).exists():
                 raise CommandError(f"The county {county} is outside the scope of {user}.")
