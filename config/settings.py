@@ -130,7 +130,11 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", de
 
 # Failed logins are counted per username and IP together, so one person's typos do not lock
 # out a whole township office behind one shared address.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Before the hard lockout, a growing wait: after LOGIN_DELAY_FROM_FAILURE failures the next try
+# waits LOGIN_DELAY_SECONDS, doubling with each further failure (teams.forms.LoginForm).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+LOGIN_DELAY_FROM_FAILURE = env.int("LOGIN_DELAY_FROM_FAILURE", default=3)
+LOGIN_DELAY_SECONDS = env.int("LOGIN_DELAY_SECONDS", default=15)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True

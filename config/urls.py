@@ -6,11 +6,16 @@ from django.views.i18n import set_language
 from assessments import views as assessment_views
 from teams import two_factor
 from teams import views as team_views
+from teams.forms import LoginForm
 
 urlpatterns = [
     path("", assessment_views.home, name="home"),
     path("healthz", team_views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -1,9 +1,17 @@
 import calendar
+import math
+from datetime import timedelta
 
+from axes.models import AccessAttempt
 from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from teams.addresses import client_ip
 from teams.attachments import extension, validate_attachment
 from teams.models import (
     Area,
@@ -187,3 +195,36 @@ class PresenceMonthForm(forms.Form):
     def days(self):
         """Cadre → days on site, None where left blank."""
         return {member: self.cleaned_data[f"member_{member.pk}"] for member in self.members}
+
+
+def login_wait(request, username) -> int:
+    """Seconds before ``username`` may try again from this address: none for the first
+    LOGIN_DELAY_FROM_FAILURE failures, then LOGIN_DELAY_SECONDS, doubling with each failure,
+    until django-axes locks the pair out at AXES_FAILURE_LIMIT. Per username and address, like
+    the lockout: a stranger's failures make only the stranger wait."""
+    attempt = (
+        AccessAttempt.objects.filter(username=username, ip_address=client_ip(request))
+        .order_by("-attempt_time")
+        .first()
+    )
+    beyond = attempt.failures_since_start - settings.LOGIN_DELAY_FROM_FAILURE if attempt else -1
+    if beyond < 0:
+        return 0
+    until = attempt.attempt_time + timedelta(seconds=settings.LOGIN_DELAY_SECONDS * 2**beyond)
+    return max(0, math.ceil((until - timezone.now()).total_seconds()))
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, with the growing wait of `login_wait` before the password is even
+    checked (a try during the wait is not counted)."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        seconds = login_wait(self.request, username) if username else 0
+        if seconds:
+            raise ValidationError(
+                _("Too many wrong passwords: try again in %(seconds)s seconds."),
+                code="wait",
+                params={"seconds": seconds},
+            )
+        return super().clean()

@@ -103,6 +103,7 @@ def test_the_login_limit_counts_the_real_client_and_ignores_forged_headers(
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
     settings.ALLOWED_HOSTS = ["*"]
     settings.AXES_FAILURE_LIMIT = 3
+    settings.LOGIN_DELAY_FROM_FAILURE = 100  # the waits before the lockout: tests/teams
     county_officer.set_password(PASSWORD)
     county_officer.save()
     direct = int(live_server.url.rsplit(":", 1)[1])

@@ -17,13 +17,11 @@ What a persona gets:
 """
 
 import datetime
-import io
 import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import hypothesis
-import openpyxl
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
@@ -103,6 +101,7 @@ from tests.factories import (
     WorkRecordFactory,
 )
 from tests.households.rosters import family, roster_bytes
+from tests.workbooks import workbook_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BANK_ACCOUNT = "6217009988776655443"
@@ -851,14 +850,7 @@ def body(response):
     """What a response shows a user: a page's text, the cells of a workbook."""
     content = b"".join(response.streaming_content) if response.streaming else response.content
     if response.get("Content-Type", "").startswith(XLSX):
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
-        return "\n".join(
-            str(value)
-            for sheet in workbook
-            for row in sheet.iter_rows(values_only=True)
-            for value in row
-            if value is not None
-        )
+        return workbook_text(content)
     return content.decode(errors="replace")
 
 

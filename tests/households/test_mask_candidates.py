@@ -7,15 +7,14 @@ birth year (the age is shown); the pages add what they show of the number and of
 """
 
 import datetime
-import io
 import re
 
-import openpyxl
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from households.idnumber import check_character, compose_id_number
+from tests.workbooks import workbook_text
 
 pytestmark = pytest.mark.django_db
 
@@ -69,17 +68,6 @@ def shown_dates(text, born):
     if any(form in text for form in months):
         return [f"{born:%Y-%m}"]
     return []
-
-
-def workbook_text(content):
-    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
-    return "\n".join(
-        str(value)
-        for sheet in workbook
-        for row in sheet.iter_rows(values_only=True)
-        for value in row
-        if value is not None
-    )
 
 
 @pytest.mark.parametrize("persona", ["city_officer", "county_officer", "township_cadre"])

@@ -1,5 +1,10 @@
+import datetime
+import re
+
 import pytest
+from axes.models import AccessAttempt
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import UserFactory
 
@@ -21,6 +26,11 @@ def attempt(client, username, password, ip="10.0.0.1"):
     )
 
 
+def wait_of(response):
+    """The seconds the login page asks to wait."""
+    return int(re.search(r"请 (\d+) 秒后再试", response.content.decode()).group(1))
+
+
 def test_login_page_is_in_chinese(client, db):
     body = client.get(reverse("login")).content.decode()
     assert "登录" in body
@@ -33,6 +43,7 @@ def test_correct_password_logs_in(client, two_users):
 
 
 def test_repeated_failures_lock_that_username_at_that_address_only(client, two_users, settings):
+    settings.LOGIN_DELAY_FROM_FAILURE = 100  # the waits before the lockout: the test below
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert attempt(client, "alice", "wrong").status_code == 200
     assert attempt(client, "alice", "wrong").status_code == 429
@@ -55,3 +66,26 @@ def test_english_is_available_when_chosen(client, db):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     body = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
     assert 'lang="en"' in body
+
+
+def test_failures_make_that_username_at_that_address_wait_longer_and_longer(
+    client, two_users, settings
+):
+    """A stranger's wrong passwords make the stranger wait, 15 s, 30 s, 60 s…, before the hard
+    lockout: the owner of the account, elsewhere, is not kept out."""
+    settings.LOGIN_DELAY_FROM_FAILURE, settings.LOGIN_DELAY_SECONDS = 3, 15
+    for _ in range(3):
+        assert attempt(client, "alice", "wrong").status_code == 200
+    waiting = attempt(client, "alice", PASSWORD)
+    assert waiting.status_code == 200 and 14 <= wait_of(waiting) <= 15
+    assert "_auth_user_id" not in client.session
+    assert AccessAttempt.objects.get().failures_since_start == 3  # the wait is not a failure
+    # The owner elsewhere logs in at once.
+    assert attempt(client, "alice", PASSWORD, ip="10.0.0.2").status_code == 302
+    client.logout()
+    # After 15 seconds the stranger may try again; the next failure doubles the wait.
+    earlier = datetime.timedelta(seconds=16)
+    AccessAttempt.objects.update(attempt_time=timezone.now() - earlier)
+    assert attempt(client, "alice", "wrong").status_code == 200
+    AccessAttempt.objects.update(attempt_time=timezone.now() - earlier)
+    assert 13 <= wait_of(attempt(client, "alice", PASSWORD)) <= 14  # 30 s, 16 s ago
