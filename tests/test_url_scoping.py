@@ -82,6 +82,7 @@ from teams.models import (
     WorkRecord,
     WorkRecordAttachment,
 )
+from teams.permissions import may
 from tests.factories import (
     AreaFactory,
     HouseholdFactory,
@@ -566,6 +567,89 @@ URLS = {
     **admin_urls(ADMIN_MODELS),
 }
 
+#: The action of the permission table (teams.permissions) behind each page that changes
+#: something, and what it is done to: the household, the team, the township, or nothing in
+#: particular. `test_write_pages_answer_as_the_permission_table_says` derives each persona's
+#: answer from the table.
+HOUSEHOLD, TEAM, TOWNSHIP = "household", "team", "township"
+ACTIONS = {
+    "teams:create": ("create_teams", None),
+    **dict.fromkeys(
+        [
+            "teams:edit",
+            "teams:member_create",
+            "teams:member_edit",
+            "teams:six_haves_check",
+            "teams:group_create",
+            "teams:group_edit",
+            "assessments:rectification_edit",
+        ],
+        ("manage_team", TEAM),
+    ),
+    **dict.fromkeys(
+        ["teams:record_create", "teams:record_edit", "teams:attachment_add"],
+        ("add_work_record", TEAM),
+    ),
+    "households:create": ("keep_household", None),
+    **dict.fromkeys(
+        [
+            "households:edit",
+            "households:person_create",
+            "households:person_edit",
+            "households:member_change",
+            "households:head_change",
+        ],
+        ("keep_household", HOUSEHOLD),
+    ),
+    "households:cadre_assign": ("assign_cadre", HOUSEHOLD),
+    "households:reveal": ("reveal", HOUSEHOLD),
+    **dict.fromkeys(
+        [
+            "households:status_change",
+            "households:identification",
+            "households:identification_step",
+            "households:assessment_add",
+            "households:objection_add",
+            "assessments:exit_propose",
+            "roster_import:list",
+            "roster_import:upload",
+            "roster_import:job",
+            "roster_import:status",
+            "roster_import:errors",
+            "roster_import:confirm",
+        ],
+        ("keep_registry", None),
+    ),
+    **{
+        f"ledgers:{view} {kind}": ("keep_ledger", HOUSEHOLD)
+        for view in ("item_create", "item_edit", "item_delete")
+        for kind in LEDGER_MODELS
+    },
+    **dict.fromkeys(
+        [
+            "ledgers:project_create",
+            "ledgers:project_edit",
+            "ledgers:payment_create",
+            "ledgers:payment_reverse",
+        ],
+        ("manage_projects", TOWNSHIP),
+    ),
+    "ledgers:project_accept": ("fund_projects", None),
+    **dict.fromkeys(
+        [
+            "assessments:inspection_create",
+            "assessments:assessment_compute",
+            "assessments:outcome_add",
+            "assessments:outcome_close",
+            "assessments:cadre_assessment_edit",
+        ],
+        ("assess", None),
+    ),
+}
+#: The personas inside the first township's county, whose rights the table decides.
+IN_SCOPE = ["cadre", "other_cadre", "leader", "county", "city"]
+
+
 # Models whose admin is a ScopedAdmin but which keep no versions (no HistoricalRecords).
 NO_VERSIONS = [
     Area,
@@ -959,3 +1043,34 @@ def test_no_post_to_any_page_is_a_500(world, as_user):
         assert response.status_code < 500, (name, persona, form)
 
     post()
+
+
+#: Pages that some personas in the county do not get for their scope, not for a right: the
+#: county map is the county's area, which a township's cadres do not see.
+OUT_OF_SCOPE = {"households:county_map"}
+
+
+def test_every_page_that_refuses_someone_names_its_action():
+    refusing = {
+        name
+        for name, entry in URLS.items()
+        if isinstance(entry, Page) and (entry.denied or entry.absent)
+    } - OUT_OF_SCOPE
+    assert sorted(refusing - ACTIONS.keys()) == []
+    assert sorted(ACTIONS.keys() - URLS.keys()) == []
+
+
+@pytest.mark.parametrize("name", sorted(ACTIONS))
+def test_write_pages_answer_as_the_permission_table_says(name, world):
+    """With the walk above (each answer is the table's `expect`), each persona's answer to each
+    page that changes something is the permission table's."""
+    action, target = ACTIONS[name]
+    where = {
+        HOUSEHOLD: {"household": world.household},
+        TEAM: {"team": world.team},
+        TOWNSHIP: {"township_id": world.team.township_id},
+        None: {},
+    }[target]
+    refused = {persona for persona in IN_SCOPE if URLS[name].expect(persona) in (403, 404)}
+    allowed = {persona for persona in IN_SCOPE if may(world.users[persona], action, **where)}
+    assert refused == set(IN_SCOPE) - allowed, name
