@@ -1,4 +1,4 @@
-"""The county dashboard (DOMAIN.md §3.4): per township of the user's scope, where the campaign
+"""The county dashboard (docs/domain.md §3.4): per township of the user's scope, where the campaign
 stands in a year, each figure with the list of rows behind it.
 
 Every family of figures is ONE aggregate query over all the townships in scope (grouped by

@@ -1,4 +1,4 @@
-"""Review and accountability (DOMAIN.md §3.4): exit targets, exit reviews (脱贫验收), yearly
+"""Review and accountability (docs/domain.md §3.4): exit targets, exit reviews (脱贫验收), yearly
 assessments of teams and cadres (述职考核) and their outcomes, inspections and rectifications.
 
 Every row belongs to a township (through its team or its household) and is scoped by that

@@ -34,7 +34,7 @@ class AssessmentError(Exception):
 
 def exit_candidates(households, year: int):
     """Households still in poverty whose income of ``year`` reaches the year's exit line and
-    whose three guarantees of the year are all met (DOMAIN.md, the household record), and
+    whose three guarantees of the year are all met (docs/domain.md, the household record), and
     whose exit is not yet under review that year. Annotated with ``per_capita``."""
     line = PovertyStandard.objects.filter(year=year).values("exit_line")
     income = Income.objects.filter(household=OuterRef("pk"), year=year)

@@ -1,4 +1,4 @@
-"""The division of work seen from the households (分组包片, 帮扶责任人; DOMAIN.md §3.3) and the
+"""The division of work seen from the households (分组包片, 帮扶责任人; docs/domain.md §3.3) and the
 攻坚图, the chart of a township's dispersed poor households by village, status and cause (and of
 a county's by township).
 

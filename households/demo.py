@@ -1,6 +1,6 @@
 """Demo households and members for `seed_demo`: made-up people with valid made-up ID numbers.
 
-The spread of causes follows Guangdong's end-of-2016 figures (DOMAIN.md). The seed is skipped
+The spread of causes follows Guangdong's end-of-2016 figures (docs/domain.md). The seed is skipped
 when the demo county already has households, so running it twice changes nothing.
 """
 

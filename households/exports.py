@@ -20,7 +20,7 @@ from households.sensitive import mask_all, mask_phone
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-#: The roster columns of ROSTER.md, in the order the export writes them.
+#: The roster columns of docs/roster.md, in the order the export writes them.
 ROSTER_COLUMNS = [names[0] for names in COLUMNS.values()]
 
 
@@ -61,7 +61,7 @@ def _sheet(workbook, title, columns, widths):
 
 def person_row(household, person, *, full, cadre_name):
     """One roster row in the order of the columns (`roster_files.COLUMNS`); household fields
-    only on the head's row (ROSTER.md)."""
+    only on the head's row (docs/roster.md)."""
     village = household.village
     values = {
         "number": household.number,

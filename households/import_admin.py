@@ -23,7 +23,7 @@ from teams.permissions import may
 
 
 class RosterResource(ModelResource):
-    """A whole roster (ROSTER.md) at once; django-import-export only carries the sheet."""
+    """A whole roster (docs/roster.md) at once; django-import-export only carries the sheet."""
 
     class Meta:
         model = Person

@@ -1,6 +1,6 @@
 """The household roster (花名册) import: read, normalise, validate, plan and write, all or nothing.
 
-The format is described in ROSTER.md: one row per person, the header found by its names,
+The format is described in docs/roster.md: one row per person, the header found by its names,
 household fields on the head's row, values mapped through the reference lists and their
 synonyms. Every problem of the file is reported at once, with its Excel row; when there is any,
 nothing is written. Households are matched by household number and persons by the keyed hash

@@ -3,7 +3,7 @@
 Files are untrusted: the kind is told by the content (.xlsx, .ods, .xls, .csv), an archive
 is checked (size, declared uncompressed size, compression ratio, DTDs, formulas, cells far
 outside any roster) before calamine parses a byte of it. The header is found by its names
-(ROSTER.md) within the first rows of each sheet, in any column order, under any of its aliases.
+(docs/roster.md) within the first rows of each sheet, in any column order, under any of its aliases.
 """
 
 import csv
@@ -28,7 +28,7 @@ from python_calamine import (
 
 from households.models import ReferenceItem
 
-# The columns of ROSTER.md: key → accepted header names (whitespace removed, ASCII brackets).
+# The columns of docs/roster.md: key → accepted header names (whitespace removed, ASCII brackets).
 COLUMNS = {
     "number": ("户编号", "户号"),
     "township": ("乡镇", "镇", "乡镇(街道)"),

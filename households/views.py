@@ -472,7 +472,7 @@ def village_notice(request, code):
     )
 
 
-# The division of work in a township and the 攻坚图 (DOMAIN.md §3.3).
+# The division of work in a township and the 攻坚图 (docs/domain.md §3.3).
 
 
 def _area_households(request, code):

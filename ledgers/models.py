@@ -449,7 +449,7 @@ class Project(VersionedModel):
         EMPLOYMENT = "employment", _("Employment")
         OTHER = "other", _("Other")
 
-    #: Where fiscal poverty funds belong (DOMAIN.md §2.5): raising the households' income.
+    #: Where fiscal poverty funds belong (docs/domain.md §2.5): raising the households' income.
     INCOME_RAISING = [
         Category.INDUSTRY,
         Category.MICRO_CREDIT,

@@ -4,7 +4,7 @@ Everything is computed with aggregate subqueries, so a list of projects with the
 query whatever its length. The flags:
 
 - ``fiscal_outside``: fiscal poverty funds paid on a project that does not raise incomes
-  (infrastructure, other: DOMAIN.md §2.5 puts fiscal funds into industry support, micro-credit,
+  (infrastructure, other: docs/domain.md §2.5 puts fiscal funds into industry support, micro-credit,
   asset income and employment);
 - ``non_beneficiary``: payments that reached a household not among the project's beneficiaries;
 - ``no_plan``: a project serving no household plan;

@@ -239,7 +239,7 @@ class Team(models.Model):
 
 
 class Member(models.Model):
-    """A member of a township team, with where they come from (DOMAIN.md §1)."""
+    """A member of a township team, with where they come from (docs/domain.md §1)."""
 
     class Source(models.TextChoices):
         LEADER = "leader", _("Township leader")
@@ -384,7 +384,7 @@ class VillageWorkTeam(models.Model):
         return [name.strip() for name in self.members.splitlines() if name.strip()]
 
 
-# The team's work systems and presence on site (DOMAIN.md §3.1, §3.3, §4).
+# The team's work systems and presence on site (docs/domain.md §3.1, §3.3, §4).
 
 
 class WorkRecordQuerySet(ScopedQuerySet):
@@ -503,7 +503,7 @@ class WorkRecordAttachment(models.Model):
 
 
 class SixHavesItem(models.Model):
-    """An item of the 六有 checklist every team must meet (DOMAIN.md §3.1): reference data."""
+    """An item of the 六有 checklist every team must meet (docs/domain.md §3.1): reference data."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
@@ -553,7 +553,7 @@ class SixHavesCheck(models.Model):
 
 
 class WorkGroup(models.Model):
-    """A group of the team covering villages (分组包片, DOMAIN.md §3.3)."""
+    """A group of the team covering villages (分组包片, docs/domain.md §3.3)."""
 
     team = models.ForeignKey(
         Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="work_groups"
@@ -599,7 +599,7 @@ def add_months(month: datetime.date, months: int) -> datetime.date:
 
 
 class Presence(models.Model):
-    """Days a stationed cadre (驻镇/驻村) spent on site in a month (DOMAIN.md §4)."""
+    """Days a stationed cadre (驻镇/驻村) spent on site in a month (docs/domain.md §4)."""
 
     STATIONED_SOURCES = [Member.Source.STATIONED, Member.Source.CAPTAIN]
 

@@ -1,7 +1,7 @@
 """The one scoping mechanism: every row a user may reach is found through `visible_to(user)`.
 
 A user's scope is an area; "data in my scope" is data whose area code starts with the code of the
-user's area (DOMAIN.md). Area primary keys are the significant digits of the division code
+user's area (docs/domain.md). Area primary keys are the significant digits of the division code
 (2/4/6/9/12 digits), so the check is a prefix match on a stored column, with no join.
 """
 

@@ -211,7 +211,7 @@ class SixHavesStatus:
 
 
 def six_haves_status(teams) -> dict[int, list[SixHavesStatus]]:
-    """Each team's standing on every 六有 item (DOMAIN.md §3.1), in two queries.
+    """Each team's standing on every 六有 item (docs/domain.md §3.1), in two queries.
 
     An item never checked counts as not met: a team shows that it has its 六有 by a check.
     """
@@ -265,7 +265,7 @@ def presence_record(
 
 def long_absences(members, *, until: datetime.date):
     """Stationed cadres on site fewer than PRESENCE_MIN_DAYS days in each of the
-    PRESENCE_ABSENT_MONTHS months up to ``until``: long absent (DOMAIN.md §4), so the head of
+    PRESENCE_ABSENT_MONTHS months up to ``until``: long absent (docs/domain.md §4), so the head of
     their dispatching unit answers for it. A month without an entry proves nothing either way
     and breaks the run.
 

@@ -388,7 +388,7 @@ def group_edit(request, pk):
     return _group_form(request, group.team, group)
 
 
-# Presence of stationed cadres on site (DOMAIN.md §4).
+# Presence of stationed cadres on site (docs/domain.md §4).
 
 
 def parse_month(value):

@@ -93,7 +93,7 @@ ITEMS = {
         ("县外省内务工", "省内务工"),
         ("省外务工", ""),
     ],
-    # The four looks as commonly published (DOMAIN.md).
+    # The four looks as commonly published (docs/domain.md).
     "four_looks": [
         ("看房", ""),
         ("看粮", ""),

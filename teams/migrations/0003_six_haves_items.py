@@ -1,6 +1,6 @@
 from django.db import migrations
 
-#: The 六有 of a township team (粤扶办〔2016〕98号, DOMAIN.md §3.1).
+#: The 六有 of a township team (粤扶办〔2016〕98号, docs/domain.md §3.1).
 ITEMS = [
     ("固定办公场所", "有固定的办公场所"),
     ("固定工作人员", "有固定的工作人员"),

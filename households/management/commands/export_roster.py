@@ -10,7 +10,7 @@ from teams.models import Area
 
 class Command(BaseCommand):
     help = (
-        "Write the registry of a county in the roster format (ROSTER.md): one row per current "
+        "Write the registry of a county in the roster format (docs/roster.md): one row per current "
         "member, household fields on the head's row, cancelled households left out. ID numbers "
         "and phones are masked unless --full; every --full export is logged like a reveal."
     )

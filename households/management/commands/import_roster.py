@@ -10,8 +10,8 @@ from teams.permissions import may
 
 class Command(BaseCommand):
     help = (
-        "Import a household roster (花名册: .xlsx, .xls, .ods or .csv, the format of ROSTER.md) "
-        "into a county. "
+        "Import a household roster (花名册: .xlsx, .xls, .ods or .csv, the format of "
+        "docs/roster.md) into a county. "
         "Every row is checked first; when any row is invalid nothing is written, every problem "
         "is printed with its Excel row and the command exits non-zero. Households are matched "
         "by household number and persons by ID number, so importing a file again changes "
