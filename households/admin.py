@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -44,12 +43,11 @@ class SensitiveAdmin(ScopedAdmin):
     def get_historical_record_context_helper(self, request, historical_record):
         return MaskedChangesHelper(self.model, historical_record)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET":
-            obj = self.get_object(request, unquote(object_id))
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change:
             household = obj if isinstance(obj, Household) else obj.household
             log_access(request, Access.Kind.FILE, household)
-        return super().change_view(request, object_id, form_url, extra_context)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 @admin.register(ReferenceItem)

@@ -43,13 +43,6 @@ def _keys() -> tuple[tuple[str, AESGCM], ...]:
     return tuple((key_id(key), AESGCM(key)) for key in keys)
 
 
-def encrypt(value: str) -> str:
-    kid, cipher = _keys()[0]
-    nonce = os.urandom(12)
-    sealed = cipher.encrypt(nonce, value.encode(), kid.encode())
-    return f"{PREFIX}${kid}${base64.b64encode(nonce + sealed).decode()}"
-
-
 class Sealed(str):
     """A value encrypted ahead of saving, which EncryptedTextField stores as it is."""
 
@@ -67,6 +60,11 @@ def sealer():
         return Sealed(head + b64encode(nonce + sealed).decode())
 
     return seal
+
+
+def encrypt(value: str) -> str:
+    """``value`` encrypted with the current key: ``v1$<key id>$<base64 nonce+ciphertext>``."""
+    return str(sealer()(value))
 
 
 def decrypt(stored: str) -> str:
