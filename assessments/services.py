@@ -39,10 +39,7 @@ def exit_candidates(households, year: int):
     line = PovertyStandard.objects.filter(year=year).values("exit_line")
     income = Income.objects.filter(household=OuterRef("pk"), year=year)
     unmet = Guarantee.objects.filter(household=OuterRef("pk"), year=year).filter(
-        Q(education=Guarantee.State.NOT_MET)
-        | Q(medical=Guarantee.State.NOT_MET)
-        | Q(housing=Guarantee.State.NOT_MET)
-        | Q(water=Guarantee.State.NOT_MET)
+        Guarantee.not_all_met()
     )
     return (
         households.filter(status__in=Household.ACTIVE_STATUSES)

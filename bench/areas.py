@@ -57,7 +57,8 @@ def child(path):
     django.setup()
     from django.db import connection, transaction
 
-    from teams.services import areas_load, read_area_csv, significant_code
+    from teams.codes import significant
+    from teams.services import areas_load, read_area_csv
 
     with transaction.atomic():
         start = time.perf_counter()
@@ -74,7 +75,7 @@ def child(path):
         start = time.perf_counter()
         values = []
         for _line, raw, name in rows:
-            code = significant_code(raw)
+            code = significant(raw)
             values.append((code, name, len(code), code[:-3] or None))
         cursor.executemany("INSERT INTO floor VALUES (%s, %s, %s, %s)", values)
         floor = time.perf_counter() - start

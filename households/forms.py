@@ -327,10 +327,8 @@ class CadreForm(forms.Form):
 
     def __init__(self, *args, household, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cadre"].queryset = (
-            Member.objects.visible_to(user)
-            .current()
-            .filter(team__township_id=household.township_id)
+        self.fields["cadre"].queryset = Member.objects.visible_to(user).serving(
+            household.township_id
         )
 
 

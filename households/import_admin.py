@@ -17,6 +17,7 @@ from import_export.results import Error, RowResult
 from households.import_models import ImportJob
 from households.models import Person
 from households.roster import RosterRefused, roster_import
+from teams import codes
 from teams.admin import ScopedAdmin
 from teams.models import Area
 from teams.permissions import may
@@ -78,7 +79,7 @@ class RosterUpload(Format):
 
 def _county(user):
     """The county of a county officer; a superuser's import goes to the county of their area."""
-    return Area.objects.get(code=(user.area_id or "")[:6], level=Area.Level.COUNTY)
+    return Area.objects.get(code=codes.county_of(user.area_id or ""), level=Area.Level.COUNTY)
 
 
 @admin.register(ImportJob)

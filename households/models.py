@@ -22,6 +22,7 @@ from households.idnumber import (
     validate_id_number,
 )
 from households.sensitive import EncryptedTextField, mask_account, mask_all, mask_phone
+from teams import codes
 from teams.models import Area, Member
 from teams.scope import ScopedQuerySet
 
@@ -266,14 +267,6 @@ class Household(models.Model):
             errors["number"] = _(
                 "The household number must start with the village code %(code)s."
             ) % {"code": self.village_id}
-        if (
-            self.contact_cadre_id
-            and self.village_id
-            and self.contact_cadre.team.township_id != self.village.parent_id
-        ):
-            errors["contact_cadre"] = _(
-                "The contact cadre must be a member of the team of the household's township."
-            )
         if errors:
             raise ValidationError(errors)
 
@@ -286,7 +279,7 @@ class Household(models.Model):
 
     @property
     def township_id(self):
-        return self.village_id[:9]
+        return codes.township_of(self.village_id)
 
     @property
     def masked_phone(self):

@@ -63,6 +63,7 @@ from households.roster_files import (
     RosterRefused,
 )
 from households.sensitive import keyed_hasher, mask_all, mask_phone, sealer
+from teams import codes
 from teams.models import Area, Member
 
 #: The suffixes of registered names that rosters leave out, and what stands for them there:
@@ -377,6 +378,7 @@ class _Roster:
         self.cadres = defaultdict(list)
         members = Member.objects.filter(team__township__code__startswith=county.code)
         self.cadre_names = dict(members.values_list("pk", "name"))  # former members too
+        # `MemberQuerySet.serving`, for every township of the county at once.
         for pk, name, township in members.current().values_list("pk", "name", "team__township_id"):
             self.cadres[(township, "".join(name.split()))].append(pk)
 
@@ -793,7 +795,7 @@ class _Roster:
         name, _repair = _text(values["contact_cadre"])
         if not name or village is None:
             return None
-        found = self.cadres.get((village[:9], "".join(name.split())), [])
+        found = self.cadres.get((codes.township_of(village), "".join(name.split())), [])
         if len(found) != 1:
             self.problem(
                 row,

@@ -126,7 +126,7 @@ def household_assign_cadre(
             )
         )
     if cadre is not None:
-        if cadre.team.township_id != household.township_id or not cadre.is_current:
+        if not cadre.serves(household.township_id):
             raise HouseholdError(
                 _("The contact cadre must be a current member of the township's team.")
             )

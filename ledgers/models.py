@@ -5,14 +5,17 @@ that people edit carry a ``version`` for optimistic locking (`ledgers/locking.py
 their history, deletions included.
 """
 
+import operator
 import uuid
 from decimal import Decimal
+from functools import reduce
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -406,6 +409,12 @@ class Guarantee(VersionedModel):
         }
         if errors:
             raise ValidationError(errors)
+
+    @classmethod
+    def not_all_met(cls) -> Q:
+        """The rule "every guarantee met" in SQL, negated: some item is not met (an item that
+        does not apply counts as met). `all_met` is the same rule read on one row."""
+        return reduce(operator.or_, (Q(**{state: cls.State.NOT_MET}) for state, _ in cls.ITEMS))
 
     @property
     def all_met(self):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from teams import codes
 from teams.attachments import extension, validate_attachment
 from teams.scope import ScopedQuerySet
 
@@ -34,8 +35,9 @@ class UnitQuerySet(ScopedQuerySet):
     def in_area(self, area_code):
         # A unit serves its own area and everything below it: a county unit is visible to the
         # county's townships, a provincial unit everywhere in the province.
-        above = [area_code[:n] for n in sorted(Area.CODE_LENGTHS) if n <= len(area_code)]
-        return self.filter(Q(area_id__in=above) | Q(area__code__startswith=area_code))
+        return self.filter(
+            Q(area_id__in=codes.ancestors(area_code)) | Q(area__code__startswith=area_code)
+        )
 
 
 class TeamQuerySet(ScopedQuerySet):
@@ -47,6 +49,12 @@ class MemberQuerySet(ScopedQuerySet):
 
     def current(self):
         return self.filter(left__isnull=True)
+
+    def serving(self, township_id):
+        """The members who may act for a household of the township: current members of its
+        team (the contact cadre, the cadres of a ledger record). `Member.serves` reads it on
+        one member."""
+        return self.current().filter(team__township_id=township_id)
 
 
 class VillageWorkTeamQuerySet(ScopedQuerySet):
@@ -67,13 +75,7 @@ class Area(models.Model):
         TOWNSHIP = 4, _("Township")
         VILLAGE = 5, _("Village")
 
-    CODE_LENGTHS = {
-        2: Level.PROVINCE,
-        4: Level.CITY,
-        6: Level.COUNTY,
-        9: Level.TOWNSHIP,
-        12: Level.VILLAGE,
-    }
+    CODE_LENGTHS = dict(zip(codes.LENGTHS, Level, strict=True))
 
     code = models.CharField(_("division code"), max_length=12, primary_key=True)
     name = models.CharField(_("name"), max_length=100)
@@ -106,7 +108,7 @@ class Area(models.Model):
     @property
     def full_code(self):
         """The 12-digit published form, with trailing zeros for higher levels."""
-        return self.code.ljust(12, "0")
+        return codes.published(self.code)
 
 
 class User(AbstractUser):
@@ -334,6 +336,10 @@ class Member(models.Model):
     @property
     def is_current(self):
         return self.left is None
+
+    def serves(self, township_id):
+        """Whether the member may act for a household of the township (see `serving`)."""
+        return self.is_current and self.team.township_id == township_id
 
     @property
     def leader_warning(self):

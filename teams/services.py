@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
+from teams import codes
 from teams.models import (
     Area,
     Member,
@@ -20,9 +21,6 @@ from teams.models import (
     Team,
     add_months,
 )
-
-#: Significant length of a code → length of its parent's code.
-PARENT_LENGTH = {2: None, 4: 2, 6: 4, 9: 6, 12: 9}
 
 
 class AreaFileError(Exception):
@@ -39,23 +37,6 @@ class AreaLoadResult:
     updated: int = 0
     unchanged: int = 0
     codes: list = field(default_factory=list)
-
-
-def significant_code(raw: str) -> str | None:
-    """The significant digits of a division code, or None when it is not one.
-
-    Published codes have 12 digits, trailing zeros marking higher levels (449901000000 is a
-    county); the short forms of 2, 4, 6, 9 and 12 digits are accepted as they are.
-    """
-    code = raw.strip()
-    if not code.isascii() or not code.isdigit():
-        return None
-    if len(code) == 12:
-        for length in (2, 4, 6, 9):
-            if code[length:].strip("0") == "":
-                return code[:length]
-        return code
-    return code if len(code) in PARENT_LENGTH else None
 
 
 #: The header names of the two columns the division file needs, as published or as English.
@@ -93,10 +74,10 @@ def read_area_csv(data: bytes) -> list[tuple[int, str, str]]:
     ]
 
 
-def _in_batches(queryset, codes):
-    codes = list(codes)
-    for start in range(0, len(codes), AREA_BATCH):
-        yield from queryset.filter(code__in=codes[start : start + AREA_BATCH])
+def _in_batches(queryset, keys):
+    keys = list(keys)
+    for start in range(0, len(keys), AREA_BATCH):
+        yield from queryset.filter(code__in=keys[start : start + AREA_BATCH])
 
 
 @transaction.atomic
@@ -111,7 +92,7 @@ def areas_load(*, rows: list[tuple[int, str, str]]) -> AreaLoadResult:
     errors = []
     parsed = {}
     for line, raw_code, raw_name in rows:
-        code, name = significant_code(raw_code), raw_name.strip()
+        code, name = codes.significant(raw_code), raw_name.strip()
         if code is None:
             errors.append(
                 (
@@ -135,21 +116,26 @@ def areas_load(*, rows: list[tuple[int, str, str]]) -> AreaLoadResult:
             continue
         parsed[code] = (line, name)
 
-    parent_codes = {code[: PARENT_LENGTH[len(code)]] for code in parsed if len(code) > 2}
-    parent_codes |= {code[:4] for code in parent_codes if len(code) == 6 and code.endswith("00")}
+    parent_codes = {codes.parent(code) for code in parsed if len(code) > codes.PROVINCE}
+    parent_codes |= {
+        codes.city_of(code)
+        for code in parent_codes
+        if len(code) == codes.COUNTY and code.endswith("00")
+    }
     existing = {
         area.code: area.name
         for area in _in_batches(Area.objects.only("name"), parent_codes - parsed.keys())
     }
     for code in sorted(parent_codes - parsed.keys() - existing.keys()):
-        city = code[:4]
-        if len(code) == 6 and code.endswith("00") and (city in parsed or city in existing):
+        city = codes.city_of(code)
+        county_of_a_city = len(code) == codes.COUNTY and code.endswith("00")
+        if county_of_a_city and (city in parsed or city in existing):
             # A city without counties: its county level is the city itself.
             name = parsed[city][1] if city in parsed else existing[city]
             township_line = min(line for c, (line, _n) in parsed.items() if c.startswith(code))
             parsed[code] = (township_line, name)
     for code, (line, _name) in parsed.items():
-        parent = PARENT_LENGTH[len(code)] and code[: PARENT_LENGTH[len(code)]]
+        parent = codes.parent(code)
         if parent and parent not in parsed and parent not in existing:
             errors.append(
                 (
@@ -174,13 +160,12 @@ def areas_load(*, rows: list[tuple[int, str, str]]) -> AreaLoadResult:
         for code in batch:
             name = parsed[code][1]
             if code not in known:
-                parent = PARENT_LENGTH[len(code)]
                 new.append(
                     Area(
                         code=code,
                         name=name,
                         level=Area.CODE_LENGTHS[len(code)],
-                        parent_id=code[:parent] if parent else None,
+                        parent_id=codes.parent(code),
                     )
                 )
             elif known[code].name != name:

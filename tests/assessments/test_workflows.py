@@ -1,4 +1,5 @@
 import datetime
+import itertools
 
 import pytest
 from django.urls import reverse
@@ -279,3 +280,16 @@ def test_yearly_report_downloads(east_team, county_officer, as_user):
     services.assessments_compute(teams=[east_team], year=YEAR)
     response = as_user(county_officer).get(reverse("assessments:assessment_xlsx"), {"year": YEAR})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_exit_rule_and_the_ledger_read_every_guarantee_alike(east_households):
+    """The one rule "every guarantee met", in the exit review's SQL and on the ledger's page,
+    for all 81 combinations of the four items' states (an item that does not apply is met)."""
+    guarantee = Guarantee.objects.get(household=east_households["complete"])
+    for states in itertools.product(Guarantee.State.values, repeat=len(Guarantee.ITEMS)):
+        for (state, _evidence), value in zip(Guarantee.ITEMS, states, strict=True):
+            setattr(guarantee, state, value)
+        guarantee.save()
+        proposed = services.exit_candidates(Household.objects.all(), YEAR).exists()
+        expected = Guarantee.State.NOT_MET not in states
+        assert proposed == guarantee.all_met == expected, states

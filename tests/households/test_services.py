@@ -12,6 +12,7 @@ from households.models import (
     StatusChange,
 )
 from households.services import HouseholdError
+from teams.models import Member
 from tests.factories import AreaFactory, HouseholdFactory, MemberFactory, PersonFactory, reference
 
 pytestmark = pytest.mark.django_db
@@ -164,6 +165,23 @@ def test_a_contact_cadre_comes_from_the_townships_team(east_team, west_team, cou
             reason="",
             by=county_officer,
         )
+    assert household.cadre_assignments.count() == 0
+
+
+def test_who_may_serve_a_household_is_one_rule_in_sql_and_on_a_member(east_team, west_team):
+    """A current member of the household's township team: the contact cadre named on the
+    household page, the cadres offered by a ledger form, the service's check."""
+    household = HouseholdFactory(village=AreaFactory(code="449901101201"))
+    current, former = MemberFactory(team=east_team), MemberFactory(team=east_team, left=DAY)
+    elsewhere = MemberFactory(team=west_team)
+    serving = set(Member.objects.serving(household.township_id))
+    assert serving == {m for m in (current, former, elsewhere) if m.serves(household.township_id)}
+    assert serving == {current}
+    for cadre in (former, elsewhere):
+        with pytest.raises(HouseholdError, match="在职成员"):
+            services.household_assign_cadre(
+                household=household, cadre=cadre, date=DAY, reason="", by=None
+            )
     assert household.cadre_assignments.count() == 0
 
 
