@@ -2,7 +2,6 @@
 county's score and grade, the outcomes it leads to, and the yearly report."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -88,7 +87,6 @@ def _with_metrics(assessments, columns):
     ]
 
 
-@login_required
 def assessment_list(request):
     form = _year(request)
     year = form.chosen_year()
@@ -105,7 +103,6 @@ def assessment_list(request):
     )
 
 
-@login_required
 def assessment_report(request):
     """The yearly report as a page to print: the teams and cadres of the user's scope with
     their metrics, scores and grades, and the outcomes of the year."""
@@ -125,7 +122,6 @@ def assessment_report(request):
     )
 
 
-@login_required
 @require_POST
 def assessment_compute(request):
     if not may(request.user, "assess"):
@@ -171,7 +167,6 @@ def _team_assessment_page(request, assessment, *, form=None, outcome_form=None):
     )
 
 
-@login_required
 def team_assessment(request, pk):
     """A team's assessment: its metrics, the county's score and grade, its cadres, outcomes."""
     assessment = _team_assessment_for(request, pk)
@@ -187,7 +182,6 @@ def team_assessment(request, pk):
     return redirect(request.path)
 
 
-@login_required
 @require_POST
 def outcome_add(request, pk):
     """通报, 限期整改, 约谈, 追责 or 优先提拔, recorded against the team or one of its cadres."""
@@ -205,7 +199,6 @@ def outcome_add(request, pk):
     return redirect(reverse("assessments:team_assessment", args=[assessment.pk]))
 
 
-@login_required
 @require_POST
 def outcome_close(request, pk):
     """Close an outcome with the day and what was done, from the page listing it (``next``);
@@ -228,7 +221,6 @@ def outcome_close(request, pk):
     return redirect(back)
 
 
-@login_required
 def cadre_assessment_edit(request, pk):
     assessment = get_visible_or_404(
         CadreAssessment.objects.select_related("member__team__township"), request.user, pk=pk
@@ -236,9 +228,11 @@ def cadre_assessment_edit(request, pk):
     if not may(request.user, "assess"):
         raise PermissionDenied
     form = CadreAssessmentForm(request.POST or None, instance=assessment)
-    team_page = TeamAssessment.objects.filter(
-        team=assessment.member.team, year=assessment.year
-    ).first()
+    team_page = (
+        TeamAssessment.objects.visible_to(request.user)
+        .filter(team=assessment.member.team, year=assessment.year)
+        .first()
+    )
     if form.is_valid():
         form.save()
         messages.success(request, _("Assessment saved."))
@@ -256,7 +250,6 @@ def cadre_assessment_edit(request, pk):
     )
 
 
-@login_required
 def assessment_xlsx(request):
     """The yearly report: teams with metrics, score and grade; cadres; outcomes."""
     year = _year(request).chosen_year()
@@ -295,7 +288,7 @@ def assessment_xlsx(request):
             _("Score"),
             _("Grade"),
             pgettext("assessment", "Comment"),
-        ],  # fmt: skip
+        ],
     )
     for assessment in _cadre_assessments(user, year):
         append_row(

@@ -14,16 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from households.models import Household, HouseholdPartQuerySet
+from households.models import Household
 from ledgers.models import YEAR_VALIDATORS
 from teams.models import Area, Member, Team
 from teams.scope import ScopedQuerySet
-
-
-class TeamPartQuerySet(ScopedQuerySet):
-    """Rows of one team: scoped by its township."""
-
-    scope_field = "team__township__code"
 
 
 def _recorded_by():
@@ -36,10 +30,6 @@ def _recorded_by():
         on_delete=models.SET_NULL,
         related_name="+",
     )
-
-
-class ExitTargetQuerySet(ScopedQuerySet):
-    scope_field = "township__code"
 
 
 class ExitTarget(models.Model):
@@ -56,7 +46,8 @@ class ExitTarget(models.Model):
     households = models.PositiveIntegerField(_("households to exit"))
     history = HistoricalRecords()
 
-    objects = ExitTargetQuerySet.as_manager()
+    scope_path = "township__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("exit target")
@@ -92,7 +83,8 @@ class ExitReview(models.Model):
     proposed_by = _recorded_by()
     history = HistoricalRecords()
 
-    objects = HouseholdPartQuerySet.as_manager()
+    scope_path = "household__village__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("exit review")
@@ -114,10 +106,6 @@ class ExitReview(models.Model):
 
     def get_absolute_url(self):
         return reverse("assessments:exit_review", args=[self.pk])
-
-
-class ExitStepQuerySet(ScopedQuerySet):
-    scope_field = "review__household__village__code"
 
 
 class ExitStep(models.Model):
@@ -144,7 +132,8 @@ class ExitStep(models.Model):
     recorded_by = _recorded_by()
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
-    objects = ExitStepQuerySet.as_manager()
+    scope_path = "review__household__village__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("exit step")
@@ -193,7 +182,8 @@ class TeamAssessment(AssessmentFields):
     )
     history = HistoricalRecords()
 
-    objects = TeamPartQuerySet.as_manager()
+    scope_path = "team__township__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("team assessment")
@@ -208,8 +198,6 @@ class TeamAssessment(AssessmentFields):
 
 
 class CadreAssessmentQuerySet(ScopedQuerySet):
-    scope_field = "member__team__township__code"
-
     def visible_to(self, user):
         """A personnel evaluation is for the offices that assess (county and above) and for the
         cadre assessed: township staff see their own, not their colleagues'."""
@@ -226,6 +214,7 @@ class CadreAssessment(AssessmentFields):
     )
     history = HistoricalRecords()
 
+    scope_path = "member__team__township__code"
     objects = CadreAssessmentQuerySet.as_manager()
 
     class Meta:
@@ -278,7 +267,8 @@ class Outcome(models.Model):
     recorded_by = _recorded_by()
     history = HistoricalRecords()
 
-    objects = TeamPartQuerySet.as_manager()
+    scope_path = "team__township__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("assessment outcome")
@@ -313,7 +303,8 @@ class Inspection(models.Model):
     recorded_by = _recorded_by()
     history = HistoricalRecords()
 
-    objects = TeamPartQuerySet.as_manager()
+    scope_path = "team__township__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("inspection")
@@ -328,8 +319,6 @@ class Inspection(models.Model):
 
 
 class RectificationQuerySet(ScopedQuerySet):
-    scope_field = "inspection__team__township__code"
-
     def open(self):
         return self.filter(closed_on__isnull=True)
 
@@ -355,6 +344,7 @@ class Rectification(models.Model):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     history = HistoricalRecords()
 
+    scope_path = "inspection__team__township__code"
     objects = RectificationQuerySet.as_manager()
 
     class Meta:

@@ -11,10 +11,14 @@ import datetime
 import os
 import random
 import re
+from zoneinfo import ZoneInfo
 
 import gevent
 import gevent.event
 from locust import HttpUser, between, constant, events, task
+
+#: The server's time zone (TIME_ZONE): a visit is dated by its day there.
+CHINA = ZoneInfo("Asia/Shanghai")
 
 PASSWORD = os.environ.get("LOADTEST_PASSWORD", "bangfu-2016")
 SECONDS = int(os.environ.get("LOADTEST_SECONDS", 60))
@@ -90,7 +94,7 @@ class TownshipUser(HttpUser):
         with self.client.post(
             url,
             {
-                "date": datetime.date.today().isoformat(),
+                "date": datetime.datetime.now(CHINA).date().isoformat(),
                 "cadre": cadre.group(1) if cadre else "",
                 "findings": f"{self.username} 入户走访：家中生活正常，了解产业项目进展。",
                 "actions": "宣传帮扶政策",

@@ -347,8 +347,16 @@ def write_xls(directory):
     source = directory / "roster-xls.xlsx"
     generate(source, households=XLS_HOUSEHOLDS, seed=2017)
     subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{directory}/lo-profile", "--headless"]
-        + ["--convert-to", "xls", "--outdir", str(directory), str(source)],
+        [
+            soffice,
+            f"-env:UserInstallation=file://{directory}/lo-profile",
+            "--headless",
+            "--convert-to",
+            "xls",
+            "--outdir",
+            str(directory),
+            str(source),
+        ],
         check=True,
         capture_output=True,
         timeout=600,

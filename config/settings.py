@@ -68,6 +68,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a login except those marked @login_not_required (config/urls.py lists
+    # them; tests/test_url_scoping.py pins the list).
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "teams.middleware.no_store_when_logged_in",
     "django_otp.middleware.OTPMiddleware",
     "teams.middleware.require_two_factor",

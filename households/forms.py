@@ -34,7 +34,8 @@ def check_id_number_free(value, *, user, household, person=None):
     is. Whether it is registered outside the user's area is not the user's to learn: the answer
     is neutral, the clash is logged for the county office of ``household``, and probing is
     limited to ID_CLASHES_PER_HOUR."""
-    clashes = Disclosure.objects.filter(
+    # The user's own clashes, wherever the numbers were registered.
+    clashes = Disclosure.objects.unscoped().filter(
         user=user,
         action=Disclosure.Action.CLASH,
         at__gte=timezone.now() - datetime.timedelta(hours=1),
@@ -46,7 +47,8 @@ def check_id_number_free(value, *, user, household, person=None):
                 "again later, or ask the county poverty office."
             )
         )
-    registered = Person.objects.with_id_number(value)
+    # One person, one household, wherever: the registry-wide answer below stays neutral.
+    registered = Person.objects.unscoped().with_id_number(value)
     if person is not None and person.pk:
         registered = registered.exclude(pk=person.pk)
     if registered.visible_to(user).exists():
@@ -300,9 +302,9 @@ class IdNumberSearchForm(forms.Form):
         return value
 
     def filter(self, queryset):
-        return queryset.filter(
-            persons__in=Person.objects.with_id_number(self.cleaned_data["id_number"])
-        )
+        # A condition on ``queryset``, which the list has already scoped.
+        holders = Person.objects.unscoped().with_id_number(self.cleaned_data["id_number"])
+        return queryset.filter(persons__in=holders)
 
 
 class RevealForm(forms.Form):
@@ -372,9 +374,12 @@ class MemberChangeForm(forms.Form):
     def __init__(self, *args, household, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = household.persons.current()
-        self.fields["new_household"].queryset = Household.objects.filter(
-            village_id=household.village_id
-        ).exclude(pk=household.pk)
+        # The village of a household the user reached in scope.
+        self.fields["new_household"].queryset = (
+            Household.objects.unscoped()
+            .filter(village_id=household.village_id)
+            .exclude(pk=household.pk)
+        )
 
 
 class HeadChangeForm(forms.Form):

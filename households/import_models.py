@@ -14,10 +14,6 @@ from teams.models import Area
 from teams.scope import ScopedQuerySet
 
 
-class ImportJobQuerySet(ScopedQuerySet):
-    scope_field = "county__code"
-
-
 class ImportJob(models.Model):
     """An uploaded roster, checked on upload and written after the officer confirms."""
 
@@ -57,7 +53,8 @@ class ImportJob(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
-    objects = ImportJobQuerySet.as_manager()
+    scope_path = "county__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("roster import")

@@ -5,7 +5,6 @@ import io
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -62,11 +61,11 @@ def _officer(request):
 
 def job_for(request, pk):
     _officer(request)
-    queryset = ImportJob.objects.select_related("county", "created_by")
-    return get_visible_or_404(queryset, request.user, pk=pk)
+    return get_visible_or_404(
+        ImportJob.objects.select_related("county", "created_by"), request.user, pk=pk
+    )
 
 
-@login_required
 def job_list(request):
     _officer(request)
     jobs = ImportJob.objects.visible_to(request.user).select_related("county", "created_by")
@@ -74,7 +73,6 @@ def job_list(request):
     return render(request, "households/import/job_list.html", {"page": page})
 
 
-@login_required
 def upload(request):
     _officer(request)
     form = RosterUploadForm(request.POST or None, request.FILES or None, user=request.user)
@@ -119,7 +117,6 @@ def _planned(entry):
     }
 
 
-@login_required
 def job_detail(request, pk):
     job = job_for(request, pk)
     summary = job.summary
@@ -144,7 +141,6 @@ def job_detail(request, pk):
     return render(request, "households/import/job_detail.html", context)
 
 
-@login_required
 def job_status(request, pk):
     job = job_for(request, pk)
     return JsonResponse(
@@ -159,7 +155,6 @@ def job_status(request, pk):
     )
 
 
-@login_required
 @require_POST
 def job_confirm(request, pk):
     job = job_for(request, pk)
@@ -176,7 +171,6 @@ def job_confirm(request, pk):
     return redirect(job)
 
 
-@login_required
 def job_errors(request, pk):
     """The upload with a column of its errors, to fix and upload again."""
     job = job_for(request, pk)

@@ -130,8 +130,6 @@ def _optional_reference(kind, verbose_name):
 
 
 class HouseholdQuerySet(ScopedQuerySet):
-    scope_field = "village__code"
-
     def with_head(self):
         """Prefetch the head of household (one query for the whole page)."""
         return self.prefetch_related(
@@ -235,6 +233,7 @@ class Household(models.Model):
         user_db_constraint=False,
     )
 
+    scope_path = "village__code"
     objects = HouseholdQuerySet.as_manager()
 
     class Meta:
@@ -298,12 +297,6 @@ class Household(models.Model):
         return self.status in self.ACTIVE_STATUSES
 
 
-class HouseholdPartQuerySet(ScopedQuerySet):
-    """Rows that belong to one household: scoped by the household's village."""
-
-    scope_field = "household__village__code"
-
-
 #: What a user is told of an ID number registered elsewhere, which may be outside their area:
 #: nothing about where (forms and the admin alike; the database constraint is the guard).
 ID_NUMBER_CLASH = _(
@@ -311,7 +304,7 @@ ID_NUMBER_CLASH = _(
 )
 
 
-class PersonQuerySet(HouseholdPartQuerySet):
+class PersonQuerySet(ScopedQuerySet):
     def current(self):
         return self.filter(left_on__isnull=True)
 
@@ -382,6 +375,7 @@ class Person(models.Model):
     # kept by Django, as the household history's is.
     history = HistoricalRecords(no_db_index=REFERENCES, user_db_constraint=False)
 
+    scope_path = "household__village__code"
     objects = PersonQuerySet.as_manager()
 
     class Meta:
@@ -480,7 +474,8 @@ class MemberChange(models.Model):
     recorded_by = _recorded_by()
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
-    objects = HouseholdPartQuerySet.as_manager()
+    scope_path = "household__village__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("member change")
@@ -509,7 +504,8 @@ class StatusChange(models.Model):
     recorded_by = _recorded_by()
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
-    objects = HouseholdPartQuerySet.as_manager()
+    scope_path = "household__village__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("status change")
@@ -537,7 +533,8 @@ class CadreAssignment(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     recorded_by = _recorded_by()
 
-    objects = HouseholdPartQuerySet.as_manager()
+    scope_path = "household__village__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contact cadre assignment")
@@ -592,7 +589,8 @@ class IdentificationStep(models.Model):
     recorded_by = _recorded_by()
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
-    objects = HouseholdPartQuerySet.as_manager()
+    scope_path = "household__village__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("identification step")
@@ -615,10 +613,6 @@ class IdentificationStep(models.Model):
         return self.step in self.NOTICES
 
 
-class ObjectionQuerySet(ScopedQuerySet):
-    scope_field = "step__household__village__code"
-
-
 class Objection(models.Model):
     """An objection raised during a public notice, and how it was resolved."""
 
@@ -633,7 +627,8 @@ class Objection(models.Model):
     resolution = models.TextField(_("resolution"), blank=True)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
 
-    objects = ObjectionQuerySet.as_manager()
+    scope_path = "step__household__village__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("objection")
@@ -665,7 +660,8 @@ class Assessment(models.Model):
     note = models.TextField(_("note"), blank=True)
     recorded_by = _recorded_by()
 
-    objects = HouseholdPartQuerySet.as_manager()
+    scope_path = "household__village__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("identification assessment")
@@ -674,10 +670,6 @@ class Assessment(models.Model):
 
     def __str__(self):
         return f"{self.assessed_on} {self.assessors}"
-
-
-class DisclosureQuerySet(ScopedQuerySet):
-    scope_field = "area_code"
 
 
 class PersonalDataLog(models.Model):
@@ -697,7 +689,8 @@ class PersonalDataLog(models.Model):
     )
     area_code = models.CharField(_("area"), max_length=12)
 
-    objects = DisclosureQuerySet.as_manager()
+    scope_path = "area_code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         abstract = True

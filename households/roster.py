@@ -1084,8 +1084,14 @@ class _Roster:
         value_keys = [key for key in (new[0].values if new else ()) if key != "registered_on"]
         dates = [row.values.get("registered_on", self.today) for row in new]
         rows = [
-            (row.number, row.village, Household.Status.REGISTERED, date, date)
-            + tuple(row.values[key] for key in value_keys)
+            (
+                row.number,
+                row.village,
+                Household.Status.REGISTERED,
+                date,
+                date,
+                *(row.values[key] for key in value_keys),
+            )
             for row, date in zip(new, dates, strict=True)
         ]
         fields = ["number", "village_id", "status", "status_since", "registered_on", *value_keys]

@@ -1,7 +1,6 @@
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -63,7 +62,6 @@ def _require(allowed):
 MAP_URLS = {Area.Level.COUNTY: "households:county_map", Area.Level.TOWNSHIP: "households:map"}
 
 
-@login_required
 def household_list(request):
     user = request.user
     filters = HouseholdFilter(request.GET or None, user=user)
@@ -140,7 +138,6 @@ def change_history(household):
     return rows[::-1]
 
 
-@login_required
 def household_detail(request, pk):
     household = household_for(request, pk)
     services.log_access(request, Access.Kind.FILE, household)
@@ -176,7 +173,6 @@ def household_detail(request, pk):
     )
 
 
-@login_required
 def household_create(request):
     _require(may(request.user, "keep_household"))
     form = HouseholdForm(request.POST or None, user=request.user)
@@ -192,7 +188,6 @@ def household_create(request):
     return render(request, "households/household_form.html", {"form": form})
 
 
-@login_required
 def household_edit(request, pk):
     household = household_for(request, pk)
     _require(may(request.user, "keep_household"))
@@ -220,12 +215,10 @@ def _person_form(request, household, person=None):
     )
 
 
-@login_required
 def person_create(request, pk):
     return _person_form(request, household_for(request, pk))
 
 
-@login_required
 def person_edit(request, pk):
     person = get_visible_or_404(Person.objects.select_related("household"), request.user, pk=pk)
     return _person_form(request, household_for(request, person.household_id), person)
@@ -240,7 +233,6 @@ REVEALABLE = {
 }
 
 
-@login_required
 def reveal(request, field, pk):
     """Show one sensitive value in full to a permitted user, after logging who, when and why."""
     if field not in REVEALABLE:
@@ -289,7 +281,6 @@ def _run_service(request, form, action, success):
                 messages.error(request, error)
 
 
-@login_required
 @require_POST
 def status_change(request, pk):
     household = household_for(request, pk)
@@ -303,7 +294,6 @@ def status_change(request, pk):
     return redirect(household)
 
 
-@login_required
 @require_POST
 def cadre_assign(request, pk):
     household = household_for(request, pk)
@@ -317,7 +307,6 @@ def cadre_assign(request, pk):
     return redirect(household)
 
 
-@login_required
 @require_POST
 def member_change(request, pk):
     household = household_for(request, pk)
@@ -331,7 +320,6 @@ def member_change(request, pk):
     return redirect(household)
 
 
-@login_required
 @require_POST
 def head_change(request, pk):
     household = household_for(request, pk)
@@ -345,7 +333,6 @@ def head_change(request, pk):
     return redirect(household)
 
 
-@login_required
 def identification(request, pk):
     """The identification record of a candidate, with the forms of the county office."""
     household = household_for(request, pk)
@@ -367,7 +354,6 @@ def identification(request, pk):
     )
 
 
-@login_required
 @require_POST
 def identification_step(request, pk):
     household = household_for(request, pk)
@@ -385,7 +371,6 @@ def identification_step(request, pk):
     return redirect("households:identification", pk=household.pk)
 
 
-@login_required
 @require_POST
 def assessment_add(request, pk):
     household = household_for(request, pk)
@@ -399,7 +384,6 @@ def assessment_add(request, pk):
     return redirect("households:identification", pk=household.pk)
 
 
-@login_required
 @require_POST
 def objection_add(request, pk):
     step = get_visible_or_404(
@@ -415,7 +399,6 @@ def objection_add(request, pk):
     return redirect("households:identification", pk=step.household_id)
 
 
-@login_required
 def household_card(request, pk):
     """The household card (户有卡), printable, with a QR code linking to the household page."""
     household = household_for(request, pk)
@@ -436,7 +419,6 @@ def _village_households(request, village, **filters):
     )
 
 
-@login_required
 def village_register(request, code):
     """The village register (村有册): every household of the village and its members."""
     village = village_for(request, code)
@@ -449,7 +431,6 @@ def village_register(request, code):
     )
 
 
-@login_required
 def village_register_xlsx(request, code):
     village = village_for(request, code)
     services.log_access(request, Access.Kind.EXPORT, area_code=village.code)
@@ -458,7 +439,6 @@ def village_register_xlsx(request, code):
     return workbook_response(register_workbook(village, households), name)
 
 
-@login_required
 def village_notice(request, code):
     """The printable public-notice list (公示) of a village: no ID numbers, no phones."""
     village = village_for(request, code)
@@ -479,7 +459,6 @@ def _area_households(request, code):
     return Household.objects.visible_to(request.user).in_area(code)
 
 
-@login_required
 def township_coverage(request, code):
     """Households with no contact cadre, cadres carrying too many, villages no group covers."""
     team = get_visible_or_404(
@@ -496,7 +475,6 @@ def township_coverage(request, code):
     )
 
 
-@login_required
 def area_map(request, code, level):
     """The 攻坚图 of a township (by village) or a county (by township), and by main cause."""
     area = get_visible_or_404(

@@ -53,7 +53,8 @@ class LedgerForm(VersionedForm):
     def __init__(self, *args, household, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.household = household
-        members = Member.objects.serving(household.township_id)
+        # The team of a household the user reached in scope.
+        members = Member.objects.unscoped().serving(household.township_id)
         for name in self.member_fields:
             self.fields[name].queryset = members
         own = getattr(self.user, "member", None)

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from households.models import Household, HouseholdPartQuerySet
+from households.models import Household
 from ledgers.locking import VersionedModel, VersionedQuerySet
 from teams.models import Area, Member
 from teams.scope import ScopedQuerySet
@@ -79,7 +79,7 @@ class MeasureCategory(models.Model):
         return self.name
 
 
-class LedgerQuerySet(VersionedQuerySet, HouseholdPartQuerySet):
+class LedgerQuerySet(VersionedQuerySet, ScopedQuerySet):
     """Ledger rows, scoped through ``household__village__code``."""
 
 
@@ -122,6 +122,7 @@ class Plan(VersionedModel):
     )
     history = HistoricalRecords(m2m_fields=[planned_measures])
 
+    scope_path = "household__village__code"
     objects = LedgerQuerySet.as_manager()
 
     class Meta:
@@ -191,6 +192,7 @@ class Measure(VersionedModel):
     )
     history = HistoricalRecords()
 
+    scope_path = "household__village__code"
     objects = LedgerQuerySet.as_manager()
 
     class Meta:
@@ -249,6 +251,7 @@ class Visit(VersionedModel):
     )
     history = HistoricalRecords()
 
+    scope_path = "household__village__code"
     objects = LedgerQuerySet.as_manager()
 
     class Meta:
@@ -306,6 +309,7 @@ class Income(VersionedModel):
     )
     history = HistoricalRecords()
 
+    scope_path = "household__village__code"
     objects = LedgerQuerySet.as_manager()
 
     class Meta:
@@ -384,6 +388,7 @@ class Guarantee(VersionedModel):
     water_evidence = models.CharField(_("evidence"), max_length=300, blank=True)
     history = HistoricalRecords()
 
+    scope_path = "household__village__code"
     objects = LedgerQuerySet.as_manager()
 
     class Meta:
@@ -444,7 +449,7 @@ class FundSource(models.TextChoices):
 
 
 class ProjectQuerySet(VersionedQuerySet, ScopedQuerySet):
-    scope_field = "township__code"
+    """Projects, scoped through their township, with version checks."""
 
 
 class Project(VersionedModel):
@@ -517,6 +522,7 @@ class Project(VersionedModel):
     )
     history = HistoricalRecords(m2m_fields=[beneficiaries, plans])
 
+    scope_path = "township__code"
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
@@ -561,11 +567,7 @@ class AppendOnly(Exception):
     """A recorded payment is corrected by a reversing entry, never changed or deleted."""
 
 
-class ProjectPartQuerySet(ScopedQuerySet):
-    scope_field = "project__township__code"
-
-
-class PaymentQuerySet(ProjectPartQuerySet):
+class PaymentQuerySet(ScopedQuerySet):
     def delete(self):
         raise AppendOnly
 
@@ -611,6 +613,7 @@ class Payment(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
+    scope_path = "project__township__code"
     objects = PaymentQuerySet.as_manager()
 
     class Meta:
@@ -664,7 +667,8 @@ class OverBudgetAttempt(models.Model):
     )
     attempted_at = models.DateTimeField(_("attempted at"), auto_now_add=True)
 
-    objects = ProjectPartQuerySet.as_manager()
+    scope_path = "project__township__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("over-budget attempt")

@@ -1,12 +1,11 @@
 """Projects and their funds: list, page, forms, payments and reversals, fund ledgers."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -43,7 +42,6 @@ def _require_manager(user, township_id):
         raise PermissionDenied
 
 
-@login_required
 def project_list(request):
     """The projects of the user's scope with their totals and flags, filtered."""
     projects = Project.objects.visible_to(request.user).select_related("township")
@@ -77,16 +75,17 @@ def project_list(request):
     )
 
 
-@login_required
 def project_detail(request, pk):
     project = supervision.with_flags(
-        Project.objects.select_related("township").prefetch_related(
+        Project.objects.visible_to(request.user)
+        .select_related("township")
+        .prefetch_related(
             Prefetch("beneficiaries", queryset=_households()),
             Prefetch("plans", queryset=_plans()),
         )
     )
-    project = get_visible_or_404(project, request.user, pk=pk)
-    one = Project.objects.filter(pk=project.pk)
+    project = get_object_or_404(project, pk=pk)
+    one = Project.objects.unscoped().filter(pk=project.pk)  # the project found in scope
     payments = project.payments.select_related("household", "recorded_by", "reversal")
     return render(
         request,
@@ -104,12 +103,16 @@ def project_detail(request, pk):
     )
 
 
+# A project's own households and plans, prefetched through a project found in scope.
+
+
 def _households():
-    return Household.objects.select_related("village").with_head().order_by("number")
+    return Household.objects.unscoped().select_related("village").with_head().order_by("number")
 
 
 def _plans():
-    return Plan.objects.select_related("household").order_by("household__number", "-kind", "year")
+    plans = Plan.objects.unscoped().select_related("household")
+    return plans.order_by("household__number", "-kind", "year")
 
 
 def _project_form(request, project):
@@ -135,21 +138,18 @@ def _project_form(request, project):
     )
 
 
-@login_required
 def project_create(request):
     if not can_create_project(request.user):
         raise PermissionDenied
     return _project_form(request, Project())
 
 
-@login_required
 def project_edit(request, pk):
     project = project_for(request, pk)
     _require_manager(request.user, project.township_id)
     return _project_form(request, project)
 
 
-@login_required
 def project_accept(request, pk):
     """The county's acceptance (验收) of a project: when and what was found."""
     project = project_for(request, pk)
@@ -168,7 +168,6 @@ def project_accept(request, pk):
     return render(request, "ledgers/project_accept.html", context)
 
 
-@login_required
 def payment_create(request, pk):
     project = project_for(request, pk)
     _require_manager(request.user, project.township_id)
@@ -184,7 +183,6 @@ def payment_create(request, pk):
     return render(request, "ledgers/payment_form.html", {"form": form, "project": project})
 
 
-@login_required
 def payment_reverse(request, pk):
     payment = get_visible_or_404(
         Payment.objects.select_related("project__township", "household"), request.user, pk=pk
@@ -222,20 +220,22 @@ def _fund_ledger(projects, payments):
 
 def _project_funds(request, pk):
     project = project_for(request, pk)
-    one = Project.objects.filter(pk=project.pk)
-    return project, _fund_ledger(one, Payment.objects.filter(project=project))
+    one = Project.objects.unscoped().filter(pk=project.pk)  # the project found in scope
+    return project, _fund_ledger(
+        one, Payment.objects.visible_to(request.user).filter(project=project)
+    )
 
 
 def _township_funds(request, code):
     township = get_visible_or_404(
         Area.objects.filter(level=Area.Level.TOWNSHIP), request.user, code=code
     )
-    projects = Project.objects.filter(township=township)
-    return township, _fund_ledger(projects, Payment.objects.filter(project__township=township))
+    projects = Project.objects.visible_to(request.user).filter(township=township)
+    payments = Payment.objects.visible_to(request.user).filter(project__township=township)
+    return township, _fund_ledger(projects, payments)
 
 
 @require_GET
-@login_required
 def project_funds(request, pk):
     project, context = _project_funds(request, pk)
     context["title"] = _("Fund ledger of %(name)s") % {"name": project}
@@ -244,7 +244,6 @@ def project_funds(request, pk):
 
 
 @require_GET
-@login_required
 def project_funds_xlsx(request, pk):
     project, context = _project_funds(request, pk)
     title = _("Fund ledger of %(name)s") % {"name": project}
@@ -252,7 +251,6 @@ def project_funds_xlsx(request, pk):
 
 
 @require_GET
-@login_required
 def township_funds(request, code):
     township, context = _township_funds(request, code)
     context["title"] = _("Fund ledger of %(name)s") % {"name": township.name}
@@ -261,7 +259,6 @@ def township_funds(request, code):
 
 
 @require_GET
-@login_required
 def township_funds_xlsx(request, code):
     township, context = _township_funds(request, code)
     title = _("Fund ledger of %(name)s") % {"name": township.name}

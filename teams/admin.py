@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from teams.forms import AdminLoginForm
 from teams.models import (
     Area,
     Member,
@@ -23,6 +24,7 @@ from teams.models import (
 )
 from teams.permissions import may
 
+admin.site.login_form = AdminLoginForm
 admin.site.site_header = _("Township assistance teams administration")
 admin.site.site_title = _("Township assistance teams")
 

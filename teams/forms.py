@@ -5,6 +5,7 @@ from datetime import timedelta
 from axes.models import AccessAttempt
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -160,7 +161,8 @@ class WorkGroupForm(ScopedModelForm):
         super().__init__(*args, **kwargs)
         self.instance.team = team
         self.fields["members"].queryset = team.members.current()
-        self.fields["villages"].queryset = Area.objects.filter(
+        # The villages of a team the user reached in scope.
+        self.fields["villages"].queryset = Area.objects.unscoped().filter(
             parent_id=team.township_id, level=Area.Level.VILLAGE
         )
 
@@ -228,3 +230,7 @@ class LoginForm(AuthenticationForm):
                 params={"seconds": seconds},
             )
         return super().clean()
+
+
+class AdminLoginForm(LoginForm, AdminAuthenticationForm):
+    """The admin's login page: the same wait, then Django's check that the account is staff."""

@@ -17,21 +17,11 @@ from teams.attachments import extension, validate_attachment
 from teams.scope import ScopedQuerySet
 
 
-class AreaQuerySet(ScopedQuerySet):
-    scope_field = "code"
-
-
-class UserQuerySet(ScopedQuerySet):
-    scope_field = "area__code"
-
-
-class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
+class ScopedUserManager(UserManager.from_queryset(ScopedQuerySet)):
     """Django's user manager (create_user, natural keys) with the scoping queryset."""
 
 
 class UnitQuerySet(ScopedQuerySet):
-    scope_field = "area__code"
-
     def in_area(self, area_code):
         # A unit serves its own area and everything below it: a county unit is visible to the
         # county's townships, a provincial unit everywhere in the province.
@@ -40,13 +30,7 @@ class UnitQuerySet(ScopedQuerySet):
         )
 
 
-class TeamQuerySet(ScopedQuerySet):
-    scope_field = "township__code"
-
-
 class MemberQuerySet(ScopedQuerySet):
-    scope_field = "team__township__code"
-
     def current(self):
         return self.filter(left__isnull=True)
 
@@ -55,10 +39,6 @@ class MemberQuerySet(ScopedQuerySet):
         team (the contact cadre, the cadres of a ledger record). `Member.serves` reads it on
         one member."""
         return self.current().filter(team__township_id=township_id)
-
-
-class VillageWorkTeamQuerySet(ScopedQuerySet):
-    scope_field = "village__code"
 
 
 class Area(models.Model):
@@ -89,7 +69,8 @@ class Area(models.Model):
         related_name="children",
     )
 
-    objects = AreaQuerySet.as_manager()
+    scope_path = "code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("area")
@@ -131,6 +112,7 @@ class User(AbstractUser):
         help_text=_("The user sees data whose area code starts with this area's code."),
     )
 
+    scope_path = "area__code"
     objects = ScopedUserManager()
 
     class Meta(AbstractUser.Meta):
@@ -195,6 +177,7 @@ class Unit(models.Model):
     )
     history = HistoricalRecords()
 
+    scope_path = "area__code"
     objects = UnitQuerySet.as_manager()
 
     class Meta:
@@ -222,7 +205,8 @@ class Team(models.Model):
     tasks = models.TextField(_("tasks of the team"), blank=True)
     history = HistoricalRecords()
 
-    objects = TeamQuerySet.as_manager()
+    scope_path = "township__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("township team")
@@ -291,6 +275,7 @@ class Member(models.Model):
     )
     history = HistoricalRecords()
 
+    scope_path = "team__township__code"
     objects = MemberQuerySet.as_manager()
 
     class Meta:
@@ -371,7 +356,8 @@ class VillageWorkTeam(models.Model):
     arrived = models.DateField(_("date arrived"), null=True, blank=True)
     history = HistoricalRecords()
 
-    objects = VillageWorkTeamQuerySet.as_manager()
+    scope_path = "village__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("village work team")
@@ -391,26 +377,6 @@ class VillageWorkTeam(models.Model):
 
 
 # The team's work systems and presence on site (docs/domain.md §3.1, §3.3, §4).
-
-
-class WorkRecordQuerySet(ScopedQuerySet):
-    scope_field = "team__township__code"
-
-
-class WorkRecordAttachmentQuerySet(ScopedQuerySet):
-    scope_field = "record__team__township__code"
-
-
-class SixHavesCheckQuerySet(ScopedQuerySet):
-    scope_field = "team__township__code"
-
-
-class WorkGroupQuerySet(ScopedQuerySet):
-    scope_field = "team__township__code"
-
-
-class PresenceQuerySet(ScopedQuerySet):
-    scope_field = "member__team__township__code"
 
 
 class WorkRecord(models.Model):
@@ -443,7 +409,8 @@ class WorkRecord(models.Model):
     )
     history = HistoricalRecords(m2m_fields=[attendees])
 
-    objects = WorkRecordQuerySet.as_manager()
+    scope_path = "team__township__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("work record")
@@ -487,7 +454,8 @@ class WorkRecordAttachment(models.Model):
     )
     history = HistoricalRecords()
 
-    objects = WorkRecordAttachmentQuerySet.as_manager()
+    scope_path = "record__team__township__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attachment")
@@ -546,7 +514,8 @@ class SixHavesCheck(models.Model):
     )
     history = HistoricalRecords()
 
-    objects = SixHavesCheckQuerySet.as_manager()
+    scope_path = "team__township__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("六有 check")
@@ -577,7 +546,8 @@ class WorkGroup(models.Model):
     )
     history = HistoricalRecords(m2m_fields=[members, villages])
 
-    objects = WorkGroupQuerySet.as_manager()
+    scope_path = "team__township__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("work group")
@@ -629,7 +599,8 @@ class Presence(models.Model):
     )
     history = HistoricalRecords()
 
-    objects = PresenceQuerySet.as_manager()
+    scope_path = "member__team__township__code"
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("presence on site")

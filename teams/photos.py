@@ -41,7 +41,8 @@ def without_metadata(upload, name):
 def _taken_at(exif):
     text = exif.get_ifd(EXIF_IFD).get(DATE_TIME_ORIGINAL)
     try:
-        taken = datetime.datetime.strptime(str(text).strip(), "%Y:%m:%d %H:%M:%S")
+        # EXIF has no time zone: the naive time is made aware below.
+        taken = datetime.datetime.strptime(str(text).strip(), "%Y:%m:%d %H:%M:%S")  # noqa: DTZ007
     except ValueError:
         return None
     return timezone.make_aware(taken)  # the phone's clock, in the project's time zone

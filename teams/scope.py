@@ -3,6 +3,12 @@
 A user's scope is an area; "data in my scope" is data whose area code starts with the code of the
 user's area (docs/domain.md). Area primary keys are the significant digits of the division code
 (2/4/6/9/12 digits), so the check is a prefix match on a stored column, with no join.
+
+A scoped model says once where its area code is (``scope_path = "team__township__code"``) and
+uses ``objects = ScopedQuerySet.as_manager()`` (or a subclass with methods of its own). Code
+that needs rows whatever the user (a service acting on rows it was given, a command, the
+dashboards' sums over a scope already applied) says so: ``Model.objects.unscoped()``; pages and
+forms start from `visible_to` (tests/test_scoping_in_views.py holds them to it).
 """
 
 from django.db import models
@@ -10,8 +16,7 @@ from django.http import Http404
 
 
 class ScopedQuerySet(models.QuerySet):
-    #: Path from the model to the primary key (the code) of the area that scopes the row.
-    scope_field = ""
+    """Rows scoped by the area code at the model's ``scope_path``."""
 
     def visible_to(self, user):
         if not user.is_authenticated or not user.is_active:
@@ -24,7 +29,11 @@ class ScopedQuerySet(models.QuerySet):
 
     def in_area(self, area_code):
         """Rows that belong to the area ``area_code`` or any area below it."""
-        return self.filter(**{f"{self.scope_field}__startswith": area_code})
+        return self.filter(**{f"{self.model.scope_path}__startswith": area_code})
+
+    def unscoped(self):
+        """Every row, whatever the user: a decision the caller spells out (see the module)."""
+        return self.all()
 
 
 def get_visible_or_404(queryset, user, **lookup):

@@ -3,7 +3,7 @@ from itertools import groupby
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
@@ -46,6 +46,7 @@ from teams.services import (
 )
 
 
+@login_not_required
 @require_GET
 @never_cache
 def healthz(request):
@@ -63,7 +64,6 @@ def team_for(request, pk):
     return get_visible_or_404(Team.objects.select_related("township__parent"), request.user, pk=pk)
 
 
-@login_required
 def team_list(request):
     teams = (
         Team.objects.visible_to(request.user)
@@ -74,7 +74,6 @@ def team_list(request):
     return render(request, "teams/team_list.html", {"page": page})
 
 
-@login_required
 def team_detail(request, pk):
     team = team_for(request, pk)
     roles = list(Member.Role.values)
@@ -115,7 +114,6 @@ def team_detail(request, pk):
     )
 
 
-@login_required
 def team_board(request, pk):
     """The printable public board (公示牌): names, duties, phones and tasks."""
     team = team_for(request, pk)
@@ -123,7 +121,6 @@ def team_board(request, pk):
     return render(request, "teams/team_board.html", {"team": team, "members": members})
 
 
-@login_required
 def team_create(request):
     if not may(request.user, "create_teams"):
         raise PermissionDenied
@@ -137,7 +134,6 @@ def team_create(request):
     return render(request, "teams/team_form.html", {"form": form})
 
 
-@login_required
 def team_edit(request, pk):
     team = team_for(request, pk)
     if not may(request.user, "manage_team", team=team):
@@ -163,12 +159,10 @@ def _member_form(request, team, member=None):
     return render(request, "teams/member_form.html", {"form": form, "team": team, "member": member})
 
 
-@login_required
 def member_create(request, pk):
     return _member_form(request, team_for(request, pk))
 
 
-@login_required
 def member_edit(request, pk):
     member = get_visible_or_404(
         Member.objects.select_related("team__township"), request.user, pk=pk
@@ -179,7 +173,6 @@ def member_edit(request, pk):
 # Work records (工作制度): study sessions, meetings, analysis sessions, situation reports.
 
 
-@login_required
 def record_list(request, pk):
     team = team_for(request, pk)
     records = team.work_records.order_by("-date", "-pk").annotate(
@@ -226,7 +219,6 @@ def _record_page(request, record, attachment_form=None):
     )
 
 
-@login_required
 def record_detail(request, pk):
     return _record_page(request, record_for(request, pk))
 
@@ -252,18 +244,15 @@ def _record_form(request, team, record=None):
     return render(request, "teams/work_form.html", {"form": form, "team": team, "title": title})
 
 
-@login_required
 def record_create(request, pk):
     return _record_form(request, team_for(request, pk))
 
 
-@login_required
 def record_edit(request, pk):
     record = record_for(request, pk)
     return _record_form(request, record.team, record)
 
 
-@login_required
 @require_POST
 def attachment_add(request, pk):
     record = record_for(request, pk)
@@ -279,7 +268,6 @@ def attachment_add(request, pk):
     return redirect(record)
 
 
-@login_required
 def attachment_download(request, pk):
     """The file, to those who may see its record only; always a download, never shown inline."""
     attachment = get_visible_or_404(WorkRecordAttachment.objects, request.user, pk=pk)
@@ -289,7 +277,6 @@ def attachment_download(request, pk):
 # The 六有 checklist.
 
 
-@login_required
 def six_haves(request, pk):
     team = team_for(request, pk)
     return render(
@@ -304,7 +291,6 @@ def six_haves(request, pk):
     )
 
 
-@login_required
 def six_haves_check(request, pk):
     team = team_for(request, pk)
     if not may(request.user, "manage_team", team=team):
@@ -324,7 +310,6 @@ def six_haves_check(request, pk):
     return render(request, "teams/work_form.html", {"form": form, "team": team, "title": title})
 
 
-@login_required
 def six_haves_shortfalls(request):
     """Teams in the user's area short of one or more 六有 items, with since when."""
     teams = list(
@@ -345,11 +330,10 @@ def six_haves_shortfalls(request):
 # Groups covering villages (分组包片).
 
 
-@login_required
 def group_list(request, pk):
     team = team_for(request, pk)
     groups = team.work_groups.prefetch_related(
-        Prefetch("members", queryset=Member.objects.order_by("name")), "villages"
+        Prefetch("members", queryset=Member.objects.unscoped().order_by("name")), "villages"
     )
     return render(
         request,
@@ -375,12 +359,10 @@ def _group_form(request, team, group=None):
     return render(request, "teams/work_form.html", {"form": form, "team": team, "title": title})
 
 
-@login_required
 def group_create(request, pk):
     return _group_form(request, team_for(request, pk))
 
 
-@login_required
 def group_edit(request, pk):
     group = get_visible_or_404(
         WorkGroup.objects.select_related("team__township"), request.user, pk=pk
@@ -394,16 +376,16 @@ def group_edit(request, pk):
 def parse_month(value):
     """The first day of the month written ``YYYY-MM`` (an <input type=month>), or None."""
     try:
-        return datetime.datetime.strptime(value or "", "%Y-%m").date()
+        return datetime.datetime.strptime(value or "", "%Y-%m").date()  # noqa: DTZ007 (a date)
     except ValueError:
         return None
 
 
-@login_required
 def presence(request, pk):
     """A year of days on site of the team's stationed cadres; the month's entry form below."""
     team = team_for(request, pk)
-    latest = Presence.objects.filter(member__team=team).aggregate(month=Max("month"))["month"]
+    presences = Presence.objects.visible_to(request.user)
+    latest = presences.filter(member__team=team).aggregate(month=Max("month"))["month"]
     month = parse_month(request.GET.get("month")) or latest or month_start(timezone.localdate())
     members = list(stationed_members(team, month))
     can_manage = may(request.user, "manage_team", team=team)
@@ -411,7 +393,7 @@ def presence(request, pk):
         raise PermissionDenied
     form = None
     if can_manage:
-        recorded = Presence.objects.filter(month=month, member__team=team).values_list(
+        recorded = presences.filter(month=month, member__team=team).values_list(
             "member_id", "days_on_site"
         )
         form = PresenceMonthForm(
@@ -431,7 +413,7 @@ def presence(request, pk):
     months = [add_months(month, n) for n in range(-11, 1)]
     entries = {
         (p.member_id, p.month): p
-        for p in Presence.objects.filter(member__in=members, month__range=(months[0], month))
+        for p in presences.filter(member__in=members, month__range=(months[0], month))
     }
     rows = [(m, [entries.get((m.pk, day)) for day in months]) for m in members]
     return render(
@@ -448,7 +430,6 @@ def presence(request, pk):
     )
 
 
-@login_required
 def absences(request):
     """Long-absent stationed cadres in the user's area, with their unit and its head (问责)."""
     latest = Presence.objects.visible_to(request.user).aggregate(month=Max("month"))["month"]

@@ -67,14 +67,16 @@ def test_no_plain_value_in_the_database_the_media_folder_or_a_backup(
     job = ImportJob.objects.get()
     client.post(reverse("roster_import:confirm", args=[job.pk]))
     household = Household.objects.get()
-    assert household.persons.count() == 3 and household.phone == PHONE
+    assert household.persons.count() == 3
+    assert household.phone == PHONE
     # A second roster waits with an error: its file is kept for the error workbook.
     waiting = family("44990110120200002")
     waiting[1]["证件号码"] = WAITING_ID[:-1] + "0"
     waiting[2]["证件号码"] = WAITING_ID
     upload(client, waiting)
     kept = ImportJob.objects.exclude(pk=job.pk).get()
-    assert kept.status == ImportJob.Status.INVALID and kept.file
+    assert kept.status == ImportJob.Status.INVALID
+    assert kept.file
     # Edits through the forms, and a reveal.
     edit = reverse("households:edit", args=[household.pk])
     data = {
@@ -100,7 +102,8 @@ def test_no_plain_value_in_the_database_the_media_folder_or_a_backup(
     )
     assert dump.returncode == 0, dump.stderr
     tables = tables_of(dump.stdout)
-    assert "households_historicalperson" in tables and "households_importjob" in tables
+    assert "households_historicalperson" in tables
+    assert "households_importjob" in tables
     for table, data in tables.items():
         found = [s for s in secrets if s in data]
         found += [HEALTH] if HEALTH in data and table not in LISTS else []

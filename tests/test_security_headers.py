@@ -109,4 +109,5 @@ def test_nothing_a_logged_in_user_sees_is_kept_by_the_browser(as_user, county_of
     }
     for name, response in responses.items():
         assert response.status_code == 200, name
-        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+        assert "no-store" in response["Cache-Control"]
+        assert "private" in response["Cache-Control"]

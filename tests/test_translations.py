@@ -22,7 +22,8 @@ def test_every_string_of_the_interface_is_translated_to_chinese(catalogue):
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr, result.stderr
+    assert "untranslated" not in result.stderr, result.stderr
+    assert "fuzzy" not in result.stderr, result.stderr
 
 
 def test_no_string_shows_the_translation_of_another_catalogue():

@@ -699,6 +699,25 @@ def url_patterns(patterns=None, prefix="", namespace=""):
             yield route
 
 
+def public_views(patterns=None, namespace=""):
+    """The names of the URL patterns whose view needs no login (@login_not_required), apart
+    from the admin's, which the walk below holds to the admin's own login."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver) and pattern.app_name == "admin":
+            continue
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from public_views(pattern.url_patterns, inner)
+        elif not getattr(pattern.callback, "login_required", True):
+            yield namespace + (pattern.name or str(pattern.pattern))
+
+
+def test_only_the_login_the_language_switch_and_the_health_check_are_public():
+    """LoginRequiredMiddleware guards every view; a view opened to anonymous users is a
+    decision, listed here."""
+    assert sorted(public_views()) == ["healthz", "login", "set_language"]
+
+
 def pattern_name(key):
     """The pattern a key of `URLS` walks: "ledgers:item_edit plan" is one of its variants."""
     return key.split(" ")[0]

@@ -64,7 +64,8 @@ def test_township_with_households_and_no_team_is_a_finding(county_officer, east_
     household(village)
     dashboard = county_dashboard(county_officer, YEAR, TODAY)
     (row,) = [row for row in dashboard.rows if row.township.code == "449901105"]
-    assert row.without_team and row.team is None
+    assert row.without_team
+    assert row.team is None
 
 
 def test_long_absent_stationed_cadres_are_counted_at_the_latest_month(east_team, county_officer):
@@ -85,7 +86,8 @@ def test_county_officer_lands_on_the_dashboard(east_households, county_officer, 
     response = as_user(county_officer).get(reverse("home"), {"year": YEAR})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "示例东1镇" in page and "尚无项目" in page
+    assert "示例东1镇" in page
+    assert "尚无项目" in page
     assert f"/assessments/dashboard/no_cadre/?year={YEAR}&amp;township=449901101" in page
     assert "<svg" in page
 

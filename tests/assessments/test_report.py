@@ -34,31 +34,40 @@ def test_report_shows_teams_cadres_scores_grades_and_outcomes(
     response = as_user(county_officer).get(REPORT, {"year": YEAR})
     page = response.content.decode()
     assert f"年度考核报告 {YEAR}" in page
-    assert "示例东1镇" in page and "示例西2镇" in page
-    assert "88.0" in page and "良好" in page and "台账规范" in page
-    assert township_cadre.member.name in page and "优秀" in page
-    assert "通报" in page and "东镇通报表扬" in page
+    assert "示例东1镇" in page
+    assert "示例西2镇" in page
+    assert "88.0" in page
+    assert "良好" in page
+    assert "台账规范" in page
+    assert township_cadre.member.name in page
+    assert "优秀" in page
+    assert "通报" in page
+    assert "东镇通报表扬" in page
     assert "项目资金拨付占预算比例" in page
-    assert "assessments/report.css" in page and "data-print" in page
+    assert "assessments/report.css" in page
+    assert "data-print" in page
 
 
 def test_other_county_sees_nothing_of_this_county_in_the_report(
     graded, other_county_officer, as_user
 ):
     page = as_user(other_county_officer).get(REPORT, {"year": YEAR}).content.decode()
-    assert "示例东1镇" not in page and "东镇通报表扬" not in page
+    assert "示例东1镇" not in page
+    assert "东镇通报表扬" not in page
     assert "本年度尚未计算考核" in page
 
 
 def test_township_user_sees_only_their_own_township(graded, outsider, as_user):
     page = as_user(outsider).get(REPORT, {"year": YEAR}).content.decode()
     assert "示例西2镇" in page
-    assert "示例东1镇" not in page and "台账规范" not in page
+    assert "示例东1镇" not in page
+    assert "台账规范" not in page
 
 
 def test_city_reads_the_report(graded, city_officer, as_user):
     page = as_user(city_officer).get(REPORT, {"year": YEAR}).content.decode()
-    assert "示例东1镇" in page and "台账规范" in page
+    assert "示例东1镇" in page
+    assert "台账规范" in page
 
 
 def test_assessments_page_links_the_printable_report(county_officer, as_user):
@@ -107,11 +116,14 @@ def test_county_closes_an_outcome_from_the_assessments_page(talk, county_officer
         close_url(talk),
         {"closed_on": "2018-02-01", "closing_note": "已约谈并整改", "next": back},
     )
-    assert response.status_code == 302 and response.url == back
+    assert response.status_code == 302
+    assert response.url == back
     talk.refresh_from_db()
     assert (talk.closed_on, talk.closing_note) == (datetime.date(2018, 2, 1), "已约谈并整改")
     page = client.get(back).content.decode()
-    assert "2018-02-01" in page and "已约谈并整改" in page and close_url(talk) not in page
+    assert "2018-02-01" in page
+    assert "已约谈并整改" in page
+    assert close_url(talk) not in page
 
 
 @pytest.mark.parametrize(
@@ -125,7 +137,8 @@ def test_bad_closing_changes_nothing_and_says_why(talk, county_officer, as_user,
     response = as_user(county_officer).post(close_url(talk), data, follow=True)
     assert message in response.content.decode()
     talk.refresh_from_db()
-    assert talk.closed_on is None and talk.closing_note == ""
+    assert talk.closed_on is None
+    assert talk.closing_note == ""
 
 
 def test_a_closed_outcome_is_not_closed_again(talk, county_officer, as_user):

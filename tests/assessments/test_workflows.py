@@ -3,6 +3,7 @@ import itertools
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import services
 from assessments.models import ExitReview, ExitStep, Outcome, Rectification, TeamAssessment
@@ -55,9 +56,10 @@ def test_county_cannot_inspect_a_team_of_another_county(other_county_officer, ea
             "kind": "random",
             "inspectors": "x",
             "findings": "x",
-        },  # fmt: skip
+        },
     )
-    assert response.status_code == 200 and not east_team.inspections.exists()
+    assert response.status_code == 200
+    assert not east_team.inspections.exists()
 
 
 def test_leader_closes_an_item_only_with_evidence(township_leader, east_team, as_user):
@@ -67,7 +69,8 @@ def test_leader_closes_an_item_only_with_evidence(township_leader, east_team, as
     response = client.post(url, {"progress": "已补齐", "evidence": "", "closed_on": "2017-06-20"})
     assert "销号前请说明整改完成的佐证" in response.content.decode()
     item.refresh_from_db()
-    assert item.closed_on is None and item.progress == ""
+    assert item.closed_on is None
+    assert item.progress == ""
     client.post(url, {"progress": "已补齐", "evidence": "台账照片", "closed_on": "2017-06-20"})
     item.refresh_from_db()
     assert item.closed_on == datetime.date(2017, 6, 20)
@@ -111,7 +114,7 @@ def test_household_with_an_unmet_guarantee_is_not_proposed(east_households):
     assert not services.exit_candidates(Household.objects.all(), YEAR).exists()
     with pytest.raises(services.AssessmentError):
         services.exit_review_propose(
-            household=east_households["complete"], year=YEAR, by=None, date=datetime.date.today()
+            household=east_households["complete"], year=YEAR, by=None, date=timezone.localdate()
         )
     assert not ExitReview.objects.exists()
 
@@ -177,7 +180,8 @@ def test_exit_review_page_records_a_step(east_households, county_officer, as_use
         review.get_absolute_url(),
         {"step": "review", "date": "2017-11-05", "responsible": "镇审核组", "outcome": "passed"},
     )
-    assert response.status_code == 302 and review.steps.get().responsible == "镇审核组"
+    assert response.status_code == 302
+    assert review.steps.get().responsible == "镇审核组"
 
 
 def test_propose_through_the_page(east_households, county_officer, as_user):
@@ -195,9 +199,12 @@ def test_propose_through_the_page(east_households, county_officer, as_user):
 def test_compute_snapshots_team_and_cadre_metrics(east_households, east_team, township_cadre):
     services.assessments_compute(teams=[east_team], year=YEAR)
     metrics = TeamAssessment.objects.get(team=east_team, year=YEAR).metrics
-    assert metrics["in_poverty"] == 3 and metrics["linked"] == 2
-    assert metrics["coverage"] == 0.667 and metrics["exited"] == 1
-    assert metrics["visits"] == 1 and metrics["planned"] == 1
+    assert metrics["in_poverty"] == 3
+    assert metrics["linked"] == 2
+    assert metrics["coverage"] == 0.667
+    assert metrics["exited"] == 1
+    assert metrics["visits"] == 1
+    assert metrics["planned"] == 1
     cadre = township_cadre.member.assessments.get(year=YEAR).metrics
     assert (cadre["households"], cadre["exited"]) == (2, 1)
 

@@ -54,12 +54,14 @@ def test_each_page_view_writes_one_row_with_who_what_and_which_household(
             kind,
             number,
         ), url
-        assert row.area_code == household.village_id and row.path == url
+        assert row.area_code == household.village_id
+        assert row.path == url
 
 
 def test_a_page_outside_the_scope_writes_nothing(as_user, outsider, household):
     response = as_user(outsider).get(reverse("households:detail", args=[household.pk]))
-    assert response.status_code == 404 and not Access.objects.exists()
+    assert response.status_code == 404
+    assert not Access.objects.exists()
 
 
 def test_the_admin_change_page_of_a_household_or_person_is_logged(
@@ -82,7 +84,9 @@ def test_the_county_office_finds_who_opened_a_household(
         reverse("admin:households_access_changelist") + f"?q={household.number}"
     )
     body = page.content.decode()
-    assert "个人信息查阅记录" in body and "户有卡" in body and ">cadre<" in body
+    assert "个人信息查阅记录" in body
+    assert "户有卡" in body
+    assert ">cadre<" in body
 
 
 def test_purge_deletes_rows_older_than_the_retention_only(settings, household):

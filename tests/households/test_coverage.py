@@ -66,8 +66,10 @@ def test_cadre_over_the_limit_is_flagged(settings, east_team, villages, cadre):
     household(villages[1], cadre=cadre, status=Status.EXITED)
     coverage = team_coverage(east_team, Household.objects.all())
     loads = {load.cadre: load for load in coverage.cadres}
-    assert len(loads[cadre].households) == 3 and loads[cadre].is_overloaded
-    assert len(loads[light].households) == 1 and not loads[light].is_overloaded
+    assert len(loads[cadre].households) == 3
+    assert loads[cadre].is_overloaded
+    assert len(loads[light].households) == 1
+    assert not loads[light].is_overloaded
     assert coverage.overloaded == [loads[cadre]]
     assert coverage.cadres[0] == loads[cadre]
 
@@ -95,7 +97,8 @@ def test_page_shows_every_finding_with_links(as_user, settings, township_leader,
     assert response.status_code == 200
     html = response.content.decode()
     assert f'href="{unlinked.get_absolute_url()}"' in html
-    assert "张&lt;强&gt;" in html and "张<强>" not in html
+    assert "张&lt;强&gt;" in html
+    assert "张<强>" not in html
     assert all(f'href="{h.get_absolute_url()}"' in html for h in linked)
     assert "超过 1" in html
     assert "大岭3村" in html

@@ -36,7 +36,8 @@ def test_health_and_disability_are_ciphertext_in_the_row_and_its_history(person)
     rows += stored_columns("households_historicalperson", f"id = {person.pk}")
     assert len(rows) >= 2
     for health, grade in rows[:1] + rows[-1:]:
-        assert health.startswith(f"{PREFIX}$") and grade.startswith(f"{PREFIX}$")
+        assert health.startswith(f"{PREFIX}$")
+        assert grade.startswith(f"{PREFIX}$")
     assert ILLNESS not in str(rows)
     person.refresh_from_db()
     assert (person.health, person.get_disability_grade_display()) == (ILLNESS, "二级")
@@ -49,7 +50,8 @@ def test_health_and_disability_are_ciphertext_in_the_row_and_its_history(person)
 def test_pages_show_health_masked_to_everyone(request, as_user, person, page, persona):
     client = as_user(request.getfixturevalue(persona))
     body = client.get(reverse(page, args=[person.household_id])).content.decode()
-    assert ILLNESS not in body and "二级" not in body
+    assert ILLNESS not in body
+    assert "二级" not in body
     revealable = persona == "county_officer" and page != "households:card"
     assert (f"/reveal/health/{person.pk}/" in body) == revealable
 
@@ -59,7 +61,8 @@ def test_the_reveal_shows_health_and_disability_and_logs_it(as_user, county_offi
     url = reverse("households:reveal", args=["health", person.pk])
     assert ILLNESS not in client.get(url).content.decode()
     body = client.post(url, {"reason": "核实健康状况以落实医疗救助"}).content.decode()
-    assert ILLNESS in body and "二级" in body
+    assert ILLNESS in body
+    assert "二级" in body
     logged = Disclosure.objects.get()
     assert (logged.field, logged.actor) == ("health", "county")
     assert logged.record == f"person {person.pk}"
@@ -69,7 +72,8 @@ def test_a_cadre_who_is_not_the_contact_may_not_reveal_health(as_user, township_
     response = as_user(township_cadre).post(
         reverse("households:reveal", args=["health", person.pk]), {"reason": "看看"}
     )
-    assert response.status_code == 403 and not Disclosure.objects.exists()
+    assert response.status_code == 403
+    assert not Disclosure.objects.exists()
 
 
 def person_data(person, **changes):
@@ -85,7 +89,8 @@ def test_the_edit_form_selects_nothing_and_a_blank_choice_keeps_the_value(
     page = client.get(url).content.decode()
     for name in ("health", "disability_grade"):
         select = page.split(f'name="{name}"')[1].split("</select>")[0]
-        assert select.count("selected") == 1 and 'value="" selected' in select
+        assert select.count("selected") == 1
+        assert 'value="" selected' in select
     assert "**（不修改）" in page
     assert client.post(url, person_data(person, name="配偶丙")).status_code == 302
     person.refresh_from_db()
@@ -98,7 +103,8 @@ def test_the_edit_form_selects_nothing_and_a_blank_choice_keeps_the_value(
 def test_the_edit_form_refuses_a_health_status_not_in_the_list(as_user, county_officer, person):
     url = reverse("households:person_edit", args=[person.pk])
     response = as_user(county_officer).post(url, person_data(person, health="装病"))
-    assert response.status_code == 200 and "装病 不在可用的选项中" in response.content.decode()
+    assert response.status_code == 200
+    assert "装病 不在可用的选项中" in response.content.decode()
     person.refresh_from_db()
     assert person.health == ILLNESS
 
@@ -126,7 +132,8 @@ def test_the_migration_encrypts_the_plain_values_of_persons_and_their_history(ho
     executor.migrate([after])
     rows = stored_columns("households_person", "name = '配偶乙'")
     rows += stored_columns("households_historicalperson", "name = '配偶乙'")
-    assert rows and all(h.startswith(f"{PREFIX}$") and g.startswith(f"{PREFIX}$") for h, g in rows)
+    assert rows
+    assert all(h.startswith(f"{PREFIX}$") and g.startswith(f"{PREFIX}$") for h, g in rows)
     person = Person.objects.get(name="配偶乙")
     assert (person.health, person.disability_grade) == (ILLNESS, "3")
     assert {v.health for v in person.history.all()} == {ILLNESS}

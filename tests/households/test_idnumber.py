@@ -29,7 +29,7 @@ def test_check_character_follows_gb_11643():
 @pytest.mark.parametrize("first17", ["١١٠١٠٥١٩٤٩١٢٣١٠٠٢", "1101051949123100x", "110105"])
 def test_check_character_takes_17_ascii_digits_only(first17):
     # Other digits pass int() and would give a check character; they are refused instead.
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Not 17 ASCII digits"):
         check_character(first17)
 
 
@@ -40,7 +40,7 @@ def test_sex_and_birth_date_come_from_the_number():
 
 
 @pytest.mark.parametrize(
-    "raw, repair",
+    ("raw", "repair"),
     [
         (" 110105 19491231002X ", REPAIR_SPACES),
         ("１１０１０５１９４９１２３１００２X", REPAIR_FULL_WIDTH),
@@ -60,7 +60,7 @@ def test_fifteen_digit_numbers_are_upgraded_to_eighteen():
 
 
 @pytest.mark.parametrize(
-    "raw, code",
+    ("raw", "code"),
     [
         ("110105194912310021", "check_character"),
         ("110105194913310025", "birth_date"),

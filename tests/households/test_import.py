@@ -54,19 +54,22 @@ def counts():
 
 def test_import_registers_households_and_persons_with_history(run):
     report = run(family(其他致贫原因="缺水、因残", 联系电话="13800138000"))
-    assert report.written and not report.problems
+    assert report.written
+    assert not report.problems
     assert (report.households.new, report.persons.new) == (1, 3)
     household = Household.objects.get(number=NUMBER)
     assert household.status == Household.Status.REGISTERED
     assert household.village_id == "449901101201"
-    assert household.attribute.name == "一般贫困户" and household.main_cause.name == "因病"
+    assert household.attribute.name == "一般贫困户"
+    assert household.main_cause.name == "因病"
     assert sorted(c.name for c in household.other_causes.all()) == ["因残", "缺水"]
     assert household.phone == "13800138000"
     assert household.head.name == "张大山"
     assert household.status_changes.get().new_status == Household.Status.REGISTERED
     spouse = Person.objects.with_id_number(SPOUSE_ID).get()
     assert (spouse.sex, str(spouse.birth_date), spouse.is_head) == ("F", "1962-02-02", False)
-    assert spouse.relation.name == "配偶" and spouse.ethnicity.name == "汉族"
+    assert spouse.relation.name == "配偶"
+    assert spouse.ethnicity.name == "汉族"
     assert Person.history.filter(history_type="+").count() == 3
     assert Household.history.get().history_change_reason == "花名册导入"
 
@@ -100,7 +103,8 @@ def test_reimport_updates_changes_and_reports_missing_members_without_deleting(r
 
 def test_dry_run_plans_without_writing(run):
     report = run(family(), dry_run=True)
-    assert report.households.new == 1 and not report.written
+    assert report.households.new == 1
+    assert not report.written
     assert counts() == (0, 0, 0, 0, 0)
 
 
@@ -182,7 +186,7 @@ def test_import_rejects_duplicate_id_numbers_naming_both_rows(run):
 
 
 def test_a_repeated_id_number_is_reported_on_both_rows_beside_their_other_problems(run):
-    rows = family() + [person(NUMBER, "张三", CHILD_ID, "子")]
+    rows = [*family(), person(NUMBER, "张三", CHILD_ID, "子")]
     rows[2]["性别"] = "女"  # row 5: CHILD_ID is a man's
     rows[3]["性别"] = "女"  # row 6 repeats row 5's ID number, with the same wrong sex
     report = run(rows)
@@ -205,7 +209,7 @@ def test_import_rejects_an_id_number_of_another_county(run):
 
 
 def test_import_rejects_households_without_a_head_or_with_two(run):
-    rows = family()[1:] + [person(OTHER_NUMBER, 行政村="新坑2村")]
+    rows = [*family()[1:], person(OTHER_NUMBER, 行政村="新坑2村")]
     rows.append(person(OTHER_NUMBER, "张二", id_number("19700101", "051"), 行政村="新坑2村"))
     report = run(rows)
     assert problems(report) == [
@@ -290,7 +294,8 @@ def test_contact_cadre_must_be_a_current_member_of_the_township_team(run):
 def test_every_problem_is_reported_and_nothing_is_written(run):
     run(family())
     before = counts()
-    rows = family(贫困户属性="低保贫困户") + [
+    rows = [
+        *family(贫困户属性="低保贫困户"),
         person(OTHER_NUMBER, "王五", id_number("19700101", "071"), 行政村="新坑2村"),
         person(OTHER_NUMBER, "王六", "123", "子"),
     ]
@@ -342,7 +347,8 @@ def test_command_imports_and_prints_a_summary(tmp_path, county, capsys):
     assert Household.objects.count() == 0
     call_command("import_roster", str(path), "--county", "449901")
     out = capsys.readouterr().out
-    assert "1 new" in out and "3 new" in out
+    assert "1 new" in out
+    assert "3 new" in out
     assert Person.objects.count() == 3
 
 
@@ -354,7 +360,8 @@ def test_command_exits_non_zero_printing_every_error_with_its_row(tmp_path, coun
     with pytest.raises(CommandError, match="nothing was written"):
         call_command("import_roster", str(path), "--county", "449901")
     err = capsys.readouterr().err
-    assert "row 4, 证件号码 “123”" in err and "row 5, 民族 “火星族”" in err
+    assert "row 4, 证件号码 “123”" in err
+    assert "row 5, 民族 “火星族”" in err
     assert Person.objects.count() == 0
 
 
@@ -372,7 +379,8 @@ def test_the_stored_report_masks_id_numbers_and_phones_even_when_they_are_wrong(
     rows[0]["证件号码"] = typo
     report = run(rows)
     stored = str([problem.as_dict() for problem in report.problems])
-    assert typo not in stored and HEAD_ID[:17] not in stored
+    assert typo not in stored
+    assert HEAD_ID[:17] not in stored
     assert "1380013800x" not in stored
     assert {p.column for p in report.problems} == {"证件号码", "联系电话"}
     assert "*" * 16 + typo[-2:] in stored

@@ -33,7 +33,8 @@ def test_admin_import_reports_errors_then_imports_a_valid_roster(as_user, county
     upload = SimpleUploadedFile("roster.xlsx", roster_bytes(family()))
     response = client.post(url, {"resource": 0, "format": 0, "import_file": upload})
     form = response.context["confirm_form"]
-    assert form is not None and Person.objects.count() == 0
+    assert form is not None
+    assert Person.objects.count() == 0
     data = {**form.initial, "resource": 0}
     client.post(reverse("admin:households_importjob_process_import"), data)
     assert (Household.objects.count(), Person.objects.count()) == (1, 3)
@@ -113,4 +114,5 @@ def test_a_refused_file_is_said_in_chinese_without_a_traceback(as_user, county_o
         {"resource": 0, "format": 0, "import_file": upload},
     )
     page = response.content.decode()
-    assert "该文件不是花名册" in page and "Traceback" not in page
+    assert "该文件不是花名册" in page
+    assert "Traceback" not in page

@@ -84,7 +84,8 @@ def test_a_head_replaced_by_a_new_person_with_the_old_head_left_out_is_reported(
             "或在花名册中列出其与新户主的关系。",
         )
     ]
-    assert not report.written and (counts(), registry()) == (before, was)
+    assert not report.written
+    assert (counts(), registry()) == (before, was)
 
 
 def test_a_head_replaced_by_a_new_person_with_the_old_head_listed_is_written(run):
@@ -93,7 +94,8 @@ def test_a_head_replaced_by_a_new_person_with_the_old_head_listed_is_written(run
     rows[0] = person(name="张大山", id_number=HEAD_ID, relation="父亲")
     rows.append(person(name="张新", id_number=NEW_ID))
     report = run(rows)
-    assert report.written and not report.problems
+    assert report.written
+    assert not report.problems
     assert registry() == {
         NUMBER: [
             ("张大山", "父亲", False),
@@ -114,7 +116,8 @@ def test_a_head_replaced_by_an_existing_member_is_written(run):
     rows[0] = person(name="张大山", id_number=HEAD_ID, relation="父亲")
     rows[2] = person(name="张小山", id_number=CHILD_ID)  # 户主 now, with the household fields
     report = run(rows)
-    assert report.written and not report.problems
+    assert report.written
+    assert not report.problems
     assert registry()[NUMBER] == [
         ("张大山", "父亲", False),
         ("张小山", "户主", True),
@@ -131,7 +134,8 @@ def test_a_head_replaced_by_an_existing_member_with_the_old_head_left_out_is_rep
     rows = [person(name="张小山", id_number=CHILD_ID), family()[1]]
     report = run(rows)
     assert [(p.row, p.column) for p in report.problems] == [(3, "与户主关系")]
-    assert counts() == before and not report.written
+    assert counts() == before
+    assert not report.written
 
 
 def test_members_added_and_left_out_are_planned_and_left_out_ones_kept(run):
@@ -141,7 +145,8 @@ def test_members_added_and_left_out_are_planned_and_left_out_ones_kept(run):
     report = run(rows)
     assert report.written
     planned = entry(report, NUMBER)
-    assert planned["in"] == [["张小宝", ""]] and planned["out"] == [["张小山", ""]]
+    assert planned["in"] == [["张小宝", ""]]
+    assert planned["out"] == [["张小山", ""]]
     assert planned["warnings"] == []
     assert registry()[NUMBER] == [
         ("张大山", "户主", True),
@@ -152,13 +157,15 @@ def test_members_added_and_left_out_are_planned_and_left_out_ones_kept(run):
 
 
 def test_a_member_moved_to_another_household_of_the_file_is_moved_with_member_changes(run):
-    run(family() + [person(OTHER_NUMBER, "王五", id_number("19700101", "051"), 行政村="新坑2村")])
-    rows = family()[:2] + [
+    run([*family(), person(OTHER_NUMBER, "王五", id_number("19700101", "051"), 行政村="新坑2村")])
+    rows = [
+        *family()[:2],
         person(OTHER_NUMBER, "王五", id_number("19700101", "051"), 行政村="新坑2村"),
         person(OTHER_NUMBER, "张小山", CHILD_ID, "女婿", 行政村="新坑2村"),
     ]
     report = run(rows)
-    assert report.written and not report.problems
+    assert report.written
+    assert not report.problems
     assert registry()[OTHER_NUMBER] == [("张小山", "女婿", False), ("王五", "户主", True)]
     assert [name for name, *_ in registry()[NUMBER]] == ["张大山", "李小花"]
     assert entry(report, NUMBER)["out"] == [["张小山", OTHER_NUMBER]]
@@ -174,9 +181,10 @@ def test_a_member_moved_to_another_household_of_the_file_is_moved_with_member_ch
 def test_a_household_split_in_two_is_written_as_a_split(run):
     """The son leaves with his own household: a new household of the file, headed by him."""
     run(family())
-    rows = family()[:2] + [person(SECOND_NUMBER, "张小山", CHILD_ID)]
+    rows = [*family()[:2], person(SECOND_NUMBER, "张小山", CHILD_ID)]
     report = run(rows)
-    assert report.written and not report.problems
+    assert report.written
+    assert not report.problems
     assert registry()[SECOND_NUMBER] == [("张小山", "户主", True)]
     assert Household.objects.get(number=SECOND_NUMBER).persons.count() == 1
     assert set(MemberChange.objects.values_list("kind", flat=True)) == {MemberChange.Kind.SPLIT}
@@ -191,7 +199,8 @@ def test_a_split_taking_the_head_leaves_a_new_head_behind(run):
         person(SECOND_NUMBER, "张大山", HEAD_ID),  # the old head heads the new household
     ]
     report = run(rows)
-    assert report.written and not report.problems
+    assert report.written
+    assert not report.problems
     assert registry() == {
         NUMBER: [("张小山", "子", False), ("李小花", "户主", True)],
         SECOND_NUMBER: [("张大山", "户主", True)],
@@ -253,7 +262,9 @@ def test_what_was_previewed_is_what_is_written(run):
     # The registry changed since the preview: the write refuses the plan it did not preview.
     before = counts()
     report = run(rows, expected_digest=preview.digest)
-    assert report.stale and not report.written and counts() == before
+    assert report.stale
+    assert not report.written
+    assert counts() == before
     fresh = run(rows, dry_run=True)
     assert run(rows, expected_digest=fresh.digest).written
 
@@ -267,10 +278,13 @@ def test_the_shared_sample_into_the_demo_county_is_reported_by_row_and_writes_no
     sample = Path(__file__).resolve().parent / "roster-sample.xlsx"
     before, was = counts(), registry()
     report = roster_import(path=sample, county=county, user=User.objects.get(username="county"))
-    assert report.problems and not report.written
+    assert report.problems
+    assert not report.written
     for problem in report.problems:
-        assert problem.row and problem.column == "与户主关系"
-        assert "登记的户主" in problem.message and "请先在户页面登记其死亡或迁出" in problem.message
+        assert problem.row
+        assert problem.column == "与户主关系"
+        assert "登记的户主" in problem.message
+        assert "请先在户页面登记其死亡或迁出" in problem.message
     assert (counts(), registry()) == (before, was)
 
 
@@ -280,7 +294,8 @@ def test_the_shared_sample_into_an_empty_county_imports_whole(tmp_path):
     )
     sample = Path(__file__).resolve().parent / "roster-sample.xlsx"
     report = roster_import(path=sample, county=Area.objects.get(code="449901"))
-    assert report.written and not report.problems
+    assert report.written
+    assert not report.problems
     assert report.households.new == Household.objects.count() > 0
     assert report.persons.new == Person.objects.count() == report.row_count
 
@@ -437,11 +452,14 @@ class EverydayChanges(RuleBasedStateMachine):
         )
         event("refused whole" if refused else "written")
         if refused:
-            assert report.problems and not report.written
+            assert report.problems
+            assert not report.written
             assert {p.column for p in report.problems} == {"与户主关系"}
-            assert counts() == before and stored() == canonical(self.registry)
+            assert counts() == before
+            assert stored() == canonical(self.registry)
         else:
-            assert not report.problems and report.written
+            assert not report.problems
+            assert report.written
             expected = {
                 number: members
                 + [p for p in self.registry.get(number, []) if p["id"] not in in_file]

@@ -45,8 +45,16 @@ def libreoffice(directory, target, *sources):
         pytest.fail("LibreOffice (soffice) is missing: `make test` installs libreoffice-calc-nogui")
     profile = f"file://{directory}/profile"
     subprocess.run(
-        [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", target]
-        + ["--outdir", str(directory / "out"), *map(str, sources)],
+        [
+            soffice,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(directory / "out"),
+            *map(str, sources),
+        ],
         check=True,
         capture_output=True,
         timeout=120,
@@ -104,7 +112,8 @@ def test_files_written_by_libreoffice_import_like_the_xlsx(converted, county, ki
     if kind == "gb18030":
         assert "户编号".encode("gb18030") in path.read_bytes()  # really GB18030, not UTF-8
     report = imported(path, county)
-    assert report.written and (report.households.new, report.persons.new) == (1, 3)
+    assert report.written
+    assert (report.households.new, report.persons.new) == (1, 3)
     assert registry() == EXPECTED
     assert Household.objects.get().phone == "13800138000"
     # Imported again, the same file changes nothing.
@@ -211,12 +220,14 @@ def townships(tmp_path):
 def test_every_data_sheet_is_read_and_problems_name_their_sheet(townships, county, tmp_path):
     report = imported(townships, county)
     assert report.sheets == ["示例东1镇", "示例西2镇"]
-    assert report.households.new == 2 and report.persons.new == 4
+    assert report.households.new == 2
+    assert report.persons.new == 4
     [xls] = libreoffice(tmp_path, "xls", townships)  # WPS and old Excel: .xls, several sheets
     Person.objects.all().delete()
     Household.objects.all().delete()
     bad = roster_import(path=xls, county=Area.objects.get(code="449901"), dry_run=True)
-    assert bad.sheets == ["示例东1镇", "示例西2镇"] and not bad.problems
+    assert bad.sheets == ["示例东1镇", "示例西2镇"]
+    assert not bad.problems
 
 
 def test_a_problem_in_the_second_sheet_names_the_sheet(tmp_path, county):
@@ -275,12 +286,14 @@ def messy(tmp_path):
 
 def test_a_roster_as_offices_fill_it_is_read_and_its_repairs_counted(messy, county):
     report = imported(messy, county)
-    assert report.written and report.persons.new == 4
+    assert report.written
+    assert report.persons.new == 4
     names = set(Person.objects.values_list("name", flat=True))
     assert names == {"张大山", "李小花", "张小山", "刘老"}
     upgraded = "44990119400101001" + check_character("44990119400101001")
     assert Person.objects.with_id_number(upgraded).exists()  # exact, and upgraded to 18
-    assert report.repairs["apostrophe"] == 1 and report.repairs["invisible"] == 1
+    assert report.repairs["apostrophe"] == 1
+    assert report.repairs["invisible"] == 1
     assert report.repairs["number_15"] == 1
     assert report.skipped == {"repeated_header": 1, "footer": 2}
     assert report.hidden_rows == ["7"]
@@ -289,7 +302,8 @@ def test_a_roster_as_offices_fill_it_is_read_and_its_repairs_counted(messy, coun
 def test_the_same_roster_through_xls_counts_the_same(messy, county, tmp_path):
     [xls] = libreoffice(tmp_path, "xls", messy)
     report = imported(xls, county)
-    assert report.persons.new == 4 and report.skipped == {"repeated_header": 1, "footer": 2}
+    assert report.persons.new == 4
+    assert report.skipped == {"repeated_header": 1, "footer": 2}
 
 
 def test_short_village_names_match_registered_ones_and_unknown_ones_get_suggestions(
@@ -302,7 +316,8 @@ def test_short_village_names_match_registered_ones_and_unknown_ones_get_suggesti
     rows = [person(行政村="石塘一村")]
     report = roster_import(path=write_roster(tmp_path / "s.xlsx", rows), county=county)
     [problem] = report.problems
-    assert "石塘1村民委员会" in problem.message and "村代码" in problem.message
+    assert "石塘1村民委员会" in problem.message
+    assert "村代码" in problem.message
 
 
 def test_the_registration_date_column_sets_the_date(tmp_path, county):
@@ -311,7 +326,8 @@ def test_the_registration_date_column_sets_the_date(tmp_path, county):
     )
     report = imported(path, county)
     household = Household.objects.get()
-    assert str(household.registered_on) == "2016-05-01" and report.warnings == []
+    assert str(household.registered_on) == "2016-05-01"
+    assert report.warnings == []
     assert str(household.status_changes.get().date) == "2016-05-01"
     path = write_roster(
         tmp_path / "s.xlsx", family(建档日期="2099-01-01"), header=[*HEADER, "建档日期"]
@@ -334,7 +350,8 @@ def test_every_accepted_value_round_trips_through_the_export(tmp_path, county):
     exported = tmp_path / "export.xlsx"
     call_command("export_roster", county="449901", output=str(exported), full=True)
     phone = load_workbook(exported).active["S3"]
-    assert phone.value == "+86 13800138000" and phone.quotePrefix
+    assert phone.value == "+86 13800138000"
+    assert phone.quotePrefix
     report = imported(exported, county)
     assert (report.households.unchanged, report.persons.unchanged) == (1, 3)
     assert report.entries == []

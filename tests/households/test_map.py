@@ -49,21 +49,26 @@ def test_map_draws_households_by_village_and_status(as_user, township_cadre, vil
     by_status, by_cause = svgs(response)
     assert by_status.get("role") == "img"
     title = by_status.find(f"{SVG}title").text
-    assert "示例东1镇" in title and "攻坚图" in title
+    assert "示例东1镇" in title
+    assert "攻坚图" in title
     labels = texts(by_status)
     # village names escaped, each bar's total, segments with room for their count
     assert "新坑&<2>村" in labels
-    assert "7" in labels and "9" in labels and "3" in labels
+    assert "7" in labels
+    assert "9" in labels
+    assert "3" in labels
     assert "合计：12 户" in labels
     assert "5" not in labels  # cancelled households are not drawn
     cause_labels = texts(by_cause)
-    assert "因病" in cause_labels and "缺劳力" in cause_labels
+    assert "因病" in cause_labels
+    assert "缺劳力" in cause_labels
     assert "合计：10 户" in cause_labels  # still in poverty: registered and back in poverty
 
 
 def test_map_escapes_names(as_user, township_cadre, villages):
     html = as_user(township_cadre).get(url()).content.decode()
-    assert "新坑&amp;&lt;2&gt;村" in html and "新坑&<2>村" not in html
+    assert "新坑&amp;&lt;2&gt;村" in html
+    assert "新坑&<2>村" not in html
 
 
 def test_tables_beside_the_charts_repeat_the_numbers(as_user, township_cadre, villages):

@@ -19,7 +19,8 @@ def test_reference_lists_are_seeded_with_synonyms_for_imports():
 def test_example_identification_items_are_marked_as_examples():
     for kind in [ReferenceItem.Kind.FIVE_PRIORITIES, ReferenceItem.Kind.SIX_IN]:
         names = ReferenceItem.objects.of_kind(kind).values_list("name", flat=True)
-        assert names and all(name.startswith("【示例】") for name in names)
+        assert names
+        assert all(name.startswith("【示例】") for name in names)
 
 
 def test_the_database_never_holds_a_plain_id_number_phone_or_account():
@@ -31,9 +32,12 @@ def test_the_database_never_holds_a_plain_id_number_phone_or_account():
         history = [row[0] for row in cursor.fetchall()]
         cursor.execute("SELECT phone, bank_account FROM households_household")
         phone, account = cursor.fetchone()
-    assert person.id_number not in stored and person.id_number not in stored_hash
-    assert stored.startswith("v1$") and all(h.startswith("v1$") for h in history)
-    assert "13812341234" not in phone and "62170001" not in account
+    assert person.id_number not in stored
+    assert person.id_number not in stored_hash
+    assert stored.startswith("v1$")
+    assert all(h.startswith("v1$") for h in history)
+    assert "13812341234" not in phone
+    assert "62170001" not in account
     assert Person.objects.get().id_number == person.id_number
     assert Household.objects.get().phone == "13812341234"
 

@@ -86,7 +86,7 @@ def test_detail_query_count_does_not_grow_with_members(
 
 
 @pytest.mark.parametrize(
-    "query, found",
+    ("query", "found"),
     [("户主甲", True), ("配偶", True), ("449901101201", True), ("无此人", False)],
 )
 def test_search_by_name_and_household_number(as_user, county_officer, household, query, found):
@@ -102,7 +102,8 @@ def test_search_by_exact_id_number_is_a_post_through_the_keyed_hash(
     response = client.post(reverse("households:list"), {"id_number": id_number.lower() + " "})
     assert list(response.context["page"]) == [household]
     response = client.post(reverse("households:list"), {"id_number": id_number[:10]})
-    assert list(response.context["page"]) == [] and "证件号码" in response.content.decode()
+    assert list(response.context["page"]) == []
+    assert "证件号码" in response.content.decode()
 
 
 def test_an_id_number_in_the_address_is_not_searched(as_user, county_officer, household):
@@ -121,7 +122,8 @@ def test_list_filters_by_cause_and_status(as_user, county_officer, household):
         household
     ]
     exited = client.get(reverse("households:list"), {"status": "exited"}).context["page"]
-    assert household not in exited and len(exited) == 1
+    assert household not in exited
+    assert len(exited) == 1
 
 
 def test_county_officer_sees_townships_with_households_and_no_team(as_user, county_officer):
@@ -138,7 +140,8 @@ def test_pages_show_sensitive_values_masked(as_user, county_officer, household):
         reverse("households:village_register", args=[household.village_id]),
     ]:
         body = as_user(county_officer).get(url).content.decode()
-        assert id_number not in body and "13812341234" not in body
+        assert id_number not in body
+        assert "13812341234" not in body
     assert (
         "138****1234" in as_user(county_officer).get(household.get_absolute_url()).content.decode()
     )
@@ -199,7 +202,8 @@ def test_township_staff_create_a_household_and_add_its_head(as_user, township_ca
         },
     )
     person = Person.objects.get()
-    assert person.id_number == "11010519491231002X" and person.is_head
+    assert person.id_number == "11010519491231002X"
+    assert person.is_head
 
 
 def test_a_duplicate_id_number_is_refused_with_a_message_and_nothing_saved(
@@ -270,7 +274,8 @@ def test_county_officer_records_identification_steps(as_user, county_officer):
 
 def test_card_has_a_qr_code_linking_to_the_household(as_user, township_cadre, household):
     body = as_user(township_cadre).get(reverse("households:card", args=[household.pk])).content
-    assert b"<svg" in body and "户主甲" in body.decode()
+    assert b"<svg" in body
+    assert "户主甲" in body.decode()
 
 
 def test_village_register_xlsx_has_a_title_frozen_header_and_masked_ids(

@@ -76,7 +76,9 @@ def test_leader_pays_within_the_budget_and_the_county_sees_it_in_the_fund_ledger
     page.fill("input[name=purpose]", "购买化肥")
     page.click("main button[type=submit]")
     refusal = page.locator(".errorlist").text_content()
-    assert "拒绝拨付" in refusal and "10000.00" in refusal and "5000" in refusal
+    assert "拒绝拨付" in refusal
+    assert "10000.00" in refusal
+    assert "5000" in refusal
     assert list(Payment.objects.all()) == [payment]
     assert OverBudgetAttempt.objects.get().amount == 5000
 
@@ -86,5 +88,6 @@ def test_leader_pays_within_the_budget_and_the_county_sees_it_in_the_fund_ledger
     page.locator("#funds").get_by_role("link", name="示例东1镇").click()
     assert "示例东1镇" in page.text_content("h1")
     row = page.locator("tr", has_text="记字第12号")
-    assert "石塘村百香果种植" in row.text_content() and "6000.00" in row.text_content()
+    assert "石塘村百香果种植" in row.text_content()
+    assert "6000.00" in row.text_content()
     assert "购买化肥" not in page.text_content("main")

@@ -140,7 +140,8 @@ def test_a_hostile_amount_posted_is_saved_exactly_or_refused_with_nothing_saved(
     expected = typed_number(text)
     saved = Measure.objects.filter(household=household).first()
     if response.status_code == 302:
-        assert saved is not None and saved.amount == expected
+        assert saved is not None
+        assert saved.amount == expected
     else:
         assert response.status_code == 200
         assert saved is None

@@ -95,7 +95,8 @@ def test_concurrent_payments_against_one_budget_cannot_both_pass(household):
 def test_a_reversal_takes_the_payment_back_once(project):
     payment = pay(project, 10000)
     reversal = reverse_payment(payment, user=None, date=DAY, purpose="金额错误", voucher="记-002")
-    assert reversal.amount == -10000 and reversal.reverses == payment
+    assert reversal.amount == -10000
+    assert reversal.reverses == payment
     with pytest.raises(PaymentRefused, match="已"):
         reverse_payment(payment, user=None, date=DAY, purpose="再冲", voucher="记-003")
     with pytest.raises(PaymentRefused):
@@ -160,7 +161,8 @@ def test_fund_summary_totals_by_source_township_and_flag(project, django_assert_
         summary = supervision.fund_summary(Project.objects.all())
     fiscal = next(row for row in summary["by_source"] if row["source"] == "fiscal")
     assert (fiscal["budget"], fiscal["paid"], fiscal["balance"]) == (10000, 2500, 7500)
-    assert summary["projects"] == 2 and summary["flagged"] == 1
+    assert summary["projects"] == 2
+    assert summary["flagged"] == 1
     assert {f["code"]: f["projects"] for f in summary["flags"]}["no_plan"] == 1
     [township] = summary["townships"]
     assert (township["budget"], township["paid"], township["flagged"]) == (11000, 2500, 1)
@@ -253,10 +255,12 @@ def test_a_team_leader_cannot_accept_reopen_or_budget_a_project(as_user, townshi
     client = as_user(township_leader)
     edit = reverse("ledgers:project_edit", args=[project.pk])
     form = client.get(edit).content.decode()
-    assert 'name="budget_fiscal"' not in form and 'value="accepted"' not in form
+    assert 'name="budget_fiscal"' not in form
+    assert 'value="accepted"' not in form
     data = project_data(project.township, name="改名", status="accepted")
     response = client.post(edit, {**data, "version": project.version})
-    assert response.status_code == 200 and "选择一个有效的选项" in response.content.decode()
+    assert response.status_code == 200
+    assert "选择一个有效的选项" in response.content.decode()
     data = project_data(project.township, name="改名", status="under_way", budget_fiscal="500000")
     assert client.post(edit, {**data, "version": project.version}).status_code == 302
     project.refresh_from_db()
@@ -306,7 +310,8 @@ def test_a_budget_below_what_was_paid_is_refused(as_user, county_officer, projec
     assert response.status_code == 200
     assert "5000" in response.content.decode()
     project.refresh_from_db()
-    assert project.budgets.get().amount == 10000 and project.version == 1
+    assert project.budgets.get().amount == 10000
+    assert project.version == 1
 
 
 def test_an_over_budget_payment_on_the_page_changes_nothing(as_user, township_leader, project):
@@ -364,7 +369,8 @@ def test_the_household_ledger_shows_the_projects_and_amounts_that_reached_it(
     pay(project, 300)
     response = as_user(township_cadre).get(reverse("ledgers:ledger", args=[household.pk]))
     [shown] = response.context["projects"]
-    assert shown.reached == 1200 and shown.is_beneficiary
+    assert shown.reached == 1200
+    assert shown.is_beneficiary
 
 
 def test_the_fund_ledger_exports_formula_safe_cells(as_user, township_cadre, project):

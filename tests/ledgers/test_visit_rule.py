@@ -15,7 +15,7 @@ from tests.factories import VisitFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("days_ago, due", [(29, False), (30, True), (31, True)])
+@pytest.mark.parametrize(("days_ago", "due"), [(29, False), (30, True), (31, True)])
 def test_the_list_and_the_dashboard_agree_on_the_day_a_visit_falls_due(
     as_user, township_cadre, household, days_ago, due
 ):

@@ -49,7 +49,8 @@ def test_leader_records_a_meeting_with_minutes_presence_and_a_six_haves_check(
     page.click("main button[type=submit]")
     page.locator(".message.success").wait_for()
     record = WorkRecord.objects.get()
-    assert record.kind == "meeting" and record.created_by == township_leader
+    assert record.kind == "meeting"
+    assert record.created_by == township_leader
     assert set(record.attendees.all()) == {township_leader.member, colleague}
 
     # The minutes, uploaded through the record's form.
@@ -60,7 +61,8 @@ def test_leader_records_a_meeting_with_minutes_presence_and_a_six_haves_check(
     page.click("text=上传附件")
     page.locator("main a", has_text="会议纪要.pdf").wait_for()
     attachment = WorkRecordAttachment.objects.get()
-    assert attachment.record == record and attachment.size == len(PDF)
+    assert attachment.record == record
+    assert attachment.size == len(PDF)
 
     # The records list shows it, with its two attendees and one attachment.
     page.click("main >> text=工作记录")
@@ -104,6 +106,8 @@ def test_leader_records_a_meeting_with_minutes_presence_and_a_six_haves_check(
     page.click("main button[type=submit]")
     page.locator(".message.success").wait_for()
     check = SixHavesCheck.objects.get()
-    assert check.item.name == "固定办公场所" and check.met and check.team == east_team
+    assert check.item.name == "固定办公场所"
+    assert check.met
+    assert check.team == east_team
     status = page.locator("section.card").first.locator("tr", has_text="固定办公场所")
     assert status.locator(".badge").text_content() == "已达标"

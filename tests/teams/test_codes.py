@@ -28,7 +28,8 @@ def test_a_code_names_every_area_above_it(parts, depth):
 def test_the_published_form_reads_back_unless_its_last_part_is_zeros(parts, depth):
     code = "".join(parts[:depth])
     published = codes.published(code)
-    assert len(published) == 12 and published.startswith(code)
+    assert len(published) == 12
+    assert published.startswith(code)
     if parts[depth - 1].strip("0"):
         assert codes.significant(published) == code
         assert codes.significant(f" {code} ") == code

@@ -14,5 +14,6 @@ def test_demo_code_is_accepted_by_a_demo_device(db, capsys):
     )
     call_command("demo_code")
     code = capsys.readouterr().out.strip()
-    assert len(code) == 6 and code.isdigit()
+    assert len(code) == 6
+    assert code.isdigit()
     assert device.verify_token(code)

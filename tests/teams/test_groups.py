@@ -25,7 +25,8 @@ def test_leader_sets_up_a_group_covering_villages(as_user, township_leader, east
     )
     assert response.url == reverse("teams:groups", args=[east_team.pk])
     group = WorkGroup.objects.get()
-    assert list(group.villages.all()) == [villages[0]] and list(group.members.all()) == [cadre]
+    assert list(group.villages.all()) == [villages[0]]
+    assert list(group.members.all()) == [cadre]
 
 
 def test_group_cannot_cover_another_townships_village(

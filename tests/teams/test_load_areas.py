@@ -75,7 +75,9 @@ def test_every_bad_row_is_reported_at_once(tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("load_areas", path)
     err = capsys.readouterr().err
-    assert "areas.csv:2:" in err and "areas.csv:3:" in err and "areas.csv:4:" in err
+    assert "areas.csv:2:" in err
+    assert "areas.csv:3:" in err
+    assert "areas.csv:4:" in err
     assert Area.objects.count() == 0
 
 
@@ -111,8 +113,10 @@ def test_the_published_file_loads_cities_without_counties_under_themselves(tmp_p
     county digits are 00. The whole file was refused, saying 441900000000 was missing."""
     call_command("load_areas", write(tmp_path, GUANGDONG))
     township = Area.objects.get(code="441900003")
-    assert township.parent.code == "441900" and township.parent.level == Area.Level.COUNTY
-    assert township.parent.name == "东莞市" and township.parent.parent.code == "4419"
+    assert township.parent.code == "441900"
+    assert township.parent.level == Area.Level.COUNTY
+    assert township.parent.name == "东莞市"
+    assert township.parent.parent.code == "4419"
     assert Area.objects.get(code="442000001").parent.name == "中山市"
     assert Area.objects.get(code="441900101201").parent.name == "石碣镇"
     assert Area.objects.get(code="441302001").parent.code == "441302"  # ordinary counties

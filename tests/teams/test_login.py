@@ -77,7 +77,8 @@ def test_failures_make_that_username_at_that_address_wait_longer_and_longer(
     for _ in range(3):
         assert attempt(client, "alice", "wrong").status_code == 200
     waiting = attempt(client, "alice", PASSWORD)
-    assert waiting.status_code == 200 and 14 <= wait_of(waiting) <= 15
+    assert waiting.status_code == 200
+    assert 14 <= wait_of(waiting) <= 15
     assert "_auth_user_id" not in client.session
     assert AccessAttempt.objects.get().failures_since_start == 3  # the wait is not a failure
     # The owner elsewhere logs in at once.
@@ -89,3 +90,18 @@ def test_failures_make_that_username_at_that_address_wait_longer_and_longer(
     assert attempt(client, "alice", "wrong").status_code == 200
     AccessAttempt.objects.update(attempt_time=timezone.now() - earlier)
     assert 13 <= wait_of(attempt(client, "alice", PASSWORD)) <= 14  # 30 s, 16 s ago
+
+
+@pytest.mark.parametrize("page", ["login", "admin:login"])
+def test_every_login_page_makes_a_stranger_wait(client, two_users, settings, page):
+    """The admin's own login page is public too: it has the same growing wait."""
+    settings.LOGIN_DELAY_FROM_FAILURE, settings.LOGIN_DELAY_SECONDS = 3, 15
+    two_users[0].is_staff = True
+    two_users[0].save()
+    form = {"username": "alice", "password": "wrong"}
+    for _ in range(3):
+        assert client.post(reverse(page), form, REMOTE_ADDR="10.0.0.1").status_code == 200
+    waiting = client.post(reverse(page), {**form, "password": PASSWORD}, REMOTE_ADDR="10.0.0.1")
+    assert waiting.status_code == 200
+    assert 14 <= wait_of(waiting) <= 15
+    assert "_auth_user_id" not in client.session

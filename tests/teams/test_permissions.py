@@ -1,10 +1,10 @@
 """The one permission table (teams.permissions): docs/security.md shows it as the code has it,
 and the roles come from the account and the team membership."""
 
-import datetime
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from teams.models import User
 from teams.permissions import PERMISSIONS, Role, markdown, may, roles
@@ -44,7 +44,7 @@ def test_roles_in_a_township(east_team, west_team, township_cadre, township_lead
 
 def test_a_membership_that_ended_gives_no_role(east_team):
     user = UserFactory(username="left", role=User.Role.TOWNSHIP, area=east_team.township)
-    MemberFactory(team=east_team, user=user, left=datetime.date.today())
+    MemberFactory(team=east_team, user=user, left=timezone.localdate())
     assert roles(user, township_id=east_team.township_id) == set()
     assert not may(user, "keep_ledger", township_id=east_team.township_id)
 

@@ -98,7 +98,8 @@ def test_impossible_days_are_refused_and_nothing_is_saved(as_user, township_lead
         url, {f"member_{first.pk}": "20", f"member_{second.pk}": "29"}
     )
     assert response.status_code == 200
-    assert "28" in response.content.decode() and "确保该值小于或等于" in response.content.decode()
+    assert "28" in response.content.decode()
+    assert "确保该值小于或等于" in response.content.decode()
     assert not Presence.objects.exists()
 
 

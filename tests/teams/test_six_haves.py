@@ -47,7 +47,8 @@ def test_a_later_met_check_clears_the_shortfall(east_team):
     )
     SixHavesCheckFactory(team=east_team, item=board, met=True, checked_on=datetime.date(2017, 2, 1))
     status = {s.item.name: s for s in six_haves_status([east_team])[east_team.pk]}
-    assert status["公示牌"].met and status["公示牌"].missing_since is None
+    assert status["公示牌"].met
+    assert status["公示牌"].missing_since is None
 
 
 def test_shortfall_list_names_missing_items_and_since_when(
@@ -67,7 +68,8 @@ def test_shortfall_list_names_missing_items_and_since_when(
 
 def test_a_team_never_checked_is_listed_as_short_of_every_item(as_user, county_officer, east_team):
     rows = list(as_user(county_officer).get(reverse("teams:six_haves_shortfalls")).context["page"])
-    assert rows[0][0] == east_team and len(rows[0][1]) == 6
+    assert rows[0][0] == east_team
+    assert len(rows[0][1]) == 6
     assert all(s.missing_since is None for s in rows[0][1])
 
 
@@ -97,7 +99,9 @@ def test_leader_records_a_check(as_user, township_leader, east_team):
     )
     assert response.url == reverse("teams:six_haves", args=[east_team.pk])
     check = SixHavesCheck.objects.get()
-    assert check.team == east_team and check.met and check.checked_by == township_leader
+    assert check.team == east_team
+    assert check.met
+    assert check.checked_by == township_leader
 
 
 def test_plain_member_cannot_record_checks(as_user, township_cadre, east_team):
@@ -112,7 +116,8 @@ def test_plain_member_cannot_record_checks(as_user, township_cadre, east_team):
 def test_team_page_shows_the_six_haves(as_user, township_cadre, east_team):
     check_all(east_team, datetime.date(2017, 3, 1), missing=["攻坚图"])
     body = as_user(township_cadre).get(east_team.get_absolute_url()).content.decode()
-    assert "攻坚图" in body and "自 2017-03-01 起缺失" in body
+    assert "攻坚图" in body
+    assert "自 2017-03-01 起缺失" in body
 
 
 @pytest.mark.parametrize("name", ["teams:six_haves", "teams:six_haves_check"])

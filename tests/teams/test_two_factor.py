@@ -30,7 +30,7 @@ def password_login(client, user):
 
 
 @pytest.mark.parametrize(
-    "role, superuser",
+    ("role", "superuser"),
     [(User.Role.COUNTY, False), (User.Role.CITY, False), (User.Role.PROVINCE, False),
      (User.Role.TOWNSHIP, True)],
 )  # fmt: skip

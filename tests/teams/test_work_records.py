@@ -46,7 +46,8 @@ def test_team_member_records_a_meeting_with_attendees(as_user, township_cadre, e
     )
     record = WorkRecord.objects.get()
     assert response.url == record.get_absolute_url()
-    assert record.team == east_team and record.created_by == township_cadre
+    assert record.team == east_team
+    assert record.created_by == township_cadre
     assert set(record.attendees.all()) == {township_cadre.member, colleague}
 
 
@@ -124,9 +125,11 @@ def test_allowed_files_are_attached_outside_the_web_root(
     )
     assert response.status_code == 302
     attachment = WorkRecordAttachment.objects.get()
-    assert attachment.name == name and attachment.size == len(content)
+    assert attachment.name == name
+    assert attachment.size == len(content)
     stored = stored_files(media_root)
-    assert len(stored) == 1 and stored[0].read_bytes() == content
+    assert len(stored) == 1
+    assert stored[0].read_bytes() == content
     assert not str(stored[0]).startswith(str(settings.STATIC_ROOT))
     assert name not in str(stored[0])  # stored under a random name
 
@@ -246,7 +249,8 @@ def test_deleting_work_records_deletes_their_attachments_files(
 def test_a_rolled_back_deletion_keeps_the_file(
     attachment, media_root, django_capture_on_commit_callbacks
 ):
-    with (
+    # The error rolls the deletion back, so the block holds both.
+    with (  # noqa: PT012
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(RuntimeError),
         transaction.atomic(),
@@ -274,5 +278,6 @@ def test_an_attached_picture_is_stored_without_its_metadata(
     assert response.status_code == 302
     [stored] = stored_files(media_root)
     data = stored.read_bytes()
-    assert b"SERIAL-123456" not in data and not Image.open(io.BytesIO(data)).getexif()
+    assert b"SERIAL-123456" not in data
+    assert not Image.open(io.BytesIO(data)).getexif()
     assert WorkRecordAttachment.objects.get().name == "现场.jpg"
