@@ -14,8 +14,8 @@ from import_export.formats.base_formats import Format
 from import_export.resources import ModelResource
 from import_export.results import Error, RowResult
 
-from households.import_models import ImportJob
 from households.models import Person
+from households.models.imports import ImportJob
 from households.roster import RosterRefused, roster_import
 from teams import codes
 from teams.admin import ScopedAdmin

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from households.import_models import ImportJob
 from households.models import Access, Disclosure, Household
+from households.models.imports import ImportJob
 from households.roster import REPAIRS
 from households.roster_files import COLUMNS, RosterRefused, error_workbook
 from households.services import disclosure_log, log_access

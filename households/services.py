@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from households.models import (
     Access,
-    Assessment,
     CadreAssignment,
     Disclosure,
     Household,
+    IdentificationAssessment,
     IdentificationStep,
     MemberChange,
     Objection,
@@ -218,11 +218,11 @@ def objection_record(
 @transaction.atomic
 def assessment_record(
     *, household: Household, items, assessed_on: datetime.date, assessors: str, note: str, by
-) -> Assessment:
+) -> IdentificationAssessment:
     """Which 四看/五优先/六进/七不进 items applied to a candidate, and who assessed it."""
     if not assessors.strip():
         raise HouseholdError(_("Name who assessed the household."))
-    assessment = Assessment.objects.create(
+    assessment = IdentificationAssessment.objects.create(
         household=household,
         assessed_on=assessed_on,
         assessors=assessors.strip(),

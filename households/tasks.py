@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from households.import_models import ImportJob
+from households.models.imports import ImportJob
 from households.roster import RosterRefused, roster_import
 
 logger = logging.getLogger(__name__)

@@ -156,7 +156,7 @@ def household_detail(request, pk):
             "persons": persons,
             "other_causes": household.other_causes.all(),
             "steps": steps,
-            "assessments": household.assessments.prefetch_related("items"),
+            "assessments": household.identification_assessments.prefetch_related("items"),
             "status_changes": household.status_changes.select_related("recorded_by"),
             "cadre_assignments": household.cadre_assignments.select_related("cadre"),
             "member_changes": household.changes.select_related("person"),
@@ -346,7 +346,7 @@ def identification(request, pk):
         {
             "household": household,
             "steps": steps,
-            "assessments": household.assessments.prefetch_related("items"),
+            "assessments": household.identification_assessments.prefetch_related("items"),
             "step_form": IdentificationStepForm(initial={"step": next_step}) if next_step else None,
             "assessment_form": AssessmentForm(),
             "objection_form": ObjectionForm(),

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from households.import_models import ImportJob
 from households.models import Household, Person
+from households.models.imports import ImportJob
 from households.sensitive import is_sealed_file
 from teams.management.commands.backup import postgres_command
 from tests.households.rosters import (

@@ -44,7 +44,6 @@ from assessments.models import (
     Rectification,
     TeamAssessment,
 )
-from households.import_models import ImportJob
 from households.models import (
     Access,
     Disclosure,
@@ -54,6 +53,7 @@ from households.models import (
     ReferenceItem,
     StatusChange,
 )
+from households.models.imports import ImportJob
 from ledgers.funds import record_payment
 from ledgers.models import (
     Guarantee,

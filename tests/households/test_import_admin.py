@@ -4,8 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from households.import_models import ImportJob
 from households.models import Household, Person
+from households.models.imports import ImportJob
 from tests.households.rosters import (
     create_county,
     family,

@@ -10,8 +10,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from households import tasks
-from households.import_models import ImportJob
 from households.models import Disclosure, Household, Person
+from households.models.imports import ImportJob
 from tests.households.rosters import create_county, family, roster_bytes
 
 pytestmark = pytest.mark.django_db

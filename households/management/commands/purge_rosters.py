@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from households.import_models import ImportJob
+from households.models.imports import ImportJob
 
 
 class Command(BaseCommand):
