@@ -51,6 +51,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint --lint templates */templates
 	$(VENV)/bin/lint-imports
+	DEBUG=1 $(VENV)/bin/mypy
 
 format: setup
 	$(VENV)/bin/ruff check --fix .

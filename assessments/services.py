@@ -145,7 +145,7 @@ def team_metrics(teams, year: int) -> dict[int, dict]:
     their budgets over every fund source, ``funds_against_budget`` the ratio of the two."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     townships = {team.township_id: team.pk for team in teams}
-    metrics = {team.pk: {} for team in teams}
+    metrics: dict[int, dict[str, object]] = {team.pk: {} for team in teams}
     active = Q(status__in=Household.ACTIVE_STATUSES)
     households = (
         Household.objects.filter(village__parent__in=townships)
@@ -228,7 +228,7 @@ def cadre_metrics(members, year: int) -> dict[int, dict]:
     done against all those measures."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     pks = [member.pk for member in members]
-    metrics = {pk: {} for pk in pks}
+    metrics: dict[int, dict[str, object]] = {pk: {} for pk in pks}
     for name, rows in [
         (
             "households",

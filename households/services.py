@@ -30,7 +30,7 @@ Status = Household.Status
 Step = IdentificationStep.Step
 
 #: Which status may follow which (动态管理).
-TRANSITIONS = {
+TRANSITIONS: dict[str, set[str]] = {
     Status.IDENTIFYING: {Status.REGISTERED, Status.CANCELLED},
     Status.REGISTERED: {Status.EXITED, Status.CANCELLED},
     Status.EXITED: {Status.RETURNED, Status.CANCELLED},
@@ -188,7 +188,7 @@ def identification_record_step(
     )
     recorded.full_clean()
     recorded.save()
-    label = Step(step).label
+    label = str(Step(step).label)
     if outcome == IdentificationStep.Outcome.REJECTED:
         household_change_status(
             household=household,
@@ -265,7 +265,7 @@ def member_change_record(
     change = MemberChange.objects.create(
         household=household, person=person, kind=kind, date=date, note=note, recorded_by=by
     )
-    if kind == MemberChange.Kind.SPLIT:
+    if kind == MemberChange.Kind.SPLIT and new_household is not None:  # (None refused above)
         person.household = new_household
         person.save()
         MemberChange.objects.create(

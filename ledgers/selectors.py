@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
 from itertools import chain
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -251,7 +252,8 @@ def ledgers_workbook(households) -> bytes:
                 str(verdict[1]) if verdict else "",
             ],
         )
-    columns = {
+    # The ledger models, each with its household: Any, as mypy reads them as VersionedModel.
+    columns: dict[Any, list[str]] = {
         Plan: ["kind", "year", "goals", "target_income", "responsible", "agreed_on", "agreed_with"],
         Measure: ["category", "date", "description", "amount", "responsible", "status"],
         Visit: ["date", "cadre", "findings", "actions", "requests", "next_step"],
@@ -277,7 +279,7 @@ def ledgers_workbook(households) -> bytes:
             values = []
             for name in names:
                 field = model._meta.get_field(name)
-                if field.choices:
+                if getattr(field, "choices", None):
                     values.append(str(getattr(row, f"get_{name}_display")()))
                 elif field.is_relation:
                     values.append(str(getattr(row, name) or ""))

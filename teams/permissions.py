@@ -8,6 +8,8 @@ that has ended gives no role (and no scope). `docs/security.md` shows the table 
 `markdown()` renders it; `tests/teams/test_permissions.py` keeps the two equal.
 """
 
+from typing import Any
+
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -61,7 +63,13 @@ PERMISSIONS = {
 }
 
 
-def roles(user, *, township_id=None, household=None, team=None) -> set:
+def roles(
+    user: Any,
+    *,
+    township_id: str | None = None,
+    household: Any = None,
+    team: Any = None,
+) -> set[Role]:
     """The user's roles; for the township roles, in ``township_id`` (or the household's
     township, or the team's) when one is given."""
     if not user.is_authenticated or not user.is_active:
@@ -89,7 +97,14 @@ def roles(user, *, township_id=None, household=None, team=None) -> set:
     return found
 
 
-def may(user, action, *, township_id=None, household=None, team=None) -> bool:
+def may(
+    user: Any,
+    action: str,
+    *,
+    township_id: str | None = None,
+    household: Any = None,
+    team: Any = None,
+) -> bool:
     """Whether ``user`` may do ``action`` (a key of PERMISSIONS) there."""
     allowed = PERMISSIONS[action][1]
     return bool(roles(user, township_id=township_id, household=household, team=team) & allowed)

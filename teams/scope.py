@@ -11,14 +11,21 @@ dashboards' sums over a scope already applied) says so: ``Model.objects.unscoped
 forms start from `visible_to` (tests/test_scoping_in_views.py holds them to it).
 """
 
+from typing import Any, Self, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.http import Http404
 
+_M = TypeVar("_M", bound=models.Model)
 
-class ScopedQuerySet(models.QuerySet):
-    """Rows scoped by the area code at the model's ``scope_path``."""
 
-    def visible_to(self, user):
+class ScopedQuerySet(models.QuerySet[_M]):
+    """Rows scoped by the area code at the model's ``scope_path``.
+
+    ``user`` is ``request.user``: an account, or the anonymous user."""
+
+    def visible_to(self, user: Any) -> Self:
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser:
@@ -27,18 +34,19 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         return self.in_area(user.scope_code)
 
-    def in_area(self, area_code):
+    def in_area(self, area_code: str) -> Self:
         """Rows that belong to the area ``area_code`` or any area below it."""
-        return self.filter(**{f"{self.model.scope_path}__startswith": area_code})
+        path = self.model.scope_path  # type: ignore[attr-defined]  # each scoped model says it
+        return self.filter(**{f"{path}__startswith": area_code})
 
-    def unscoped(self):
+    def unscoped(self) -> Self:
         """Every row, whatever the user: a decision the caller spells out (see the module)."""
         return self.all()
 
 
-def get_visible_or_404(queryset, user, **lookup):
+def get_visible_or_404(queryset: ScopedQuerySet[_M], user: Any, **lookup: Any) -> _M:
     """The row if ``user`` may see it; 404 otherwise, so nothing tells it exists."""
     try:
         return queryset.visible_to(user).get(**lookup)
-    except queryset.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise Http404 from exc

@@ -62,9 +62,9 @@ def read_area_csv(data: bytes) -> list[tuple[int, str, str]]:
         key: next((i for i, cell in enumerate(header) if cell in names), None)
         for key, names in AREA_COLUMNS.items()
     }
-    if None in found.values():
-        raise AreaFileError([(1, _("The first line must be the header “code,name”."))])
     code, name = found["code"], found["name"]
+    if code is None or name is None:
+        raise AreaFileError([(1, _("The first line must be the header “code,name”."))])
     width = max(code, name) + 1
     return [
         (reader.line_num, padded[code], padded[name])
@@ -90,7 +90,7 @@ def areas_load(*, rows: list[tuple[int, str, str]]) -> AreaLoadResult:
     00) are put under a county-level area of the city's code and name, as the statistics do.
     """
     errors = []
-    parsed = {}
+    parsed: dict[str, tuple[int, str]] = {}
     for line, raw_code, raw_name in rows:
         code, name = codes.significant(raw_code), raw_name.strip()
         if code is None:
@@ -116,7 +116,7 @@ def areas_load(*, rows: list[tuple[int, str, str]]) -> AreaLoadResult:
             continue
         parsed[code] = (line, name)
 
-    parent_codes = {codes.parent(code) for code in parsed if len(code) > codes.PROVINCE}
+    parent_codes = {parent for code in parsed if (parent := codes.parent(code))}
     parent_codes |= {
         codes.city_of(code)
         for code in parent_codes
@@ -201,7 +201,8 @@ def six_haves_status(teams) -> dict[int, list[SixHavesStatus]]:
     An item never checked counts as not met: a team shows that it has its 六有 by a check.
     """
     items = list(SixHavesItem.objects.all())
-    latest, since = {}, {}
+    latest: dict[tuple[int, int], SixHavesCheck] = {}
+    since: dict[tuple[int, int], datetime.date] = {}
     checks = SixHavesCheck.objects.filter(team__in=teams).select_related("checked_by")
     for check in checks.order_by("checked_on", "pk"):
         key = (check.team_id, check.item_id)
