@@ -239,7 +239,7 @@ MAX_HOUSEHOLDS_PER_CADRE = env.int("MAX_HOUSEHOLDS_PER_CADRE", default=10)
 # Photo evidence of ledger visits: the largest upload accepted, in bytes.
 LEDGER_PHOTO_MAX_BYTES = env.int("LEDGER_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 
-# Roster import (households/roster.py): files above these limits are refused before parsing;
+# Roster import (households/roster/): files above these limits are refused before parsing;
 # rosters with more rows than ROSTER_BACKGROUND_ROWS are written by the task worker.
 ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=20 * 1024 * 1024)
 ROSTER_MAX_UNCOMPRESSED_BYTES = env.int("ROSTER_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024)

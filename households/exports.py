@@ -13,8 +13,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from households.idnumber import mask_id_number
-from households.roster_files import COLUMNS, HOUSEHOLD_REFERENCES, PERSON_REFERENCES
-from households.roster_files import SEALED_REFERENCES as SEALED
+from households.roster.columns import COLUMNS, HOUSEHOLD_REFERENCES, PERSON_REFERENCES
+from households.roster.columns import SEALED_REFERENCES as SEALED
 from households.sensitive import mask_all, mask_phone
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -60,7 +60,7 @@ def _sheet(workbook, title, columns, widths):
 
 
 def person_row(household, person, *, full, cadre_name):
-    """One roster row in the order of the columns (`roster_files.COLUMNS`); household fields
+    """One roster row in the order of the columns (`roster.columns.COLUMNS`); household fields
     only on the head's row (docs/roster.md)."""
     village = household.village
     values = {

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 from households.models import Access, Disclosure, Household
 from households.models.imports import ImportJob
 from households.roster import REPAIRS
-from households.roster_files import COLUMNS, RosterRefused, error_workbook
+from households.roster.columns import COLUMNS
+from households.roster.reading import RosterRefused, error_workbook
 from households.services import disclosure_log, log_access
 from households.tasks import ImportBusy, import_job_check, import_job_start
 from teams.models import Area

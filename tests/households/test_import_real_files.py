@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 from households.idnumber import check_character
 from households.models import Household, Person
 from households.roster import roster_import
-from households.roster_files import RosterRefused
+from households.roster.reading import RosterRefused
 from teams.models import Area
 from tests.households.rosters import (
     CHILD_ID,
@@ -128,7 +128,7 @@ def read_in_a_child(path):
     code = (
         "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30));"
         "import django; django.setup();"
-        "from households.roster_files import RosterFile, RosterRefused\n"
+        "from households.roster.reading import RosterFile, RosterRefused\n"
         "try:\n"
         "    with RosterFile(sys.argv[1]) as f: print(sum(1 for _ in f.rows()))\n"
         "except RosterRefused as e: print(e)\n"
