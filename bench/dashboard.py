@@ -92,9 +92,9 @@ def generate(county, households):
             f"""
             INSERT INTO households_person (household_id, name, id_number, id_number_hash,
                 relation_id, is_head, sex, birth_date, months_worked, medical_insurance,
-                pension_insurance, dibao, wubao)
+                pension_insurance, dibao, wubao, health, disability_grade)
             SELECT h.id, '村民', 'x', md5(h.id::text || '-' || k), %(relation)s, k = 1, 'M',
-                '1960-01-01', 0, true, false, false, false
+                '1960-01-01', 0, true, false, false, false, '', ''
             FROM ({ours}) h CROSS JOIN generate_series(1, 2) k
             """,
             {**scope, "relation": relation},
@@ -116,7 +116,7 @@ def generate(county, households):
         )  # fmt: skip
         cursor.execute(
             f"""
-            INSERT INTO ledgers_income ({versioned}household_id, year, members, {money},
+            INSERT INTO ledgers_income ({versioned}household_id, year, household_size, {money},
                 per_capita)
             SELECT 1, h.id, {YEAR}, 2, 9000 + h.id %% 4000, 0, 0, 0, 0, 0, 0, 0, 0,
                 (9000 + h.id %% 4000) / 2.0

@@ -93,7 +93,7 @@ def roster_workbook(title, households, *, full):
     sheet = _sheet(workbook, title, ROSTER_COLUMNS, widths)
     for household in households:
         cadre = household.contact_cadre.name if household.contact_cadre else ""
-        for person in household.members:
+        for person in household.current_persons:
             append_row(sheet, person_row(household, person, full=full, cadre_name=cadre))
     return workbook
 

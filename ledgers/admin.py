@@ -80,7 +80,7 @@ class VisitAdmin(LedgerAdmin):
 
 @admin.register(Income)
 class IncomeAdmin(LedgerAdmin):
-    list_display = ["household", "year", "members", "per_capita"]
+    list_display = ["household", "year", "household_size", "per_capita"]
     list_filter = ["year"]
     list_select_related = ["household"]
 

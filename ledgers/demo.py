@@ -151,7 +151,7 @@ def seed(seed: int) -> int:
             income = Income(
                 household=household,
                 year=year,
-                members=members,
+                household_size=members,
                 wages=_yuan(rng, 0, base * members // 2),
                 production_income=_yuan(rng, 1000, 3000 * members),
                 production_costs=_yuan(rng, 200, 1000 * members),

@@ -174,7 +174,7 @@ class IncomeForm(LedgerForm):
         model = Income
         fields = [
             "year",
-            "members",
+            "household_size",
             "wages",
             "production_income",
             "production_costs",
@@ -187,7 +187,7 @@ class IncomeForm(LedgerForm):
         # Income is recorded once the year is over.
         self.default("year", timezone.localdate().year - 1)
         if self.instance._state.adding:
-            self.default("members", household.persons.current().count() or 1)
+            self.default("household_size", household.persons.current().count() or 1)
         for field in self.fields.values():
             if isinstance(field, forms.DecimalField):
                 field.widget.attrs["inputmode"] = "decimal"

@@ -259,7 +259,7 @@ def ledgers_workbook(households) -> bytes:
         Visit: ["date", "cadre", "findings", "actions", "requests", "next_step"],
         Income: [
             "year",
-            "members",
+            "household_size",
             "wages",
             "production_income",
             "production_costs",

@@ -191,7 +191,7 @@ class IncomeFactory(factory.django.DjangoModelFactory):
 
     household = factory.SubFactory(HouseholdFactory)
     year = 2017
-    members = 4
+    household_size = 4
     wages = 12000
     production_income = 6000
     production_costs = 2000

@@ -79,7 +79,7 @@ class HouseholdQuerySet(ScopedQuerySet):
                     Person.objects.current()
                     .select_related(*Person.REFERENCES)
                     .order_by("-is_head", "birth_date"),
-                    to_attr="members",
+                    to_attr="current_persons",
                 ),
             )
             .order_by("number")

@@ -29,7 +29,7 @@ from households.roster.plan import (
     Planning,
     Problem,
     RosterReport,
-    _chunks,
+    chunks,
 )
 from households.roster.reading import STRIDE, RosterFile, RosterRefused  # noqa: F401
 from households.roster.rules import REPAIRS, Rules, area_key  # noqa: F401
@@ -62,7 +62,7 @@ def roster_import(
         if not roster.read_header(file.header):
             return report
         with transaction.atomic(), BulkWriter(user=user, reason=roster.reason) as writer:
-            for chunk in _chunks(file.rows(), CHUNK):
+            for chunk in chunks(file.rows(), CHUNK):
                 roster.parse(chunk)
                 writer.wait()  # for the connection, or the background work's error
                 roster.check_database()

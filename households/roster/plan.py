@@ -144,17 +144,17 @@ class Planning:
         changed only at the end (`write_changes`), so a dry run plans what the write does.
         """
         found = {}
-        for households in _in_batches(Household.objects, "number", self.headed):
+        for households in in_batches(Household.objects, "number", self.headed):
             for household in households:
                 household.cause_ids = set()
                 found[household.number] = household
         by_id = {h.pk: h for h in found.values()}
         through = Household.other_causes.through
-        for links in _in_batches(through.objects, "household_id", list(by_id)):
+        for links in in_batches(through.objects, "household_id", list(by_id)):
             for household_id, item_id in links.values_list("household_id", "referenceitem_id"):
                 by_id[household_id].cause_ids.add(item_id)
         heads = Person.objects.current().filter(is_head=True)
-        for persons in _in_batches(heads, "household_id", list(by_id)):
+        for persons in in_batches(heads, "household_id", list(by_id)):
             for household_id, pk, name in persons.values_list("household_id", "pk", "name"):
                 self.registry_heads[household_id] = (pk, name)
         self.existing.update(found)
@@ -163,12 +163,12 @@ class Planning:
         fields += ["name", *PERSON_CHANGES]
         self.known = {}
         hashes = [person.id_hash for person in self.persons]
-        for persons in _in_batches(Person.objects, "id_number_hash", hashes):
+        for persons in in_batches(Person.objects, "id_number_hash", hashes):
             for values in persons.values(*fields):
                 self.known[values["id_number_hash"]] = values
         self.registered.update(self.known)
         ids = list({values["household_id"] for values in self.known.values()} - self.numbers.keys())
-        for households in _in_batches(Household.objects, "pk", ids):
+        for households in in_batches(Household.objects, "pk", ids):
             self.numbers.update(households.values_list("pk", "number"))
         for person in self.persons:
             found = self.known.get(person.id_hash)
@@ -291,13 +291,13 @@ class Planning:
         numbers = {household.pk: number for number, household in self.existing.items()}
         missing = [
             pk
-            for persons in _in_batches(current, "household_id", list(numbers))
+            for persons in in_batches(current, "household_id", list(numbers))
             for pk in persons.values_list("pk", flat=True)
             if pk not in self.in_file
         ]
         self.report.missing = sorted(
             (numbers[person.household_id], person.name, person.masked_id_number)
-            for persons in _in_batches(current, "pk", missing)
+            for persons in in_batches(current, "pk", missing)
             for person in persons
         )
         for number, name, _masked in self.report.missing:
@@ -378,7 +378,7 @@ class Planning:
         ).hexdigest()
 
 
-def _in_batches(queryset, field, values):
+def in_batches(queryset, field, values):
     """``queryset`` narrowed to ``field`` in ``values``, one unordered queryset per batch.
 
     Unordered, and the callers read one table at a time: the planner's statistics do not
@@ -390,10 +390,10 @@ def _in_batches(queryset, field, values):
     """
     queryset = queryset.order_by()
     if connection.vendor != "postgresql":
-        for chunk in _chunks(values):
+        for chunk in chunks(values):
             yield queryset.filter(**{f"{field}__in": chunk})
         return
-    for chunk in _chunks(values, 20 * BATCH):
+    for chunk in chunks(values, 20 * BATCH):
         yield queryset.filter(_AnyOf(F(field), chunk))
 
 
@@ -408,7 +408,7 @@ class _AnyOf(Lookup):
         return f"{lhs} = ANY({array})", [*params, values]
 
 
-def _chunks(items, size=BATCH):
+def chunks(items, size=BATCH):
     items = iter(items)
     while chunk := list(itertools.islice(items, size)):
         yield chunk

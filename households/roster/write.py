@@ -12,7 +12,7 @@ from households.models import (
     StatusChange,
 )
 from households.roster.columns import PERSON_COLUMNS, person_field
-from households.roster.plan import BATCH, _in_batches
+from households.roster.plan import BATCH, in_batches
 
 
 class Writing:
@@ -39,7 +39,7 @@ class Writing:
         stop being heads first, then the new heads come in, then every change is written."""
         leaving = [move.pk for move in self.moved_heads]
         leaving += [pk for _number, (pk, _name), _head in self.replaced_heads()]
-        for persons in _in_batches(Person.objects, "pk", leaving):
+        for persons in in_batches(Person.objects, "pk", leaving):
             persons.update(is_head=False)
         self.write_persons(writer, progress, last=True)
         self.update_persons()
@@ -108,7 +108,7 @@ class Writing:
         rows = [self.households[n] for n in numbers if self.households[n].other_causes is not None]
         # Only households already registered can have causes to replace.
         replaced = [self.pks[row.number] for row in rows if row.number in self.existing]
-        for links in _in_batches(through.objects, "household_id", replaced):
+        for links in in_batches(through.objects, "household_id", replaced):
             links.delete()
         writer.insert(
             through,
@@ -126,7 +126,7 @@ class Writing:
             != getattr(self.existing.get(number), "contact_cadre_id", None)
         ]
         open_assignments = CadreAssignment.objects.filter(end__isnull=True)
-        for assignments in _in_batches(
+        for assignments in in_batches(
             open_assignments, "household_id", [self.pks[number] for number in changed]
         ):
             assignments.update(end=self.today)
@@ -164,7 +164,7 @@ class Writing:
                 values = {**values, "household_id": self.pks[moved_to]}
             wanted[pk] = values
         persons = [
-            person for batch in _in_batches(Person.objects, "pk", list(wanted)) for person in batch
+            person for batch in in_batches(Person.objects, "pk", list(wanted)) for person in batch
         ]
         fields = {"is_head"}
         for person in persons:

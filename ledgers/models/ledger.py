@@ -262,12 +262,12 @@ class Income(VersionedModel):
 
     Per-capita disposable income (人均可支配收入) =
         (wages + production income − production costs + property income + transfer income)
-        ÷ members,
+        ÷ household size,
     where production income is the gross income from farming, husbandry and household
     business (生产经营性收入) and production costs (生产经营性支出) are what it took to earn it,
     so the net production income is their difference and costs are subtracted exactly once.
-    Transfer income is the sum of its kinds. ``members`` is the number of people in the
-    household that year (the current members when the record was made); it is stored, so a
+    Transfer income is the sum of its kinds. ``household_size`` is the number of people in
+    the household that year (its current persons when the record was made); it is stored, so a
     later change of the family does not rewrite past years.
     """
 
@@ -283,7 +283,7 @@ class Income(VersionedModel):
         Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="incomes"
     )
     year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
-    members = models.PositiveSmallIntegerField(
+    household_size = models.PositiveSmallIntegerField(
         _("household size"),
         validators=[MinValueValidator(1)],
         help_text=_("People in the household that year."),
@@ -337,7 +337,7 @@ class Income(VersionedModel):
         return self.wages + self.net_production + self.property_income + self.transfers
 
     def compute_per_capita(self) -> Decimal:
-        return (self.disposable / self.members).quantize(Decimal("0.01"))
+        return (self.disposable / self.household_size).quantize(Decimal("0.01"))
 
 
 class Guarantee(VersionedModel):

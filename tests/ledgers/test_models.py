@@ -26,7 +26,7 @@ def test_nine_measure_categories_and_yearly_lines_are_seeded(db):
 
 
 def test_per_capita_income_subtracts_production_costs_once(household):
-    income = IncomeFactory(household=household, members=4)
+    income = IncomeFactory(household=household, household_size=4)
     # (12000 wages + 6000 production − 2000 costs + 0 property + 3600 低保) / 4
     assert income.per_capita == Decimal("4900.00")
     assert income.net_production == Decimal("4000")
@@ -34,7 +34,7 @@ def test_per_capita_income_subtracts_production_costs_once(household):
 
 
 def test_per_capita_income_is_rounded_to_the_fen(household):
-    income = IncomeFactory(household=household, members=3)
+    income = IncomeFactory(household=household, household_size=3)
     assert income.per_capita == Decimal("6533.33")
 
 
@@ -90,4 +90,4 @@ def test_deleting_a_changed_record_is_refused_and_deletions_are_in_history(house
 def test_one_income_per_household_and_year(household):
     IncomeFactory(household=household, year=2017)
     with pytest.raises(ValidationError):
-        Income(household=household, year=2017, members=1).validate_constraints()
+        Income(household=household, year=2017, household_size=1).validate_constraints()

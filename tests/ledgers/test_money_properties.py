@@ -109,7 +109,9 @@ def test_a_measure_amount_is_the_number_typed_or_refused(household, township_cad
 @given(text=amounts)
 def test_an_income_amount_is_the_number_typed_or_refused(household, township_cadre, text):
     form = IncomeForm(
-        {"year": "2017", "members": "3", "wages": text}, household=household, user=township_cadre
+        {"year": "2017", "household_size": "3", "wages": text},
+        household=household,
+        user=township_cadre,
     )
     assert_exact_or_refused(form, "wages", text)
 

@@ -75,7 +75,7 @@ def test_my_households_lists_mine_not_visited_for_longest_first(
     VisitFactory(household=household, date=TODAY - datetime.timedelta(days=45))
     MeasureFactory(household=household, status=Measure.Status.PLANNED)
     MeasureFactory(household=household, status=Measure.Status.DONE)
-    IncomeFactory(household=household, year=2017, members=3)
+    IncomeFactory(household=household, year=2017, household_size=3)
     other = HouseholdFactory(village=household.village, contact_cadre=MemberFactory(team=east_team))
     HouseholdFactory(village=household.village, status=Household.Status.EXITED)
     client = as_user(township_cadre)
@@ -182,7 +182,7 @@ def test_adding_a_measure_in_place_returns_the_refreshed_section(
 def test_bad_input_shows_a_chinese_message_and_changes_nothing(as_user, township_cadre, household):
     url = reverse("ledgers:item_create", args=[household.pk, "income"])
     response = as_user(township_cadre).post(
-        url, {"year": "2017", "members": "0", "wages": "-5"}, **FRAGMENT
+        url, {"year": "2017", "household_size": "0", "wages": "-5"}, **FRAGMENT
     )
     assert response.status_code == 200
     assert "X-Ledger-Section" not in response
@@ -193,7 +193,7 @@ def test_bad_input_shows_a_chinese_message_and_changes_nothing(as_user, township
 def test_duplicate_year_of_income_is_refused_with_a_message(as_user, township_cadre, household):
     IncomeFactory(household=household, year=2017)
     url = reverse("ledgers:item_create", args=[household.pk, "income"])
-    response = as_user(township_cadre).post(url, {"year": "2017", "members": "3"})
+    response = as_user(township_cadre).post(url, {"year": "2017", "household_size": "3"})
     assert response.status_code == 200
     assert "该年度收入已经登记" in response.content.decode()
     assert Income.objects.count() == 1
