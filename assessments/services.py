@@ -2,9 +2,11 @@
 computing the yearly assessment metrics from the ledgers (述职考核)."""
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,17 +24,21 @@ from ledgers.models import (
     ProjectBudget,
     Visit,
 )
-from teams.models import Member
+from teams.models import Member, Team, User
 
 Step = ExitStep.Step
 STEP_ORDER = list(Step)
+
+
+#: A team's or cadre's metrics of a year: counts, money (float) and ratios, stored as JSON.
+Metrics = dict[str, Any]
 
 
 class AssessmentError(Exception):
     """A rule of review refused the change; the message is for the user."""
 
 
-def exit_candidates(households, year: int):
+def exit_candidates(households: QuerySet[Household], year: int) -> QuerySet[Household]:
     """Households still in poverty whose income of ``year`` reaches the year's exit line and
     whose three guarantees of the year are all met (docs/domain.md, the household record), and
     whose exit is not yet under review that year. Annotated with ``per_capita``."""
@@ -54,7 +60,9 @@ def exit_candidates(households, year: int):
 
 
 @transaction.atomic
-def exit_review_propose(*, household: Household, year: int, by, date: datetime.date) -> ExitReview:
+def exit_review_propose(
+    *, household: Household, year: int, by: User | None, date: datetime.date
+) -> ExitReview:
     """Open the exit review of a household that meets the exit rule in ``year``."""
     candidate = exit_candidates(Household.objects.filter(pk=household.pk), year).first()
     standard = PovertyStandard.objects.filter(year=year).first()
@@ -69,7 +77,7 @@ def exit_review_propose(*, household: Household, year: int, by, date: datetime.d
     return ExitReview.objects.create(
         household=household,
         year=year,
-        per_capita=candidate.per_capita,
+        per_capita=candidate.per_capita,  # type: ignore[attr-defined]  # exit_candidates
         exit_line=standard.exit_line,
         proposed_on=date,
         proposed_by=by,
@@ -84,7 +92,7 @@ def exit_record_step(
     date: datetime.date,
     responsible: str,
     outcome: str,
-    by,
+    by: User | None,
     note: str = "",
 ) -> ExitStep:
     """Record the next step of an exit: review → household agreement → public notice →
@@ -129,11 +137,11 @@ def exit_record_step(
     return recorded
 
 
-def _ratio(part, whole):
+def _ratio(part: float, whole: float) -> float | None:
     return round(part / whole, 3) if whole else None
 
 
-def team_metrics(teams, year: int) -> dict[int, dict]:
+def team_metrics(teams: Iterable[Team], year: int) -> dict[int, Metrics]:
     """The ledger metrics of each team's township for ``year``, a constant number of queries:
     coverage (households still in poverty with a current contact cadre), visits, yearly plans,
     measures done against all measures of the year (plan completion), exits against the target,
@@ -145,7 +153,7 @@ def team_metrics(teams, year: int) -> dict[int, dict]:
     their budgets over every fund source, ``funds_against_budget`` the ratio of the two."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     townships = {team.township_id: team.pk for team in teams}
-    metrics: dict[int, dict[str, object]] = {team.pk: {} for team in teams}
+    metrics: dict[int, Metrics] = {team.pk: {} for team in teams}
     active = Q(status__in=Household.ACTIVE_STATUSES)
     households = (
         Household.objects.filter(village__parent__in=townships)
@@ -207,7 +215,7 @@ def team_metrics(teams, year: int) -> dict[int, dict]:
     return {pk: _finish(values) for pk, values in metrics.items()}
 
 
-def _finish(values):
+def _finish(values: Metrics) -> Metrics:
     """Fill the missing counts with zero, money as float (JSON), and the ratios."""
     for name in ["in_poverty", "linked", "planned", "exited", "visits", "visited", "measures",
                  "measures_done"]:  # fmt: skip
@@ -222,13 +230,13 @@ def _finish(values):
     return values
 
 
-def cadre_metrics(members, year: int) -> dict[int, dict]:
+def cadre_metrics(members: Iterable[Member], year: int) -> dict[int, Metrics]:
     """Each cadre's year: households linked now, visits made, their households exited in the
     year, measures of the year they are responsible for, and their plan completion: measures
     done against all those measures."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     pks = [member.pk for member in members]
-    metrics: dict[int, dict[str, object]] = {pk: {} for pk in pks}
+    metrics: dict[int, Metrics] = {pk: {} for pk in pks}
     for name, rows in [
         (
             "households",
@@ -266,7 +274,7 @@ def cadre_metrics(members, year: int) -> dict[int, dict]:
 
 
 @transaction.atomic
-def assessments_compute(*, teams, year: int) -> int:
+def assessments_compute(*, teams: Iterable[Team], year: int) -> int:
     """Snapshot the metrics of ``year`` into each team's and each current cadre's assessment,
     keeping the scores, grades and comments already given. Returns the teams assessed."""
     teams = list(teams)

@@ -4,6 +4,8 @@ Every row goes through `append_row`, so no exported value can run as a formula i
 every text comes back as it was written (no apostrophe added to it).
 """
 
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpResponse
@@ -24,7 +26,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ROSTER_COLUMNS = [names[0] for names in COLUMNS.values()]
 
 
-def append_row(sheet, values):
+def append_row(sheet: Any, values: Iterable[Any]) -> None:
     """Append ``values`` to ``sheet`` (a write-only one too). Text that Excel would take for a
     formula (a leading = + - @ tab or CR) is written as quote-prefixed text: Excel shows it,
     edits it and saves it as that text, and it reads back unchanged."""

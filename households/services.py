@@ -6,9 +6,13 @@ rule of the notice it enforces and records who did what and when.
 """
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from households.models import (
@@ -24,7 +28,7 @@ from households.models import (
     ReferenceItem,
     StatusChange,
 )
-from teams.models import Area, Member
+from teams.models import Area, Member, User
 
 Status = Household.Status
 Step = IdentificationStep.Step
@@ -56,7 +60,7 @@ def next_household_number(village: Area) -> str:
 
 
 @transaction.atomic
-def household_create(*, household: Household, by, date: datetime.date) -> Household:
+def household_create(*, household: Household, by: User | None, date: datetime.date) -> Household:
     """Save a new candidate household (识别中), numbered in its village when it has no number."""
     if not household.number:
         household.number = next_household_number(household.village)
@@ -76,7 +80,7 @@ def household_create(*, household: Household, by, date: datetime.date) -> Househ
 
 @transaction.atomic
 def household_change_status(
-    *, household: Household, to: str, date: datetime.date, reason: str, by
+    *, household: Household, to: str, date: datetime.date, reason: str, by: User | None
 ) -> StatusChange:
     """Move a household along 识别中 → 已建档 → 已脱贫 ⇄ 返贫, or cancel it; record the change."""
     household = Household.objects.select_for_update().get(pk=household.pk)
@@ -110,7 +114,12 @@ def household_change_status(
 
 @transaction.atomic
 def household_assign_cadre(
-    *, household: Household, cadre: Member | None, date: datetime.date, reason: str, by
+    *,
+    household: Household,
+    cadre: Member | None,
+    date: datetime.date,
+    reason: str,
+    by: User | None,
 ) -> None:
     """Make ``cadre`` the household's one contact cadre, closing the current link.
 
@@ -149,7 +158,7 @@ def identification_record_step(
     date: datetime.date,
     responsible: str,
     outcome: str,
-    by,
+    by: User | None,
     notice_until: datetime.date | None = None,
     note: str = "",
 ) -> IdentificationStep:
@@ -217,7 +226,13 @@ def objection_record(
 
 @transaction.atomic
 def assessment_record(
-    *, household: Household, items, assessed_on: datetime.date, assessors: str, note: str, by
+    *,
+    household: Household,
+    items: Iterable[ReferenceItem],
+    assessed_on: datetime.date,
+    assessors: str,
+    note: str,
+    by: User | None,
 ) -> IdentificationAssessment:
     """Which 四看/五优先/六进/七不进 items applied to a candidate, and who assessed it."""
     if not assessors.strip():
@@ -239,7 +254,7 @@ def member_change_record(
     person: Person,
     kind: str,
     date: datetime.date,
-    by,
+    by: User | None,
     note: str = "",
     new_household: Household | None = None,
 ) -> MemberChange:
@@ -283,7 +298,7 @@ def household_change_head(
     household: Household,
     new_head: Person,
     old_head_relation: ReferenceItem,
-    by,
+    by: User | None,
     date: datetime.date,
 ) -> MemberChange:
     """Make ``new_head``, a current member, the head of household (户主).
@@ -324,7 +339,14 @@ def household_change_head(
 
 
 def disclosure_log(
-    *, action: str, user, area_code: str, record: str, reason: str, field: str = "", actor=""
+    *,
+    action: str,
+    user: User | None,
+    area_code: str,
+    record: str,
+    reason: str,
+    field: str = "",
+    actor: str = "",
 ) -> Disclosure:
     """Log a look at unmasked personal information: who, when, which record, why (PIPL)."""
     if not reason.strip():
@@ -332,7 +354,7 @@ def disclosure_log(
     return Disclosure.objects.create(
         action=action,
         user=user,
-        actor=actor or user.get_username(),
+        actor=actor or (user.get_username() if user else ""),
         area_code=area_code,
         record=record,
         field=field,
@@ -340,11 +362,16 @@ def disclosure_log(
     )
 
 
-def log_access(request, kind, household=None, *, area_code=""):
-    """One row of the access log for this page view (see `Access`)."""
-    Access.objects.create(
-        user=request.user,
-        actor=request.user.get_username(),
+def log_access(
+    request: HttpRequest, kind: str, household: Household | None = None, *, area_code: str = ""
+) -> Access:
+    """One row of the access log for this page view (see `Access`); pages need a login."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return Access.objects.create(
+        user=user,
+        actor=user.get_username(),
         kind=kind,
         household_number=household.number if household else "",
         area_code=household.village_id if household else area_code,
@@ -352,7 +379,7 @@ def log_access(request, kind, household=None, *, area_code=""):
     )
 
 
-def townships_without_team(user):
+def townships_without_team(user: Any) -> QuerySet[Area]:
     """Townships in the user's scope with registered households and no team: a finding (§1)."""
     return (
         Area.objects.visible_to(user)

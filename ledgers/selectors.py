@@ -1,18 +1,31 @@
 """Reading the ledger: the sections of a household's page, summaries, history, the export."""
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import date, timedelta
 from decimal import Decimal
 from io import BytesIO
 from itertools import chain
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    Exists,
+    Field,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from households.exports import append_row
+from households.models import Household, HouseholdQuerySet
 from ledgers.models import (
     Guarantee,
     Income,
@@ -24,20 +37,25 @@ from ledgers.models import (
     Visit,
 )
 
+#: A page's template context.
+Context = dict[str, Any]
+
 #: The record models of a ledger, in the order of the page.
 LEDGER_MODELS = [Plan, Measure, Visit, Income, Guarantee]
 
 
-def ledger_url(household):
+def ledger_url(household: Household) -> str:
     return reverse("ledgers:ledger", args=[household.pk])
 
 
-def standards():
+def standards() -> dict[int, PovertyStandard]:
     """{year: PovertyStandard} in one query."""
     return {standard.year: standard for standard in PovertyStandard.objects.all()}
 
 
-def standing(per_capita, standard):
+def standing(
+    per_capita: Decimal | None, standard: PovertyStandard | None
+) -> tuple[str, str] | None:
     """(badge class, label) of a per-capita income against the year's lines, or None."""
     if per_capita is None or standard is None:
         return None
@@ -52,14 +70,14 @@ def standing(per_capita, standard):
 VISIT_INTERVAL_DAYS = 30
 
 
-def visits_count_from(day, days=VISIT_INTERVAL_DAYS):
+def visits_count_from(day: date, days: int = VISIT_INTERVAL_DAYS) -> date:
     """The first day of the ``days`` days up to ``day``: a household not visited since is due
     for a visit (one visited exactly ``days`` days ago is due again). The one home of the rule,
     for the cadre's list and the dashboard."""
     return day - timedelta(days=days - 1)
 
 
-def with_ledger_summary(households):
+def with_ledger_summary(households: QuerySet[Household]) -> QuerySet[Household]:
     """Annotate last visit, open measures and the latest year's per-capita income."""
     latest_income = Income.objects.filter(household=OuterRef("pk")).order_by("-year")
     open_measures = (
@@ -77,9 +95,9 @@ def with_ledger_summary(households):
     )
 
 
-def plan_against_actual(measures):
+def plan_against_actual(measures: Iterable[Measure]) -> list[dict[str, Any]]:
     """Per year and category: measures and yuan planned (all of them) against those done."""
-    rows = {}
+    rows: dict[tuple[int, int, int], dict[str, Any]] = {}
     for measure in measures:
         row = rows.setdefault(
             (measure.date.year, measure.category.order, measure.category_id),
@@ -100,21 +118,21 @@ def plan_against_actual(measures):
     return [rows[key] for key in sorted(rows, key=lambda k: (-k[0], k[1], k[2]))]
 
 
-def _plans(household):
+def _plans(household: Household) -> Context:
     plans = household.plans.select_related("responsible").prefetch_related("planned_measures")
     return {"plans": list(plans)}
 
 
-def _measures(household):
+def _measures(household: Household) -> Context:
     measures = list(household.measures.select_related("category", "responsible"))
     return {"measures": measures, "plan_against_actual": plan_against_actual(measures)}
 
 
-def _visits(household):
+def _visits(household: Household) -> Context:
     return {"visits": list(household.visits.select_related("cadre"))}
 
 
-def _incomes(household):
+def _incomes(household: Household) -> Context:
     by_year = standards()
     incomes = list(household.incomes.all())
     for income in incomes:
@@ -123,7 +141,7 @@ def _incomes(household):
     return {"incomes": incomes}
 
 
-def _guarantees(household):
+def _guarantees(household: Household) -> Context:
     return {"guarantees": list(household.guarantees.all())}
 
 
@@ -136,15 +154,15 @@ SECTIONS = {
 }
 
 
-def ledger_sections(household, names=SECTIONS):
+def ledger_sections(household: Household, names: Iterable[str] = SECTIONS) -> Context:
     """The context of the named sections of the ledger page (all of them by default)."""
-    context = {}
+    context: Context = {}
     for name in names:
         context.update(SECTIONS[name](household))
     return context
 
 
-def household_projects(household):
+def household_projects(household: Household) -> list[Project]:
     """The projects that serve ``household`` or paid it, with the net yuan that reached it."""
     reached = (
         Payment.objects.filter(project=OuterRef("pk"), household=household)
@@ -166,7 +184,7 @@ def household_projects(household):
     )
 
 
-def ledger_page(household):
+def ledger_page(household: Household) -> Context:
     """Everything the ledger page and the printable book show, with the at-a-glance summary."""
     context = ledger_sections(household)
     context["persons"] = household.persons.current().select_related(
@@ -185,14 +203,14 @@ def ledger_page(household):
     return context
 
 
-def _label(record):
+def _label(record: Any) -> Any:
     return getattr(record, "date", None) or getattr(record, "year", "")
 
 
-def ledger_changes(household, limit=200):
+def ledger_changes(household: Household, limit: int = 200) -> list[Any]:
     """The latest ``limit`` history records of every ledger model of the household."""
     records = chain.from_iterable(
-        model.history.filter(household_id=household.pk)
+        model.history.filter(household_id=household.pk)  # type: ignore[attr-defined]
         .select_related("history_user")
         .order_by("-history_date")[:limit]
         for model in LEDGER_MODELS
@@ -204,14 +222,15 @@ def ledger_changes(household, limit=200):
     return changes
 
 
-def _fields(model, names):
-    return [str(model._meta.get_field(name).verbose_name) for name in names]
+def _fields(model: type[Model], names: Iterable[str]) -> list[str]:
+    return [str(cast(Field[Any, Any], model._meta.get_field(name)).verbose_name) for name in names]
 
 
-def ledgers_workbook(households) -> bytes:
+def ledgers_workbook(households: HouseholdQuerySet) -> bytes:
     """An .xlsx of the ledgers of ``households``: a summary sheet and one sheet per record."""
     book = Workbook(write_only=True)
-    households = with_ledger_summary(
+    # Any: the rows carry the summary's annotations (last_visit, open_measures, income_*).
+    summarised: Any = with_ledger_summary(
         households.select_related("village", "main_cause", "contact_cadre").with_head()
     ).order_by("number")
     by_year = standards()
@@ -233,7 +252,7 @@ def ledgers_workbook(households) -> bytes:
             _("Against the lines"),
         ],
     )
-    for household in households.iterator(chunk_size=2000):
+    for household in summarised.iterator(chunk_size=2000):
         numbers[household.pk] = household.number
         verdict = standing(household.income_per_capita, by_year.get(household.income_year))
         append_row(

@@ -4,21 +4,24 @@ presence of stationed cadres and the coverage of villages by work groups."""
 import csv
 import datetime
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from teams import codes
 from teams.models import (
     Area,
     Member,
+    MemberQuerySet,
     Presence,
     SixHavesCheck,
     SixHavesItem,
     Team,
+    User,
     add_months,
 )
 
@@ -26,7 +29,7 @@ from teams.models import (
 class AreaFileError(Exception):
     """The file has bad rows; ``errors`` lists (line number, message) for every one."""
 
-    def __init__(self, errors):
+    def __init__(self, errors: list[tuple[int, str]]) -> None:
         super().__init__(_("%(count)d invalid rows") % {"count": len(errors)})
         self.errors = errors
 
@@ -36,7 +39,7 @@ class AreaLoadResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    codes: list = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
 
 
 #: The header names of the two columns the division file needs, as published or as English.
@@ -74,7 +77,7 @@ def read_area_csv(data: bytes) -> list[tuple[int, str, str]]:
     ]
 
 
-def _in_batches(queryset, keys):
+def _in_batches(queryset: QuerySet[Area], keys: Iterable[str]) -> Iterator[Area]:
     keys = list(keys)
     for start in range(0, len(keys), AREA_BATCH):
         yield from queryset.filter(code__in=keys[start : start + AREA_BATCH])
@@ -191,11 +194,11 @@ class SixHavesStatus:
     missing_since: datetime.date | None
 
     @property
-    def met(self):
+    def met(self) -> bool:
         return self.latest is not None and self.latest.met
 
 
-def six_haves_status(teams) -> dict[int, list[SixHavesStatus]]:
+def six_haves_status(teams: Iterable[Team]) -> dict[int, list[SixHavesStatus]]:
     """Each team's standing on every 六有 item (docs/domain.md §3.1), in two queries.
 
     An item never checked counts as not met: a team shows that it has its 六有 by a check.
@@ -220,7 +223,7 @@ def six_haves_status(teams) -> dict[int, list[SixHavesStatus]]:
     }
 
 
-def stationed_members(team: Team, month: datetime.date):
+def stationed_members(team: Team, month: datetime.date) -> QuerySet[Member]:
     """The team's stationed cadres and village work team captains serving in ``month``."""
     return team.members.filter(
         Q(left__isnull=True) | Q(left__gte=month),
@@ -231,7 +234,7 @@ def stationed_members(team: Team, month: datetime.date):
 
 @transaction.atomic
 def presence_record(
-    *, month: datetime.date, days: dict[Member, int | None], user
+    *, month: datetime.date, days: dict[Member, int | None], user: User | None
 ) -> tuple[int, int]:
     """Record a month's days on site for several stationed cadres at once.
 
@@ -249,7 +252,7 @@ def presence_record(
     return saved, removed
 
 
-def long_absences(members, *, until: datetime.date):
+def long_absences(members: MemberQuerySet, *, until: datetime.date) -> QuerySet[Member]:
     """Stationed cadres on site fewer than PRESENCE_MIN_DAYS days in each of the
     PRESENCE_ABSENT_MONTHS months up to ``until``: long absent (docs/domain.md §4), so the head of
     their dispatching unit answers for it. A month without an entry proves nothing either way
@@ -281,7 +284,7 @@ def long_absences(members, *, until: datetime.date):
     )
 
 
-def uncovered_villages(team: Team):
+def uncovered_villages(team: Team) -> QuerySet[Area]:
     """The villages of the team's township that no work group of the team covers (分组包片)."""
     return Area.objects.filter(parent_id=team.township_id, level=Area.Level.VILLAGE).exclude(
         work_groups__team=team

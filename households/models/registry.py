@@ -1,5 +1,7 @@
 """The registry (建档立卡): households, their members, status and contact cadre, with history."""
 
+from typing import Any, Self
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -59,8 +61,8 @@ def _optional_reference(kind, verbose_name):
     return _reference(kind, verbose_name, null=True, blank=True)
 
 
-class HouseholdQuerySet(ScopedQuerySet):
-    def with_head(self):
+class HouseholdQuerySet(ScopedQuerySet["Household"]):
+    def with_head(self) -> Self:
         """Prefetch the head of household (one query for the whole page)."""
         return self.prefetch_related(
             models.Prefetch("persons", Person.objects.filter(is_head=True), to_attr="heads")
@@ -332,7 +334,7 @@ class Person(models.Model):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.derive_from_id_number()
         super().save(*args, **kwargs)
 

@@ -1,5 +1,7 @@
 """The organisation: accounts, dispatching units, township teams and their members."""
 
+from typing import Self
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -27,11 +29,11 @@ class UnitQuerySet(ScopedQuerySet):
         )
 
 
-class MemberQuerySet(ScopedQuerySet):
-    def current(self):
+class MemberQuerySet(ScopedQuerySet["Member"]):
+    def current(self) -> Self:
         return self.filter(left__isnull=True)
 
-    def serving(self, township_id):
+    def serving(self, township_id: str) -> Self:
         """The members who may act for a household of the township: current members of its
         team (the contact cadre, the cadres of a ledger record). `Member.serves` reads it on
         one member."""
@@ -268,7 +270,7 @@ class Member(models.Model):
     def is_current(self):
         return self.left is None
 
-    def serves(self, township_id):
+    def serves(self, township_id: str) -> bool:
         """Whether the member may act for a household of the township (see `serving`)."""
         return self.is_current and self.team.township_id == township_id
 
