@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments import services
-from assessments.forms import DashboardForm, ExitStepForm
+from assessments.forms import DashboardForm, ExitStepForm, ReturnToPovertyForm
 from assessments.models import ExitReview
 from households.models import Household
+from ledgers.models import PovertyStandard
 from teams.permissions import may
 from teams.scope import get_visible_or_404
 
@@ -85,4 +86,56 @@ def exit_review_detail(request, pk):
         request,
         "assessments/exit_review_detail.html",
         {"review": review, "steps": review.steps.select_related("recorded_by"), "form": form},
+    )
+
+
+def return_to_poverty(request, pk):
+    """返贫 of a household out of poverty, with the ledger of each year beside the form."""
+    household = get_visible_or_404(
+        Household.objects.select_related("village", "contact_cadre"), request.user, pk=pk
+    )
+    if not may(request.user, "keep_registry"):
+        raise PermissionDenied
+    form = ReturnToPovertyForm(request.POST or None, household=household, user=request.user)
+    if form.is_valid():
+        try:
+            services.household_return_to_poverty(
+                household=household, by=request.user, **form.cleaned_data
+            )
+        except services.AssessmentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The household is back in poverty and helped again."))
+            return redirect(household)
+    standards = {s.year: s for s in PovertyStandard.objects.all()}
+    lines = [
+        (
+            _("Income %(year)s") % {"year": income.year},
+            _("%(income)s yuan a person (exit line %(line)s)")
+            % {
+                "income": income.per_capita,
+                "line": getattr(standards.get(income.year), "exit_line", "—"),
+            },
+        )
+        for income in household.incomes.order_by("-year")[:3]
+    ] + [
+        (
+            _("Guarantees %(year)s") % {"year": guarantee.year},
+            _("all met") if guarantee.all_met else _("not all met"),
+        )
+        for guarantee in household.guarantees.order_by("-year")[:3]
+    ]
+    return render(
+        request,
+        "assessments/form.html",
+        {
+            "title": _("Return to poverty: %(household)s") % {"household": household.number},
+            "form": form,
+            "context_lines": [
+                (_("Contact cadre"), household.contact_cadre or "—"),
+                (_("Out of poverty since"), household.exited_on or "—"),
+                *lines,
+            ],
+            "back": household,
+        },
     )

@@ -13,7 +13,7 @@ from assessments.models import (
 )
 from households.models import ReferenceItem
 from teams.forms import DATE, ScopedModelForm
-from teams.models import Area
+from teams.models import Area, Member
 
 
 def year_choices():
@@ -181,3 +181,26 @@ class OutcomeCloseForm(forms.ModelForm):
         if closed_on < self.instance.date:
             raise forms.ValidationError(_("An outcome cannot be closed before its date."))
         return closed_on
+
+
+class ReturnToPovertyForm(forms.Form):
+    """返贫: the year whose ledger shows why, the cause, and who helps the household now."""
+
+    year = forms.TypedChoiceField(label=_("Year of the ledger"), coerce=int, choices=year_choices)
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    cause = forms.ModelChoiceField(
+        label=_("Cause"), queryset=ReferenceItem.objects.filter(kind=ReferenceItem.Kind.CAUSE)
+    )
+    reason = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 2}))
+    cadre = forms.ModelChoiceField(
+        label=_("Contact cadre"),
+        queryset=Member.objects.none(),
+        required=False,
+        help_text=_("Leave empty to keep the current contact cadre."),
+    )
+
+    def __init__(self, *args, household, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cadre"].queryset = Member.objects.visible_to(user).serving(
+            household.township_id
+        )

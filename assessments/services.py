@@ -11,8 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import CadreAssessment, ExitReview, ExitStep, ExitTarget, TeamAssessment
-from households.models import Household
-from households.services import HouseholdError, household_change_status
+from households.models import Household, ReferenceItem, StatusChange
+from households.services import (
+    HouseholdError,
+    household_assign_cadre,
+    household_change_status,
+)
 from ledgers.models import (
     Guarantee,
     Income,
@@ -81,6 +85,65 @@ def exit_review_propose(
         exit_line=standard.exit_line,
         proposed_on=date,
         proposed_by=by,
+    )
+
+
+@transaction.atomic
+def household_return_to_poverty(
+    *,
+    household: Household,
+    year: int,
+    date: datetime.date,
+    cause: ReferenceItem,
+    reason: str,
+    cadre: Member | None,
+    by: User | None,
+) -> StatusChange:
+    """Take a household out of poverty back into it (返贫), on the evidence of its ledger.
+
+    The ledger of ``year`` must show why: a per-capita income below the year's exit line, or a
+    guarantee not met. The household's main cause becomes ``cause``; its contact cadre is kept
+    (while still serving the township) or ``cadre`` takes over. The exit stays in the status
+    history, and the household is helped again (不脱贫不脱钩).
+    """
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.status != Household.Status.EXITED:
+        raise AssessmentError(_("Only a household out of poverty can return to poverty."))
+    if date > timezone.localdate() or (household.exited_on and date < household.exited_on):
+        raise AssessmentError(
+            _("The date lies between the exit (%(exited)s) and today.")
+            % {"exited": household.exited_on}
+        )
+    if not reason.strip():
+        raise AssessmentError(_("Write down what happened."))
+    standard = PovertyStandard.objects.filter(year=year).first()
+    income = Income.objects.filter(household=household, year=year).first()
+    guarantee = Guarantee.objects.filter(household=household, year=year).first()
+    below = income is not None and standard is not None and income.per_capita < standard.exit_line
+    if not below and (guarantee is None or guarantee.all_met):
+        raise AssessmentError(
+            _(
+                "The ledger of %(year)s shows neither an income below the exit line nor a "
+                "guarantee not met: record the year's income or guarantees first."
+            )
+            % {"year": year}
+        )
+    if cadre is None and not (
+        household.contact_cadre and household.contact_cadre.serves(household.township_id)
+    ):
+        raise AssessmentError(_("Name the contact cadre who helps the household now."))
+    if cadre is not None and cadre.pk != household.contact_cadre_id:
+        household_assign_cadre(
+            household=household, cadre=cadre, date=date, reason=_("Return to poverty"), by=by
+        )
+    household.main_cause = cause
+    household.save(update_fields=["main_cause"])
+    return household_change_status(
+        household=household,
+        to=Household.Status.RETURNED,
+        date=date,
+        reason=f"{cause.name}：{reason.strip()}",
+        by=by,
     )
 
 

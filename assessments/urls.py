@@ -18,6 +18,7 @@ urlpatterns = [
     path("exits/", exit_views.exit_review_list, name="exit_reviews"),
     path("exits/propose/<int:pk>/", exit_views.exit_review_propose, name="exit_propose"),
     path("exits/<int:pk>/", exit_views.exit_review_detail, name="exit_review"),
+    path("returns/<int:pk>/", exit_views.return_to_poverty, name="return_to_poverty"),
     path("yearly/", assessment_views.assessment_list, name="assessments"),
     path("yearly/compute/", assessment_views.assessment_compute, name="assessment_compute"),
     path("yearly/report/", assessment_views.assessment_report, name="assessment_report"),

@@ -312,7 +312,21 @@ class RevealForm(forms.Form):
 
 
 class StatusChangeForm(forms.Form):
-    to = forms.ChoiceField(label=_("New status"), choices=Household.Status.choices)
+    """The status changes without a procedure of their own: cancelling a household (已注销).
+    Registration comes from identification, exit from the exit review, return to poverty from
+    its own procedure."""
+
+    to = forms.ChoiceField(
+        label=_("New status"),
+        choices=[(Household.Status.CANCELLED, Household.Status.CANCELLED.label)],
+        error_messages={
+            "invalid_choice": _(
+                "Registration, exit and return to poverty go through their own procedures "
+                "(identification, exit review, return to poverty); here a household can only "
+                "be cancelled."
+            )
+        },
+    )
     date = forms.DateField(label=_("Date"), widget=DATE)
     reason = forms.CharField(label=_("Reason"), max_length=300)
 

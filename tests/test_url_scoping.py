@@ -521,6 +521,7 @@ URLS = {
     "assessments:exit_reviews": Page(scope="list", marker=lambda w: w.household.number),
     # Without a year the default one; the household does not meet the rule: back to the list.
     "assessments:exit_propose": registry_post(COUNTY_ONLY),
+    "assessments:return_to_poverty": Page(kwargs=household_pk, scope="object", denied=COUNTY_ONLY),
     "assessments:exit_review": Page(kwargs=lambda w: {"pk": w.exit_review.pk}, scope="object"),
     "assessments:assessments": Page(scope="list", marker=lambda w: w.team.township.name),
     "assessments:assessment_compute": Page(
@@ -611,6 +612,7 @@ ACTIONS = {
             "households:assessment_add",
             "households:objection_add",
             "assessments:exit_propose",
+            "assessments:return_to_poverty",
             "roster_import:list",
             "roster_import:upload",
             "roster_import:job",
