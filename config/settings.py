@@ -234,6 +234,8 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # absent this many consecutive months is a long absence for which the unit's head answers.
 PRESENCE_MIN_DAYS = env.int("PRESENCE_MIN_DAYS", default=20)
 PRESENCE_ABSENT_MONTHS = env.int("PRESENCE_ABSENT_MONTHS", default=3)
+# A public notice (公示/公告) of identification or exit runs at least this many days.
+NOTICE_MIN_DAYS = env.int("NOTICE_MIN_DAYS", default=7)
 # A contact cadre carrying more households than this is flagged on the team page.
 MAX_HOUSEHOLDS_PER_CADRE = env.int("MAX_HOUSEHOLDS_PER_CADRE", default=10)
 # Photo evidence of ledger visits: the largest upload accepted, in bytes.

@@ -351,13 +351,37 @@ class CadreForm(forms.Form):
 class IdentificationStepForm(forms.ModelForm):
     class Meta:
         model = IdentificationStep
-        fields = ["step", "date", "responsible", "outcome", "notice_until", "note"]
+        fields = [
+            "step",
+            "date",
+            "responsible",
+            "outcome",
+            "notice_until",
+            "issued_by",
+            "complaint_phone",
+            "note",
+        ]
         widgets = {"date": DATE, "notice_until": DATE, "note": forms.Textarea(attrs={"rows": 2})}
 
 
 class ObjectionForm(forms.Form):
     received_on = forms.DateField(label=_("Received on"), widget=DATE)
     content = forms.CharField(label=_("Objection"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ObjectionResolveForm(forms.Form):
+    upheld = forms.TypedChoiceField(
+        label=_("Finding"),
+        coerce=lambda value: value == "upheld",
+        choices=[
+            ("dismissed", _("Dismissed: the procedure goes on")),
+            ("upheld", _("Upheld: the procedure stops")),
+        ],
+    )
+    resolution = forms.CharField(
+        label=_("What the investigation found"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    resolved_on = forms.DateField(label=_("Resolved on"), widget=DATE)
 
 
 class AssessmentForm(forms.Form):

@@ -13,8 +13,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from households import notices
 from households.models import (
     Access,
     CadreAssignment,
@@ -160,6 +162,8 @@ def identification_record_step(
     outcome: str,
     by: User | None,
     notice_until: datetime.date | None = None,
+    issued_by: str = "",
+    complaint_phone: str = "",
     note: str = "",
 ) -> IdentificationStep:
     """Record the next step of precise identification (精准识贫), in order.
@@ -181,8 +185,18 @@ def identification_record_step(
         )
     if done and date < done[-1].date:
         raise HouseholdError(_("A step cannot be dated before the previous one."))
-    if step in IdentificationStep.NOTICES and not notice_until:
-        raise HouseholdError(_("A public notice needs the last day of its notice period."))
+    if date > timezone.localdate():
+        raise HouseholdError(_("A step cannot be dated in the future."))
+    is_notice = step in IdentificationStep.NOTICES
+    try:
+        if done and done[-1].is_notice:
+            notices.check_next_step(done[-1], date)
+        if is_notice:
+            notices.check_notice(
+                date=date, notice_until=notice_until, issued_by=issued_by, phone=complaint_phone
+            )
+    except notices.NoticeError as exc:
+        raise HouseholdError(str(exc)) from exc
     if not responsible.strip():
         raise HouseholdError(_("Name the person responsible for this step."))
     recorded = IdentificationStep(
@@ -191,7 +205,9 @@ def identification_record_step(
         date=date,
         responsible=responsible.strip(),
         outcome=outcome,
-        notice_until=notice_until if step in IdentificationStep.NOTICES else None,
+        notice_until=notice_until if is_notice else None,
+        issued_by=issued_by.strip() if is_notice else "",
+        complaint_phone=complaint_phone.strip() if is_notice else "",
         note=note,
         recorded_by=by,
     )
@@ -217,11 +233,42 @@ def objection_record(
     *, step: IdentificationStep, received_on: datetime.date, content: str
 ) -> Objection:
     """An objection to a candidate, raised during one of its public notices."""
-    if not step.is_notice:
-        raise HouseholdError(_("Objections are raised during a public notice."))
-    if not content.strip():
-        raise HouseholdError(_("Write down the objection."))
+    try:
+        notices.check_objection(step if step.is_notice else None, received_on, content)
+    except notices.NoticeError as exc:
+        raise HouseholdError(str(exc)) from exc
     return Objection.objects.create(step=step, received_on=received_on, content=content.strip())
+
+
+@transaction.atomic
+def objection_resolve(
+    *,
+    objection: Objection,
+    upheld: bool,
+    resolution: str,
+    resolved_on: datetime.date,
+    by: User | None,
+) -> Objection:
+    """The finding on an objection. Upheld, the notice fails and the candidate is cancelled
+    (识别不通过); dismissed, the procedure goes on once no objection is open."""
+    objection = Objection.objects.select_for_update().select_related("step").get(pk=objection.pk)
+    try:
+        notices.resolve(objection, upheld=upheld, resolution=resolution, resolved_on=resolved_on)
+    except notices.NoticeError as exc:
+        raise HouseholdError(str(exc)) from exc
+    objection.save()
+    step = objection.step
+    if upheld and step.outcome != IdentificationStep.Outcome.REJECTED:
+        step.outcome = IdentificationStep.Outcome.REJECTED
+        step.save(update_fields=["outcome"])
+        household_change_status(
+            household=step.household,
+            to=Status.CANCELLED,
+            date=resolved_on,
+            reason=_("Objection upheld: %(finding)s") % {"finding": objection.resolution},
+            by=by,
+        )
+    return objection
 
 
 @transaction.atomic

@@ -23,11 +23,12 @@ from households.forms import (
     IdNumberSearchForm,
     MemberChangeForm,
     ObjectionForm,
+    ObjectionResolveForm,
     PersonForm,
     RevealForm,
     StatusChangeForm,
 )
-from households.models import Access, Household, IdentificationStep, Person
+from households.models import Access, Household, IdentificationStep, Objection, Person
 from households.services import HouseholdError
 from teams.models import Area, Team
 from teams.permissions import may
@@ -350,6 +351,7 @@ def identification(request, pk):
             "step_form": IdentificationStepForm(initial={"step": next_step}) if next_step else None,
             "assessment_form": AssessmentForm(),
             "objection_form": ObjectionForm(),
+            "resolve_form": ObjectionResolveForm(),
         },
     )
 
@@ -397,6 +399,34 @@ def objection_add(request, pk):
         _("The objection was recorded."),
     )
     return redirect("households:identification", pk=step.household_id)
+
+
+@require_POST
+def objection_resolve(request, pk):
+    objection = get_visible_or_404(
+        Objection.objects.select_related("step__household"), request.user, pk=pk
+    )
+    _require(may(request.user, "keep_registry"))
+    _run_service(
+        request,
+        ObjectionResolveForm(request.POST),
+        lambda data: services.objection_resolve(objection=objection, by=request.user, **data),
+        _("The objection was resolved."),
+    )
+    return redirect("households:identification", pk=objection.step.household_id)
+
+
+def notice_print(request, pk):
+    """The printable public notice (公示/公告) of one candidate: who, the period, the issuing
+    body and the phone for complaints. No ID number, no phone of the household."""
+    step = get_visible_or_404(
+        IdentificationStep.objects.select_related("household__village__parent"),
+        request.user,
+        pk=pk,
+        notice_until__isnull=False,
+    )
+    household = Household.objects.visible_to(request.user).for_roster().get(pk=step.household_id)
+    return render(request, "households/notice_print.html", {"step": step, "household": household})
 
 
 def household_card(request, pk):

@@ -49,6 +49,7 @@ from households.models import (
     Disclosure,
     Household,
     IdentificationStep,
+    Objection,
     Person,
     ReferenceItem,
     StatusChange,
@@ -436,6 +437,15 @@ URLS = {
         method="post",
         status=302,
     ),
+    "households:objection_resolve": Page(
+        kwargs=lambda w: {"pk": w.objection.pk},
+        scope="object",
+        denied=COUNTY_ONLY,
+        method="post",
+        status=302,
+    ),
+    # Posted in the village by the township team: everyone in scope may print it.
+    "households:notice_print": Page(kwargs=lambda w: {"pk": w.notice.pk}, scope="object"),
     # The county office and the household's contact cadre (the cadre persona) only.
     "households:reveal": Page(
         kwargs=lambda w: {"field": "id_number", "pk": w.person.pk},
@@ -611,6 +621,7 @@ ACTIONS = {
             "households:identification_step",
             "households:assessment_add",
             "households:objection_add",
+            "households:objection_resolve",
             "assessments:exit_propose",
             "assessments:return_to_poverty",
             "roster_import:list",
@@ -848,6 +859,16 @@ def world(
     )
     cadre_assessment = CadreAssessment.objects.create(member=township_cadre.member, year=year)
     access = {"user_agent": "test", "ip_address": "10.0.0.1", "username": "cadre"}
+    notice = IdentificationStep.objects.create(
+        household=household,
+        step=IdentificationStep.Step.FIRST_NOTICE,
+        date=now,
+        responsible="东镇村委",
+        outcome=IdentificationStep.Outcome.PASSED,
+        notice_until=now + datetime.timedelta(days=7),
+        issued_by="东镇一村村民委员会",
+        complaint_phone="0755-12317",
+    )
     return SimpleNamespace(
         team=east_team,
         unit=unit,
@@ -891,6 +912,8 @@ def world(
             responsible="东镇村委",
             outcome=IdentificationStep.Outcome.PASSED,
         ),
+        notice=notice,
+        objection=Objection.objects.create(step=notice, received_on=now, content="东镇异议"),
         access=Access.objects.create(
             actor="county",
             kind=Access.Kind.FILE,

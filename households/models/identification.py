@@ -9,7 +9,44 @@ from households.models.registry import Household, _recorded_by
 from teams.scope import ScopedQuerySet
 
 
-class IdentificationStep(models.Model):
+class PublicNotice(models.Model):
+    """What a step that is a public notice (公示/公告) states: its period, who issued it, and
+    where to complain (households.notices)."""
+
+    notice_until = models.DateField(
+        _("notice period ends"),
+        null=True,
+        blank=True,
+        help_text=_("For the public notices: the last day objections are accepted."),
+    )
+    issued_by = models.CharField(_("issued by"), max_length=100, blank=True)
+    complaint_phone = models.CharField(_("complaint phone"), max_length=30, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ObjectionRecord(models.Model):
+    """An objection raised during a public notice, and how it was resolved."""
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", _("Upheld: the procedure stops")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    received_on = models.DateField(_("received on"))
+    content = models.TextField(_("objection"))
+    outcome = models.CharField(_("finding"), max_length=10, choices=Outcome.choices, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.content[:40]
+
+
+class IdentificationStep(PublicNotice):
     """One step of precise identification (精准识贫), in the order of `Step`."""
 
     class Step(models.TextChoices):
@@ -36,12 +73,6 @@ class IdentificationStep(models.Model):
     date = models.DateField(_("date"))
     responsible = models.CharField(_("responsible person"), max_length=50)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
-    notice_until = models.DateField(
-        _("notice period ends"),
-        null=True,
-        blank=True,
-        help_text=_("For the public notices: the last day objections are accepted."),
-    )
     note = models.TextField(_("note"), blank=True)
     recorded_by = _recorded_by()
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
@@ -70,8 +101,8 @@ class IdentificationStep(models.Model):
         return self.step in self.NOTICES
 
 
-class Objection(models.Model):
-    """An objection raised during a public notice, and how it was resolved."""
+class Objection(ObjectionRecord):
+    """An objection to a candidate, raised during one of its identification notices."""
 
     step = models.ForeignKey(
         IdentificationStep,
@@ -79,10 +110,6 @@ class Objection(models.Model):
         on_delete=models.CASCADE,
         related_name="objections",
     )
-    received_on = models.DateField(_("received on"))
-    content = models.TextField(_("objection"))
-    resolution = models.TextField(_("resolution"), blank=True)
-    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
 
     scope_path = "step__household__village__code"
     objects = ScopedQuerySet.as_manager()
@@ -91,9 +118,6 @@ class Objection(models.Model):
         verbose_name = _("objection")
         verbose_name_plural = _("objections")
         ordering = ["step", "received_on", "pk"]
-
-    def __str__(self):
-        return self.content[:40]
 
 
 class IdentificationAssessment(models.Model):

@@ -77,6 +77,8 @@ def walk_identification(household, by, until=None, outcome="passed"):
             responsible="示例村支书",
             outcome=outcome if step == until else "passed",
             notice_until=DAY + datetime.timedelta(days=10 * number + 7),
+            issued_by="示例村民委员会",
+            complaint_phone="0755-12317",
             by=by,
         )
         if step == until:
@@ -131,7 +133,7 @@ def test_objections_are_recorded_only_during_a_notice(county_officer):
     household = PersonFactory(household__status=Status.IDENTIFYING).household
     walk_identification(household, county_officer, until=Step.FIRST_NOTICE)
     notice = household.identification_steps.get(step=Step.FIRST_NOTICE)
-    objection = services.objection_record(step=notice, received_on=DAY, content="有小汽车")
+    objection = services.objection_record(step=notice, received_on=notice.date, content="有小汽车")
     assert objection.step == notice
     with pytest.raises(HouseholdError):
         services.objection_record(
