@@ -102,13 +102,20 @@ def _exit_reviews():
         )
         last = ExitStep.Step.ANNOUNCEMENT if index < 2 else ExitStep.Step.AGREEMENT
         for offset, step in enumerate(ExitStep.Step):
+            on = datetime.date(CYCLE, 11, 5 + 7 * offset)
+            notice = {
+                "notice_until": on + datetime.timedelta(days=6),
+                "issued_by": f"{household.village.name}村民委员会",
+                "complaint_phone": "0755-12317",
+            }
             services.exit_record_step(
                 review=review,
                 step=step,
-                date=datetime.date(CYCLE, 11, 5 + 7 * offset),
+                date=on,
                 responsible="县扶贫办" if step == ExitStep.Step.ANNOUNCEMENT else "镇帮扶工作组",
                 outcome=ExitStep.Outcome.PASSED,
                 by=None,
+                **(notice if step == ExitStep.Step.NOTICE else {}),
             )
             if step == last:
                 break

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from assessments import services
 from assessments.forms import DashboardForm, ExitStepForm, ReturnToPovertyForm
-from assessments.models import ExitReview
+from assessments.models import ExitObjection, ExitReview, ExitStep
+from households.forms import ObjectionForm, ObjectionResolveForm
 from households.models import Household
 from ledgers.models import PovertyStandard
 from teams.permissions import may
@@ -85,7 +86,55 @@ def exit_review_detail(request, pk):
     return render(
         request,
         "assessments/exit_review_detail.html",
-        {"review": review, "steps": review.steps.select_related("recorded_by"), "form": form},
+        {
+            "review": review,
+            "steps": review.steps.select_related("recorded_by").prefetch_related("objections"),
+            "form": form,
+            "objection_form": ObjectionForm() if can_record else None,
+            "resolve_form": ObjectionResolveForm() if can_record else None,
+        },
+    )
+
+
+def _objection_service(request, review, form, action, success):
+    if not may(request.user, "keep_registry"):
+        raise PermissionDenied
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except services.AssessmentError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, success)
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect(review)
+
+
+@require_POST
+def exit_objection_add(request, pk):
+    step = get_visible_or_404(ExitStep.objects.select_related("review"), request.user, pk=pk)
+    return _objection_service(
+        request,
+        step.review,
+        ObjectionForm(request.POST),
+        lambda data: services.exit_objection_record(step=step, **data),
+        _("The objection was recorded."),
+    )
+
+
+@require_POST
+def exit_objection_resolve(request, pk):
+    objection = get_visible_or_404(
+        ExitObjection.objects.select_related("step__review"), request.user, pk=pk
+    )
+    return _objection_service(
+        request,
+        objection.step.review,
+        ObjectionResolveForm(request.POST),
+        lambda data: services.exit_objection_resolve(objection=objection, by=request.user, **data),
+        _("The objection was resolved."),
     )
 
 

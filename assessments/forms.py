@@ -122,8 +122,21 @@ class RectificationFilter(forms.Form):
 class ExitStepForm(forms.ModelForm):
     class Meta:
         model = ExitStep
-        fields = ["step", "date", "responsible", "outcome", "note"]
-        widgets = {"date": DATE, "note": forms.Textarea(attrs={"rows": 2})}
+        fields = [
+            "step",
+            "date",
+            "responsible",
+            "outcome",
+            "notice_until",
+            "issued_by",
+            "complaint_phone",
+            "note",
+        ]
+        widgets = {
+            "date": DATE,
+            "notice_until": DATE,
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
 
 
 class TeamAssessmentForm(forms.ModelForm):

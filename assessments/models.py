@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from households.models import Household
+from households.models.identification import ObjectionRecord, PublicNotice
 from ledgers.models import YEAR_VALIDATORS
 from teams.models import Area, Member, Team
 from teams.scope import ScopedQuerySet
@@ -108,7 +109,7 @@ class ExitReview(models.Model):
         return reverse("assessments:exit_review", args=[self.pk])
 
 
-class ExitStep(models.Model):
+class ExitStep(PublicNotice):
     """One step of an exit: review, the household's agreement, public notice, announcement."""
 
     class Step(models.TextChoices):
@@ -145,6 +146,26 @@ class ExitStep(models.Model):
 
     def __str__(self):
         return f"{self.get_step_display()} {self.date}"
+
+    @property
+    def is_notice(self):
+        return self.step == self.Step.NOTICE
+
+
+class ExitObjection(ObjectionRecord):
+    """An objection to an exit, raised during its public notice."""
+
+    step = models.ForeignKey(
+        ExitStep, verbose_name=_("notice"), on_delete=models.CASCADE, related_name="objections"
+    )
+
+    scope_path = "step__review__household__village__code"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("objection to an exit")
+        verbose_name_plural = _("objections to exits")
+        ordering = ["step", "received_on", "pk"]
 
 
 class Grade(models.TextChoices):

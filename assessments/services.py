@@ -10,7 +10,15 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import CadreAssessment, ExitReview, ExitStep, ExitTarget, TeamAssessment
+from assessments.models import (
+    CadreAssessment,
+    ExitObjection,
+    ExitReview,
+    ExitStep,
+    ExitTarget,
+    TeamAssessment,
+)
+from households import notices
 from households.models import Household, ReferenceItem, StatusChange
 from households.services import (
     HouseholdError,
@@ -156,6 +164,9 @@ def exit_record_step(
     responsible: str,
     outcome: str,
     by: User | None,
+    notice_until: datetime.date | None = None,
+    issued_by: str = "",
+    complaint_phone: str = "",
     note: str = "",
 ) -> ExitStep:
     """Record the next step of an exit: review → household agreement → public notice →
@@ -177,12 +188,27 @@ def exit_record_step(
         raise AssessmentError(_("A step cannot come before the previous one."))
     if date < review.proposed_on:
         raise AssessmentError(_("A step cannot come before the proposal."))
+    if date > timezone.localdate():
+        raise AssessmentError(_("A step cannot be dated in the future."))
+    is_notice = step == Step.NOTICE
+    try:
+        if done and done[-1].is_notice:
+            notices.check_next_step(done[-1], date)
+        if is_notice:
+            notices.check_notice(
+                date=date, notice_until=notice_until, issued_by=issued_by, phone=complaint_phone
+            )
+    except notices.NoticeError as exc:
+        raise AssessmentError(str(exc)) from exc
     recorded = ExitStep.objects.create(
         review=review,
         step=step,
         date=date,
         responsible=responsible.strip(),
         outcome=outcome,
+        notice_until=notice_until if is_notice else None,
+        issued_by=issued_by.strip() if is_notice else "",
+        complaint_phone=complaint_phone.strip() if is_notice else "",
         note=note,
         recorded_by=by,
     )
@@ -198,6 +224,43 @@ def exit_record_step(
         except HouseholdError as exc:  # the registry's refusal, in its own words
             raise AssessmentError(str(exc)) from exc
     return recorded
+
+
+def exit_objection_record(
+    *, step: ExitStep, received_on: datetime.date, content: str
+) -> ExitObjection:
+    """An objection to an exit, raised during its public notice."""
+    try:
+        notices.check_objection(step if step.is_notice else None, received_on, content)
+    except notices.NoticeError as exc:
+        raise AssessmentError(str(exc)) from exc
+    return ExitObjection.objects.create(step=step, received_on=received_on, content=content.strip())
+
+
+@transaction.atomic
+def exit_objection_resolve(
+    *,
+    objection: ExitObjection,
+    upheld: bool,
+    resolution: str,
+    resolved_on: datetime.date,
+    by: User | None,
+) -> ExitObjection:
+    """The finding on an objection to an exit. Upheld, the notice fails and the review ends
+    (the household stays in poverty); dismissed, the review goes on once none is open."""
+    objection = (
+        ExitObjection.objects.select_for_update().select_related("step").get(pk=objection.pk)
+    )
+    try:
+        notices.resolve(objection, upheld=upheld, resolution=resolution, resolved_on=resolved_on)
+    except notices.NoticeError as exc:
+        raise AssessmentError(str(exc)) from exc
+    objection.save()
+    if upheld:
+        objection.step.outcome = ExitStep.Outcome.REJECTED
+        objection.step.note = _("Objection upheld: %(finding)s") % {"finding": objection.resolution}
+        objection.step.save(update_fields=["outcome", "note"])
+    return objection
 
 
 def _ratio(part: float, whole: float) -> float | None:

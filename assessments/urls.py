@@ -19,6 +19,14 @@ urlpatterns = [
     path("exits/propose/<int:pk>/", exit_views.exit_review_propose, name="exit_propose"),
     path("exits/<int:pk>/", exit_views.exit_review_detail, name="exit_review"),
     path("returns/<int:pk>/", exit_views.return_to_poverty, name="return_to_poverty"),
+    path(
+        "exit-steps/<int:pk>/objection/", exit_views.exit_objection_add, name="exit_objection_add"
+    ),
+    path(
+        "exit-objections/<int:pk>/resolve/",
+        exit_views.exit_objection_resolve,
+        name="exit_objection_resolve",
+    ),
     path("yearly/", assessment_views.assessment_list, name="assessments"),
     path("yearly/compute/", assessment_views.assessment_compute, name="assessment_compute"),
     path("yearly/report/", assessment_views.assessment_report, name="assessment_report"),

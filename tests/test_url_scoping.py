@@ -37,7 +37,9 @@ from hypothesis import strategies as st
 from assessments.dashboard import default_year
 from assessments.models import (
     CadreAssessment,
+    ExitObjection,
     ExitReview,
+    ExitStep,
     ExitTarget,
     Inspection,
     Outcome,
@@ -532,6 +534,20 @@ URLS = {
     # Without a year the default one; the household does not meet the rule: back to the list.
     "assessments:exit_propose": registry_post(COUNTY_ONLY),
     "assessments:return_to_poverty": Page(kwargs=household_pk, scope="object", denied=COUNTY_ONLY),
+    "assessments:exit_objection_add": Page(
+        kwargs=lambda w: {"pk": w.exit_notice.pk},
+        scope="object",
+        denied=COUNTY_ONLY,
+        method="post",
+        status=302,
+    ),
+    "assessments:exit_objection_resolve": Page(
+        kwargs=lambda w: {"pk": w.exit_objection.pk},
+        scope="object",
+        denied=COUNTY_ONLY,
+        method="post",
+        status=302,
+    ),
     "assessments:exit_review": Page(kwargs=lambda w: {"pk": w.exit_review.pk}, scope="object"),
     "assessments:assessments": Page(scope="list", marker=lambda w: w.team.township.name),
     "assessments:assessment_compute": Page(
@@ -624,6 +640,8 @@ ACTIONS = {
             "households:objection_resolve",
             "assessments:exit_propose",
             "assessments:return_to_poverty",
+            "assessments:exit_objection_add",
+            "assessments:exit_objection_resolve",
             "roster_import:list",
             "roster_import:upload",
             "roster_import:job",
@@ -854,6 +872,16 @@ def world(
     exit_review = ExitReview.objects.create(
         household=household, year=year, per_capita=6000, exit_line=5000, proposed_on=now
     )
+    exit_notice = ExitStep.objects.create(
+        review=exit_review,
+        step=ExitStep.Step.NOTICE,
+        date=now,
+        responsible="东镇村委",
+        outcome=ExitStep.Outcome.PASSED,
+        notice_until=now + datetime.timedelta(days=7),
+        issued_by="东镇一村村民委员会",
+        complaint_phone="0755-12317",
+    )
     team_assessment = TeamAssessment.objects.create(
         team=east_team, year=year, comment="东镇考核评语"
     )
@@ -932,6 +960,10 @@ def world(
         inspection=inspection,
         rectification=rectification,
         exit_review=exit_review,
+        exit_notice=exit_notice,
+        exit_objection=ExitObjection.objects.create(
+            step=exit_notice, received_on=now, content="东镇脱贫异议"
+        ),
         team_assessment=team_assessment,
         cadre_assessment=cadre_assessment,
         admin_objects={

@@ -119,15 +119,25 @@ def test_household_with_an_unmet_guarantee_is_not_proposed(east_households):
     assert not ExitReview.objects.exists()
 
 
+#: The public notice of an exit: seven days, its issuer, the complaint phone.
+NOTICE = {"issued_by": "示例村民委员会", "complaint_phone": "0755-12317"}
+
+
 def _steps(review, county_officer, *, until=Step.ANNOUNCEMENT):
     for index, step in enumerate(Step):
+        on = datetime.date(2017, 12, 1 + 8 * index)
         services.exit_record_step(
             review=review,
             step=step,
-            date=datetime.date(2017, 12, 1 + index),
+            date=on,
             responsible="县扶贫办",
             outcome=ExitStep.Outcome.PASSED,
             by=county_officer,
+            **(
+                {**NOTICE, "notice_until": on + datetime.timedelta(days=6)}
+                if step == Step.NOTICE
+                else {}
+            ),
         )
         if step == until:
             return
@@ -146,13 +156,13 @@ def test_announced_exit_takes_the_household_out_of_poverty_with_its_history(
     services.exit_record_step(
         review=review,
         step=Step.ANNOUNCEMENT,
-        date=datetime.date(2017, 12, 10),
+        date=datetime.date(2017, 12, 25),
         responsible="县扶贫办",
         outcome=ExitStep.Outcome.PASSED,
         by=county_officer,
     )
     household.refresh_from_db()
-    assert (household.status, household.exited_on) == ("exited", datetime.date(2017, 12, 10))
+    assert (household.status, household.exited_on) == ("exited", datetime.date(2017, 12, 25))
     assert StatusChange.objects.filter(household=household, new_status="exited").exists()
 
 
