@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.models import ExitTarget, Rectification
+from assessments.models import ExitTarget, Rectification, exited_in
 from households.coverage import MAP_STATUSES, bar_chart
 from households.models import Household, Person
 from ledgers.models import Guarantee, Income, Plan, PovertyStandard, Project, Visit
@@ -57,7 +57,7 @@ def as_of(year: int, today: datetime.date) -> datetime.date:
 def household_figures(year: int, day: datetime.date) -> dict[str, Q]:
     """Each household figure of ``year`` seen on ``day``, as a condition on Household.
 
-    Still in poverty: 已建档 or 返贫. Exited: out of poverty during the year. No contact cadre:
+    Still in poverty: 已建档 or 返贫. Exited: an exit of the year (`exited_in`). No contact cadre:
     still in poverty and linked to nobody, or to a cadre who has left the team (不脱贫不脱钩).
     Not visited: still in poverty and no visit in the N days up to ``day``. Ledger incomplete:
     still in poverty and missing the year's work plan, income or 三保障 record.
@@ -77,7 +77,7 @@ def household_figures(year: int, day: datetime.date) -> dict[str, Q]:
     return {
         "in_poverty": active,
         "returned": Q(status=Status.RETURNED),
-        "exited": Q(exited_on__gte=datetime.date(year, 1, 1), exited_on__lte=day),
+        "exited": exited_in(year),
         "no_cadre": active & (Q(contact_cadre__isnull=True) | Q(contact_cadre__left__isnull=False)),
         "not_visited_30": active & ~visited_within(30),
         "not_visited_90": active & ~visited_within(90),

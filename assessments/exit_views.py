@@ -5,12 +5,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments import services
-from assessments.forms import DashboardForm, ExitStepForm, ReturnToPovertyForm
+from assessments.forms import DashboardForm, ExitProposeForm, ExitStepForm, ReturnToPovertyForm
 from assessments.models import ExitObjection, ExitReview, ExitStep
 from households.forms import ObjectionForm, ObjectionResolveForm
 from households.models import Household
@@ -55,10 +54,11 @@ def exit_review_propose(request, pk):
     household = get_visible_or_404(Household.objects.all(), request.user, pk=pk)
     if not may(request.user, "keep_registry"):
         raise PermissionDenied
-    year = DashboardForm(request.POST).chosen_year()
+    form = ExitProposeForm(request.POST)
+    year = form.chosen_year()
     try:
         review = services.exit_review_propose(
-            household=household, year=year, by=request.user, date=timezone.localdate()
+            household=household, year=year, by=request.user, date=form.chosen_date()
         )
     except services.AssessmentError as exc:
         messages.error(request, str(exc))

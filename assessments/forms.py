@@ -33,6 +33,18 @@ class DashboardForm(forms.Form):
         return self.fields["year"].initial
 
 
+class ExitProposeForm(DashboardForm):
+    """The year an exit review is for, and the day it was proposed (a paper review is entered
+    with its own date; today when none is given)."""
+
+    date = forms.DateField(label=_("Proposed on"), widget=DATE, required=False)
+
+    def chosen_date(self):
+        if self.is_valid() and self.cleaned_data["date"]:
+            return self.cleaned_data["date"]
+        return timezone.localdate()
+
+
 class FigureFilter(forms.Form):
     """Which households of a dashboard figure to list: the year, a township, an attribute or
     a main cause, all within the user's scope."""

@@ -8,7 +8,7 @@ township's code, like the rows it reviews.
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -166,6 +166,20 @@ class ExitObjection(ObjectionRecord):
         verbose_name = _("objection to an exit")
         verbose_name_plural = _("objections to exits")
         ordering = ["step", "received_on", "pk"]
+
+
+def exited_in(year: int) -> Q:
+    """Households whose exit counts in ``year`` (the dashboard, the assessments): those whose
+    exit review of ``year`` was announced (脱贫公告), whenever the announcement came, so a 2018
+    review announced in January 2019 is a 2018 exit. A household out of poverty without an
+    announced review here (a roster import of earlier years) counts by its exit date."""
+    announced = ExitReview.objects.filter(
+        steps__step=ExitStep.Step.ANNOUNCEMENT, steps__outcome=ExitStep.Outcome.PASSED
+    )
+    household = OuterRef("pk")
+    return Exists(announced.filter(household=household, year=year)) | (
+        ~Exists(announced.filter(household=household)) & Q(exited_on__year=year)
+    )
 
 
 class Grade(models.TextChoices):

@@ -17,6 +17,7 @@ from assessments.models import (
     ExitStep,
     ExitTarget,
     TeamAssessment,
+    exited_in,
 )
 from households import notices
 from households.models import Household, ReferenceItem, StatusChange
@@ -75,7 +76,10 @@ def exit_candidates(households: QuerySet[Household], year: int) -> QuerySet[Hous
 def exit_review_propose(
     *, household: Household, year: int, by: User | None, date: datetime.date
 ) -> ExitReview:
-    """Open the exit review of a household that meets the exit rule in ``year``."""
+    """Open the exit review of a household that meets the exit rule in ``year``, proposed on
+    ``date`` (a review done on paper earlier is entered with its date, never a future one)."""
+    if date > timezone.localdate():
+        raise AssessmentError(_("A proposal cannot be dated in the future."))
     candidate = exit_candidates(Household.objects.filter(pk=household.pk), year).first()
     standard = PovertyStandard.objects.filter(year=year).first()
     if candidate is None or standard is None:
@@ -297,7 +301,7 @@ def team_metrics(teams: Iterable[Team], year: int) -> dict[int, Metrics]:
                     Plan.objects.filter(household=OuterRef("pk"), kind=Plan.Kind.YEARLY, year=year)
                 ),
             ),
-            exited=Count("pk", filter=Q(exited_on__gte=start, exited_on__lte=end)),
+            exited=Count("pk", filter=exited_in(year)),
         )
         .order_by()
     )
@@ -370,7 +374,7 @@ def cadre_metrics(members: Iterable[Member], year: int) -> dict[int, Metrics]:
             .values("contact_cadre")
             .annotate(
                 households=Count("pk", filter=Q(status__in=Household.ACTIVE_STATUSES)),
-                exited=Count("pk", filter=Q(exited_on__gte=start, exited_on__lte=end)),
+                exited=Count("pk", filter=exited_in(year)),
             ),
         ),
         (

@@ -5,9 +5,10 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import services
-from assessments.models import ExitObjection, ExitStep
+from assessments.models import ExitObjection, ExitStep, exited_in
 from households.models import Household
 from tests.assessments.conftest import YEAR
 
@@ -133,3 +134,43 @@ def test_the_county_records_and_resolves_an_objection_on_the_review_page(
     page = client.get(review.get_absolute_url()).content.decode()
     assert "0755-12317" in page
     assert "不属实" in page
+
+
+# Back-filled reviews: true dates, and the exit counts in the review's year.
+
+
+def test_a_paper_review_is_entered_with_its_dates_and_counts_in_its_year(
+    east_households, east_team, county_officer, as_user
+):
+    household = east_households["complete"]
+    client = as_user(county_officer)
+    client.post(
+        reverse("assessments:exit_propose", args=[household.pk]),
+        {"year": YEAR, "date": "2017-12-01"},
+    )
+    review = household.exit_reviews.get()
+    assert (review.year, review.proposed_on) == (YEAR, datetime.date(2017, 12, 1))
+    for step, on in ((Step.REVIEW, 1), (Step.AGREEMENT, 2)):
+        services.exit_record_step(
+            review=review,
+            step=step,
+            date=datetime.date(2017, 12, on),
+            responsible="镇帮扶工作组",
+            outcome="passed",
+            by=None,
+        )
+    notice(review)
+    announce(review, datetime.date(2018, 1, 10))  # the county announced it in January
+    exits = Household.objects.filter(exited_in(YEAR))
+    assert list(exits) == [household, east_households["exited"]]
+    assert not Household.objects.filter(exited_in(YEAR + 1)).exists()
+    assert services.team_metrics([east_team], YEAR)[east_team.pk]["exited"] == 2
+
+
+def test_a_proposal_is_never_dated_in_the_future(east_households):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with pytest.raises(services.AssessmentError):
+        services.exit_review_propose(
+            household=east_households["complete"], year=YEAR, by=None, date=tomorrow
+        )
+    assert not east_households["complete"].exit_reviews.exists()
