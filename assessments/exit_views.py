@@ -14,7 +14,7 @@ from assessments.models import ExitObjection, ExitReview, ExitStep
 from households.forms import ObjectionForm, ObjectionResolveForm
 from households.models import Household
 from ledgers.models import PovertyStandard
-from teams.permissions import may
+from teams.permissions import may, refusal
 from teams.scope import get_visible_or_404
 
 
@@ -71,12 +71,16 @@ def exit_review_detail(request, pk):
     review = get_visible_or_404(
         ExitReview.objects.select_related("household__village__parent"), request.user, pk=pk
     )
-    can_record = may(request.user, "keep_registry")
+    household = review.household
+    can_record = may(request.user, "record_village_steps", household=household)
     if request.method == "POST" and not can_record:
         raise PermissionDenied
     form = ExitStepForm(request.POST or None) if can_record else None
     if form is not None and form.is_valid():
+        action = ExitStep.ACTIONS[form.cleaned_data["step"]]
         try:
+            if message := refusal(request.user, action, household=household):
+                raise services.AssessmentError(message)
             services.exit_record_step(review=review, by=request.user, **form.cleaned_data)
         except services.AssessmentError as exc:
             form.add_error(None, str(exc))
@@ -96,8 +100,8 @@ def exit_review_detail(request, pk):
     )
 
 
-def _objection_service(request, review, form, action, success):
-    if not may(request.user, "keep_registry"):
+def _objection_service(request, review, form, action, success, *, needs):
+    if not may(request.user, needs, household=review.household):
         raise PermissionDenied
     if form.is_valid():
         try:
@@ -121,6 +125,7 @@ def exit_objection_add(request, pk):
         ObjectionForm(request.POST),
         lambda data: services.exit_objection_record(step=step, **data),
         _("The objection was recorded."),
+        needs="record_village_steps",
     )
 
 
@@ -135,6 +140,7 @@ def exit_objection_resolve(request, pk):
         ObjectionResolveForm(request.POST),
         lambda data: services.exit_objection_resolve(objection=objection, by=request.user, **data),
         _("The objection was resolved."),
+        needs="record_township_review",
     )
 
 

@@ -122,6 +122,14 @@ class ExitStep(PublicNotice):
         PASSED = "passed", _("Passed")
         REJECTED = "rejected", _("Rejected")
 
+    #: Who records each step: the action of the permission table (teams.permissions).
+    ACTIONS = {
+        Step.REVIEW: "record_township_review",
+        Step.AGREEMENT: "record_village_steps",
+        Step.NOTICE: "record_village_steps",
+        Step.ANNOUNCEMENT: "keep_registry",
+    }
+
     review = models.ForeignKey(
         ExitReview, verbose_name=_("exit review"), on_delete=models.CASCADE, related_name="steps"
     )

@@ -31,7 +31,7 @@ from households.forms import (
 from households.models import Access, Household, IdentificationStep, Objection, Person
 from households.services import HouseholdError
 from teams.models import Area, Team
-from teams.permissions import may
+from teams.permissions import may, refusal
 from teams.scope import get_visible_or_404
 
 
@@ -165,6 +165,7 @@ def household_detail(request, pk):
             "can_edit": may(user, "keep_household"),
             "can_reveal": may(user, "reveal", household=household),
             "can_manage": may(user, "keep_registry"),
+            "can_identify": may(user, "record_village_steps", household=household),
             "can_assign": may(user, "assign_cadre", household=household),
             "status_form": StatusChangeForm(),
             "cadre_form": CadreForm(household=household, user=user),
@@ -335,9 +336,10 @@ def head_change(request, pk):
 
 
 def identification(request, pk):
-    """The identification record of a candidate, with the forms of the county office."""
+    """The identification record of a candidate: the village's steps are the township team's,
+    the township's review its leader's, the approval the county's (`IdentificationStep.ACTIONS`)."""
     household = household_for(request, pk)
-    _require(may(request.user, "keep_registry"))
+    _require(may(request.user, "record_village_steps", household=household))
     steps = household.identification_steps.prefetch_related("objections")
     done = len(steps)
     next_step = list(IdentificationStep.Step)[done] if done < 6 else None
@@ -359,24 +361,24 @@ def identification(request, pk):
 @require_POST
 def identification_step(request, pk):
     household = household_for(request, pk)
-    _require(may(request.user, "keep_registry"))
+    _require(may(request.user, "record_village_steps", household=household))
     form = IdentificationStepForm(request.POST)
     form.instance.household = household
-    _run_service(
-        request,
-        form,
-        lambda data: services.identification_record_step(
-            household=household, by=request.user, **data
-        ),
-        _("The identification step was recorded."),
-    )
+
+    def record(data):
+        action = IdentificationStep.ACTIONS[data["step"]]
+        if message := refusal(request.user, action, household=household):
+            raise HouseholdError(message)
+        services.identification_record_step(household=household, by=request.user, **data)
+
+    _run_service(request, form, record, _("The identification step was recorded."))
     return redirect("households:identification", pk=household.pk)
 
 
 @require_POST
 def assessment_add(request, pk):
     household = household_for(request, pk)
-    _require(may(request.user, "keep_registry"))
+    _require(may(request.user, "record_village_steps", household=household))
     _run_service(
         request,
         AssessmentForm(request.POST),
@@ -391,7 +393,7 @@ def objection_add(request, pk):
     step = get_visible_or_404(
         IdentificationStep.objects.select_related("household"), request.user, pk=pk
     )
-    _require(may(request.user, "keep_registry"))
+    _require(may(request.user, "record_village_steps", household=step.household))
     _run_service(
         request,
         ObjectionForm(request.POST),
@@ -406,7 +408,7 @@ def objection_resolve(request, pk):
     objection = get_visible_or_404(
         Objection.objects.select_related("step__household"), request.user, pk=pk
     )
-    _require(may(request.user, "keep_registry"))
+    _require(may(request.user, "record_township_review", household=objection.step.household))
     _run_service(
         request,
         ObjectionResolveForm(request.POST),

@@ -54,8 +54,25 @@ PERMISSIONS = {
         {Role.LEADER, *COUNTY},
     ),
     "fund_projects": (_("Set project budgets; accept and close projects"), COUNTY),
+    "record_village_steps": (
+        _(
+            "Record the village's steps of identification and exit: application, democratic "
+            "review, first notice, household agreement, exit notice; record objections"
+        ),
+        TOWNSHIP,
+    ),
+    "record_township_review": (
+        _(
+            "Record the township's review and second notice of a candidate, the review of an "
+            "exit; resolve objections"
+        ),
+        {Role.LEADER, *COUNTY},
+    ),
     "keep_registry": (
-        _("Change a household's status, identification, exits; import rosters"),
+        _(
+            "Approve and announce registrations and exits; change a household's status, "
+            "return to poverty; import rosters"
+        ),
         COUNTY,
     ),
     "assess": (_("Assess teams and cadres; inspections and rectifications"), COUNTY),
@@ -108,6 +125,15 @@ def may(
     """Whether ``user`` may do ``action`` (a key of PERMISSIONS) there."""
     allowed = PERMISSIONS[action][1]
     return bool(roles(user, township_id=township_id, household=household, team=team) & allowed)
+
+
+def refusal(user: Any, action: str, **where: Any) -> str | None:
+    """Why ``user`` may not do ``action`` there (a message naming the action), or None."""
+    if may(user, action, **where):
+        return None
+    return str(
+        _("This step is not yours to record: %(action)s.") % {"action": PERMISSIONS[action][0]}
+    )
 
 
 def markdown() -> str:

@@ -62,6 +62,15 @@ class IdentificationStep(PublicNotice):
         REJECTED = "rejected", _("Rejected")
 
     NOTICES = [Step.FIRST_NOTICE, Step.SECOND_NOTICE]
+    #: Who records each step: the action of the permission table (teams.permissions).
+    ACTIONS = {
+        Step.APPLICATION: "record_village_steps",
+        Step.DEMOCRATIC_REVIEW: "record_village_steps",
+        Step.FIRST_NOTICE: "record_village_steps",
+        Step.TOWNSHIP_REVIEW: "record_township_review",
+        Step.SECOND_NOTICE: "record_township_review",
+        Step.COUNTY_APPROVAL: "keep_registry",
+    }
 
     household = models.ForeignKey(
         Household,
