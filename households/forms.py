@@ -348,6 +348,17 @@ class CadreForm(forms.Form):
         )
 
 
+class HandoverForm(forms.Form):
+    to = forms.ModelChoiceField(label=_("Hand the households to"), queryset=Member.objects.none())
+    date = forms.DateField(label=_("From"), widget=DATE)
+
+    def __init__(self, *args, cadre, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = (
+            Member.objects.visible_to(user).serving(cadre.team.township_id).exclude(pk=cadre.pk)
+        )
+
+
 class IdentificationStepForm(forms.ModelForm):
     class Meta:
         model = IdentificationStep

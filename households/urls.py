@@ -21,6 +21,7 @@ urlpatterns = [
     path("steps/<int:pk>/objection/", views.objection_add, name="objection_add"),
     path("steps/<int:pk>/notice/", views.notice_print, name="notice_print"),
     path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
+    path("handover/<int:pk>/", views.cadre_handover, name="handover"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("reveal/<str:field>/<int:pk>/", views.reveal, name="reveal"),
     path("villages/<str:code>/register/", views.village_register, name="village_register"),

@@ -16,6 +16,7 @@ from households.exports import register_workbook, workbook_response
 from households.forms import (
     AssessmentForm,
     CadreForm,
+    HandoverForm,
     HeadChangeForm,
     HouseholdFilter,
     HouseholdForm,
@@ -30,7 +31,7 @@ from households.forms import (
 )
 from households.models import Access, Household, IdentificationStep, Objection, Person
 from households.services import HouseholdError
-from teams.models import Area, Team
+from teams.models import Area, Member, Team
 from teams.permissions import may, refusal
 from teams.scope import get_visible_or_404
 
@@ -401,6 +402,31 @@ def objection_add(request, pk):
         _("The objection was recorded."),
     )
     return redirect("households:identification", pk=step.household_id)
+
+
+def cadre_handover(request, pk):
+    """All the households of a cadre who leaves the team, handed to another in one form."""
+    cadre = get_visible_or_404(Member.objects.select_related("team__township"), request.user, pk=pk)
+    _require(may(request.user, "assign_cadre", township_id=cadre.team.township_id))
+    households = Household.objects.visible_to(request.user).filter(contact_cadre=cadre).with_head()
+    form = HandoverForm(request.POST or None, cadre=cadre, user=request.user)
+    if form.is_valid():
+        try:
+            count = services.cadre_hand_over(cadre=cadre, by=request.user, **form.cleaned_data)
+        except HouseholdError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(count)s households handed to %(name)s.")
+                % {"count": count, "name": form.cleaned_data["to"].name},
+            )
+            return redirect(cadre.team)
+    return render(
+        request,
+        "households/handover.html",
+        {"cadre": cadre, "households": households.order_by("number"), "form": form},
+    )
 
 
 @require_POST

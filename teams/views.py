@@ -155,6 +155,14 @@ def _member_form(request, team, member=None):
         messages.success(request, _("%(name)s was saved.") % {"name": member.name})
         if member.leader_warning:
             messages.warning(request, member.leader_warning)
+        if member.left and member.households.exists():
+            # 不脱贫不脱钩: the households of a cadre who leaves are handed to another now.
+            messages.warning(
+                request,
+                _("%(name)s has left the team: hand their households to another cadre.")
+                % {"name": member.name},
+            )
+            return redirect("households:handover", pk=member.pk)
         return redirect(team)
     return render(request, "teams/member_form.html", {"form": form, "team": team, "member": member})
 

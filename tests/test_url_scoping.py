@@ -448,6 +448,11 @@ URLS = {
         method="post",
         status=302,
     ),
+    "households:handover": Page(
+        kwargs=lambda w: {"pk": w.household.contact_cadre_id},
+        scope="object",
+        denied=TEAM_MANAGERS_ONLY,
+    ),
     # Posted in the village by the township team: everyone in scope may print it.
     "households:notice_print": Page(kwargs=lambda w: {"pk": w.notice.pk}, scope="object"),
     # The county office and the household's contact cadre (the cadre persona) only.
@@ -631,6 +636,7 @@ ACTIONS = {
         ("keep_household", HOUSEHOLD),
     ),
     "households:cadre_assign": ("assign_cadre", HOUSEHOLD),
+    "households:handover": ("assign_cadre", TEAM),
     **dict.fromkeys(
         [
             "households:identification",
