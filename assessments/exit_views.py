@@ -95,7 +95,11 @@ def exit_review_detail(request, pk):
             "steps": review.steps.select_related("recorded_by").prefetch_related("objections"),
             "form": form,
             "objection_form": ObjectionForm() if can_record else None,
-            "resolve_form": ObjectionResolveForm() if can_record else None,
+            "resolve_form": (
+                ObjectionResolveForm()
+                if may(request.user, "record_township_review", household=household)
+                else None
+            ),
         },
     )
 

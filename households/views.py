@@ -354,7 +354,11 @@ def identification(request, pk):
             "step_form": IdentificationStepForm(initial={"step": next_step}) if next_step else None,
             "assessment_form": AssessmentForm(),
             "objection_form": ObjectionForm(),
-            "resolve_form": ObjectionResolveForm(),
+            "resolve_form": (
+                ObjectionResolveForm()
+                if may(request.user, "record_township_review", household=household)
+                else None
+            ),
         },
     )
 
