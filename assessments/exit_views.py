@@ -13,7 +13,7 @@ from assessments.forms import DashboardForm, ExitProposeForm, ExitStepForm, Retu
 from assessments.models import ExitObjection, ExitReview, ExitStep
 from households.forms import ObjectionForm, ObjectionResolveForm
 from households.models import Household
-from ledgers.models import PovertyStandard
+from ledgers.selectors import standards
 from teams.permissions import may, refusal
 from teams.scope import get_visible_or_404
 
@@ -166,14 +166,14 @@ def return_to_poverty(request, pk):
         else:
             messages.success(request, _("The household is back in poverty and helped again."))
             return redirect(household)
-    standards = {s.year: s for s in PovertyStandard.objects.all()}
+    by_year = standards()
     lines = [
         (
             _("Income %(year)s") % {"year": income.year},
             _("%(income)s yuan a person (exit line %(line)s)")
             % {
                 "income": income.per_capita,
-                "line": getattr(standards.get(income.year), "exit_line", "—"),
+                "line": getattr(by_year.get(income.year), "exit_line", "—"),
             },
         )
         for income in household.incomes.order_by("-year")[:3]

@@ -196,12 +196,14 @@ def exit_record_step(
         raise AssessmentError(_("A step cannot be dated in the future."))
     is_notice = step == Step.NOTICE
     try:
-        if done and done[-1].is_notice:
-            notices.check_next_step(done[-1], date)
-        if is_notice:
-            notices.check_notice(
-                date=date, notice_until=notice_until, issued_by=issued_by, phone=complaint_phone
-            )
+        notices.check_step(
+            done[-1] if done else None,
+            date=date,
+            is_notice=is_notice,
+            notice_until=notice_until,
+            issued_by=issued_by,
+            phone=complaint_phone,
+        )
     except notices.NoticeError as exc:
         raise AssessmentError(str(exc)) from exc
     recorded = ExitStep.objects.create(

@@ -35,6 +35,24 @@ def check_notice(
         raise NoticeError(_("Give the phone number for complaints printed on the notice."))
 
 
+def check_step(
+    previous,
+    *,
+    date: datetime.date,
+    is_notice: bool,
+    notice_until: datetime.date | None,
+    issued_by: str,
+    phone: str,
+) -> None:
+    """The notice rules of a procedure's next step: it waits for the ``previous`` step when
+    that was a notice (None when there is none), and a step that is a notice states its period,
+    issuer and phone."""
+    if previous is not None and previous.is_notice:
+        check_next_step(previous, date)
+    if is_notice:
+        check_notice(date=date, notice_until=notice_until, issued_by=issued_by, phone=phone)
+
+
 def check_next_step(notice, date: datetime.date) -> None:
     """Refuse the step after ``notice`` (a step with ``notice_until`` and ``objections``) on
     ``date`` while the notice runs or an objection is open."""

@@ -202,12 +202,14 @@ def identification_record_step(
         raise HouseholdError(_("A step cannot be dated in the future."))
     is_notice = step in IdentificationStep.NOTICES
     try:
-        if done and done[-1].is_notice:
-            notices.check_next_step(done[-1], date)
-        if is_notice:
-            notices.check_notice(
-                date=date, notice_until=notice_until, issued_by=issued_by, phone=complaint_phone
-            )
+        notices.check_step(
+            done[-1] if done else None,
+            date=date,
+            is_notice=is_notice,
+            notice_until=notice_until,
+            issued_by=issued_by,
+            phone=complaint_phone,
+        )
     except notices.NoticeError as exc:
         raise HouseholdError(str(exc)) from exc
     if not responsible.strip():
