@@ -22,6 +22,7 @@ from assessments.forms import (
 )
 from assessments.models import CadreAssessment, Outcome, TeamAssessment
 from households.exports import append_row, workbook_response
+from teams.locking import save_or_conflict, status
 from teams.models import Team
 from teams.permissions import may
 from teams.scope import get_visible_or_404
@@ -141,10 +142,12 @@ def _team_assessment_for(request, pk):
     )
 
 
-def _team_assessment_page(request, assessment, *, form=None, outcome_form=None):
+def _team_assessment_page(request, assessment, *, form=None, outcome_form=None, refused=None):
+    """The page; ``refused``, what `save_or_conflict` found when the score was saved."""
     team, can_edit = assessment.team, may(request.user, "assess")
+    refused = refused or {}
     if can_edit:
-        form = form or TeamAssessmentForm(instance=assessment)
+        form = form or TeamAssessmentForm(instance=assessment, user=request.user)
         outcome_form = outcome_form or OutcomeForm(user=request.user, team=team)
     return render(
         request,
@@ -163,7 +166,9 @@ def _team_assessment_page(request, assessment, *, form=None, outcome_form=None):
             ),
             "form": form,
             "outcome_form": outcome_form,
+            **refused,
         },
+        status=status(refused),
     )
 
 
@@ -174,10 +179,10 @@ def team_assessment(request, pk):
         return _team_assessment_page(request, assessment)
     if not may(request.user, "assess"):
         raise PermissionDenied
-    form = TeamAssessmentForm(request.POST, instance=assessment)
-    if not form.is_valid():
-        return _team_assessment_page(request, assessment, form=form)
-    form.save()
+    form = TeamAssessmentForm(request.POST, instance=assessment, user=request.user)
+    refused = {}
+    if not (form.is_valid() and save_or_conflict(form, refused)):
+        return _team_assessment_page(request, assessment, form=form, refused=refused)
     messages.success(request, _("Assessment saved."))
     return redirect(request.path)
 
@@ -206,10 +211,12 @@ def outcome_close(request, pk):
     outcome = get_visible_or_404(Outcome.objects.all(), request.user, pk=pk)
     if not may(request.user, "assess"):
         raise PermissionDenied
-    form = OutcomeCloseForm(request.POST, instance=outcome)
+    form = OutcomeCloseForm(request.POST, instance=outcome, user=request.user)
     if form.is_valid():
-        form.save()
-        messages.success(request, _("Outcome closed."))
+        if save_or_conflict(form, {}):
+            messages.success(request, _("Outcome closed."))
+        else:
+            messages.error(request, _("Someone else changed this outcome meanwhile: see it below."))
     else:
         for name, errors in form.errors.items():
             field = form.fields.get(name)
@@ -227,27 +234,23 @@ def cadre_assessment_edit(request, pk):
     )
     if not may(request.user, "assess"):
         raise PermissionDenied
-    form = CadreAssessmentForm(request.POST or None, instance=assessment)
+    form = CadreAssessmentForm(request.POST or None, instance=assessment, user=request.user)
     team_page = (
         TeamAssessment.objects.visible_to(request.user)
         .filter(team=assessment.member.team, year=assessment.year)
         .first()
     )
-    if form.is_valid():
-        form.save()
+    context = {
+        "form": form,
+        "title": str(assessment),
+        "context_lines": [
+            (label, assessment.metrics.get(key)) for key, label in CADRE_COLUMNS.items()
+        ],
+    }
+    if form.is_valid() and save_or_conflict(form, context):
         messages.success(request, _("Assessment saved."))
         return redirect(reverse("assessments:team_assessment", args=[team_page.pk]))
-    return render(
-        request,
-        "assessments/form.html",
-        {
-            "form": form,
-            "title": str(assessment),
-            "context_lines": [
-                (label, assessment.metrics.get(key)) for key, label in CADRE_COLUMNS.items()
-            ],
-        },
-    )
+    return render(request, "assessments/form.html", context, status=status(context))
 
 
 def assessment_xlsx(request):

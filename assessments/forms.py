@@ -12,7 +12,7 @@ from assessments.models import (
     TeamAssessment,
 )
 from households.models import ReferenceItem
-from teams.forms import DATE, ScopedModelForm
+from teams.forms import DATE, ScopedModelForm, VersionedForm
 from teams.models import Area, Member
 
 
@@ -94,7 +94,7 @@ class RectificationForm(forms.ModelForm):
         widgets = {"deadline": DATE}
 
 
-class RectificationProgressForm(forms.ModelForm):
+class RectificationProgressForm(VersionedForm):
     """What the township team reports: progress, and the evidence when the item is fixed."""
 
     class Meta:
@@ -151,14 +151,14 @@ class ExitStepForm(forms.ModelForm):
         }
 
 
-class TeamAssessmentForm(forms.ModelForm):
+class TeamAssessmentForm(VersionedForm):
     class Meta:
         model = TeamAssessment
         fields = ["score", "grade", "comment"]
         widgets = {"comment": forms.Textarea(attrs={"rows": 3})}
 
 
-class CadreAssessmentForm(forms.ModelForm):
+class CadreAssessmentForm(VersionedForm):
     class Meta:
         model = CadreAssessment
         fields = ["score", "grade", "comment"]
@@ -184,7 +184,7 @@ class OutcomeForm(ScopedModelForm):
         return cleaned
 
 
-class OutcomeCloseForm(forms.ModelForm):
+class OutcomeCloseForm(VersionedForm):
     """Closing an outcome: the day and what was done, neither before the outcome."""
 
     class Meta:
@@ -212,7 +212,10 @@ class ReturnToPovertyForm(forms.Form):
     """返贫: the year whose ledger shows why, the cause, and who helps the household now."""
 
     year = forms.TypedChoiceField(label=_("Year of the ledger"), coerce=int, choices=year_choices)
-    date = forms.DateField(label=_("Date"), widget=DATE)
+    applied_on = forms.DateField(label=_("The household applied on"), widget=DATE)
+    village_review_on = forms.DateField(label=_("The village's democratic review on"), widget=DATE)
+    township_review_on = forms.DateField(label=_("The township's review on"), widget=DATE)
+    date = forms.DateField(label=_("The county's approval on"), widget=DATE)
     cause = forms.ModelChoiceField(
         label=_("Cause"), queryset=ReferenceItem.objects.filter(kind=ReferenceItem.Kind.CAUSE)
     )

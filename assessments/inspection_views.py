@@ -18,6 +18,7 @@ from assessments.forms import (
     RectificationProgressForm,
 )
 from assessments.models import Inspection, Rectification
+from teams.locking import save_or_conflict, status
 from teams.permissions import may
 from teams.scope import get_visible_or_404
 
@@ -105,13 +106,11 @@ def rectification_edit(request, pk):
     )
     if not may(request.user, "manage_team", team=rectification.inspection.team):
         raise PermissionDenied
-    form = RectificationProgressForm(request.POST or None, instance=rectification)
-    if form.is_valid():
-        form.save()
+    form = RectificationProgressForm(
+        request.POST or None, instance=rectification, user=request.user
+    )
+    context = {"form": form, "title": rectification.item, "back": rectification.inspection}
+    if form.is_valid() and save_or_conflict(form, context):
         messages.success(request, _("Progress saved."))
         return redirect(rectification.inspection)
-    return render(
-        request,
-        "assessments/form.html",
-        {"form": form, "title": rectification.item, "back": rectification.inspection},
-    )
+    return render(request, "assessments/form.html", context, status=status(context))

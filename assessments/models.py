@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from households.models import Household
 from households.models.identification import ObjectionRecord, PublicNotice
 from ledgers.models import YEAR_VALIDATORS
+from teams.locking import VersionedModel, VersionedScopedQuerySet
 from teams.models import Area, Member, Team
 from teams.scope import ScopedQuerySet
 
@@ -190,6 +191,51 @@ def exited_in(year: int) -> Q:
     )
 
 
+class PovertyReturn(models.Model):
+    """A household's return to poverty (返贫), with its steps: the household's application,
+    the village's democratic review, the township's review and the county's approval, each
+    dated, in that order, after the exit; the status change it made keeps the exit in the
+    household's history."""
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="poverty_returns",
+    )
+    year = models.PositiveSmallIntegerField(_("year of the ledger"), validators=YEAR_VALIDATORS)
+    cause = models.ForeignKey(
+        "households.ReferenceItem",
+        verbose_name=_("cause"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "cause"},
+    )
+    reason = models.TextField(_("what happened"))
+    applied_on = models.DateField(_("applied on"))
+    village_review_on = models.DateField(_("village's democratic review on"))
+    township_review_on = models.DateField(_("township's review on"))
+    approved_on = models.DateField(_("county's approval on"))
+    status_change = models.OneToOneField(
+        "households.StatusChange",
+        verbose_name=_("status change"),
+        on_delete=models.PROTECT,
+        related_name="poverty_return",
+    )
+    recorded_by = _recorded_by()
+
+    scope_path = "household__village__code"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("return to poverty")
+        verbose_name_plural = _("returns to poverty")
+        ordering = ["household", "approved_on"]
+
+    def __str__(self):
+        return f"{self.household.number} {self.approved_on}"
+
+
 class Grade(models.TextChoices):
     EXCELLENT = "excellent", _("Excellent (优秀)")
     GOOD = "good", _("Good (良好)")
@@ -197,7 +243,7 @@ class Grade(models.TextChoices):
     POOR = "poor", _("Poor (较差)")
 
 
-class AssessmentFields(models.Model):
+class AssessmentFields(VersionedModel):
     """What a yearly assessment (述职考核) holds: the ledger metrics as they stood when computed,
     and the county's own score, grade and comment."""
 
@@ -226,7 +272,7 @@ class TeamAssessment(AssessmentFields):
     history = HistoricalRecords()
 
     scope_path = "team__township__code"
-    objects = ScopedQuerySet.as_manager()
+    objects = VersionedScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("team assessment")
@@ -240,7 +286,7 @@ class TeamAssessment(AssessmentFields):
         return f"{self.team} {self.year}"
 
 
-class CadreAssessmentQuerySet(ScopedQuerySet):
+class CadreAssessmentQuerySet(VersionedScopedQuerySet):
     def visible_to(self, user):
         """A personnel evaluation is for the offices that assess (county and above) and for the
         cadre assessed: township staff see their own, not their colleagues'."""
@@ -274,7 +320,7 @@ class CadreAssessment(AssessmentFields):
         return f"{self.member} {self.year}"
 
 
-class Outcome(models.Model):
+class Outcome(VersionedModel):
     """What an assessment or inspection led to (§3.4): a circular, a deadline to fix things,
     a talk with the team leader, disciplinary accountability, or priority promotion."""
 
@@ -311,7 +357,7 @@ class Outcome(models.Model):
     history = HistoricalRecords()
 
     scope_path = "team__township__code"
-    objects = ScopedQuerySet.as_manager()
+    objects = VersionedScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("assessment outcome")
@@ -361,7 +407,7 @@ class Inspection(models.Model):
         return reverse("assessments:inspection", args=[self.pk])
 
 
-class RectificationQuerySet(ScopedQuerySet):
+class RectificationQuerySet(VersionedScopedQuerySet):
     def open(self):
         return self.filter(closed_on__isnull=True)
 
@@ -370,7 +416,7 @@ class RectificationQuerySet(ScopedQuerySet):
         return self.open().filter(deadline__lt=day)
 
 
-class Rectification(models.Model):
+class Rectification(VersionedModel):
     """An item an inspection asks the team to fix, by a deadline, with its closing evidence."""
 
     inspection = models.ForeignKey(

@@ -2,6 +2,7 @@
 computing the yearly assessment metrics from the ledgers (述职考核)."""
 
 import datetime
+import itertools
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,6 +17,7 @@ from assessments.models import (
     ExitReview,
     ExitStep,
     ExitTarget,
+    PovertyReturn,
     TeamAssessment,
     exited_in,
 )
@@ -105,13 +107,19 @@ def household_return_to_poverty(
     *,
     household: Household,
     year: int,
+    applied_on: datetime.date,
+    village_review_on: datetime.date,
+    township_review_on: datetime.date,
     date: datetime.date,
     cause: ReferenceItem,
     reason: str,
     cadre: Member | None,
     by: User | None,
 ) -> StatusChange:
-    """Take a household out of poverty back into it (返贫), on the evidence of its ledger.
+    """Take a household out of poverty back into it (返贫), on the evidence of its ledger and
+    after its steps: the household applies, the village reviews it democratically, the
+    township reviews it, the county approves on ``date`` (each step on or after the one
+    before, all after the exit, none in the future).
 
     The ledger of ``year`` must show why: a per-capita income below the year's exit line, or a
     guarantee not met. The household's main cause becomes ``cause``; its contact cadre is kept
@@ -125,6 +133,14 @@ def household_return_to_poverty(
         raise AssessmentError(
             _("The date lies between the exit (%(exited)s) and today.")
             % {"exited": household.exited_on}
+        )
+    steps = [household.exited_on, applied_on, village_review_on, township_review_on, date]
+    if any(later < earlier for earlier, later in itertools.pairwise(filter(None, steps))):
+        raise AssessmentError(
+            _(
+                "The steps come in order: the exit, the application, the village's review, "
+                "the township's review, the county's approval."
+            )
         )
     if not reason.strip():
         raise AssessmentError(_("Write down what happened."))
@@ -150,13 +166,26 @@ def household_return_to_poverty(
         )
     household.main_cause = cause
     household.save(update_fields=["main_cause"])
-    return household_change_status(
+    change = household_change_status(
         household=household,
         to=Household.Status.RETURNED,
         date=date,
         reason=f"{cause.name}：{reason.strip()}",
         by=by,
     )
+    PovertyReturn.objects.create(
+        household=household,
+        year=year,
+        cause=cause,
+        reason=reason.strip(),
+        applied_on=applied_on,
+        village_review_on=village_review_on,
+        township_review_on=township_review_on,
+        approved_on=date,
+        status_change=change,
+        recorded_by=by,
+    )
+    return change
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from households.models import (
 )
 from households.sensitive import mask_account, mask_all, mask_phone
 from households.services import disclosure_log
-from teams.forms import DATE, ScopedModelForm
+from teams.forms import DATE, VersionedForm
 from teams.models import Area, Member
 from teams.permissions import may
 
@@ -48,7 +48,7 @@ def check_id_number_free(value, *, user, household, person=None):
             )
         )
     # One person, one household, wherever: the registry-wide answer below stays neutral.
-    registered = Person.objects.unscoped().with_id_number(value)
+    registered = Person.objects.unscoped().current().with_id_number(value)
     if person is not None and person.pk:
         registered = registered.exclude(pk=person.pk)
     if registered.visible_to(user).exists():
@@ -65,7 +65,7 @@ def check_id_number_free(value, *, user, household, person=None):
         raise ValidationError(ID_NUMBER_CLASH)
 
 
-class SensitiveFieldsForm(ScopedModelForm):
+class SensitiveFieldsForm(VersionedForm):
     """A form with encrypted fields (``sensitive``: field name → its mask) that never puts a
     stored value into the page: an edit shows it masked, as the field's placeholder, a field
     left blank keeps it, and only a newly typed value is written. Full values are read only
@@ -411,24 +411,85 @@ class AssessmentForm(forms.Form):
     )
 
 
+def _relations():
+    return ReferenceItem.objects.of_kind(ReferenceItem.Kind.RELATION)
+
+
+def _household_by_number(label, **kwargs):
+    """A household typed by its 17-digit number, among the households the form allows."""
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=Household.objects.none(),
+        to_field_name="number",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 17}),
+        error_messages={"invalid_choice": _("No household of your area has this number.")},
+        **kwargs,
+    )
+
+
+def _counties():
+    # The division codes are public: any county of the province may receive a move.
+    return Area.objects.unscoped().filter(level=Area.Level.COUNTY)
+
+
 class MemberChangeForm(forms.Form):
     person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.none())
     kind = forms.ChoiceField(label=_("kind of change"), choices=MemberChange.Kind.choices)
     date = forms.DateField(label=_("Date"), widget=DATE)
-    new_household = forms.ModelChoiceField(
-        label=_("New household (for a split)"), queryset=Household.objects.none(), required=False
+    joins = _household_by_number(_("Joins household (number)"), required=False)
+    relation = forms.ModelChoiceField(
+        label=_("Relation in the household joined"), queryset=_relations(), required=False
+    )
+    destination = forms.ModelChoiceField(
+        label=_("Moves to county"),
+        queryset=_counties(),
+        required=False,
+        help_text=_("For a marriage or move out of your area: the county that receives them."),
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
-    def __init__(self, *args, household, **kwargs):
+    def __init__(self, *args, household, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = household.persons.current()
-        # The village of a household the user reached in scope.
-        self.fields["new_household"].queryset = (
-            Household.objects.unscoped()
-            .filter(village_id=household.village_id)
-            .exclude(pk=household.pk)
+        self.fields["joins"].queryset = Household.objects.visible_to(user).exclude(pk=household.pk)
+
+
+class ReceiveForm(forms.Form):
+    """Receive a person who moved here into a household of the user's area."""
+
+    household = _household_by_number(_("Into household (number)"))
+    relation = forms.ModelChoiceField(label=_("Relation to the head"), queryset=_relations())
+    date = forms.DateField(label=_("Received on"), widget=DATE)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["household"].queryset = Household.objects.visible_to(user)
+
+
+class ReceiveHouseholdForm(forms.Form):
+    """Receive a whole household that moved here as a new household of a village."""
+
+    village = forms.ModelChoiceField(label=_("Into village"), queryset=Area.objects.none())
+    date = forms.DateField(label=_("Received on"), widget=DATE)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = Area.objects.visible_to(user).filter(
+            level=Area.Level.VILLAGE
         )
+
+
+class MoveOutForm(forms.Form):
+    """The whole household moves to another county."""
+
+    destination = forms.ModelChoiceField(label=_("Moves to county"), queryset=_counties())
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        own = household.village_id[:6]
+        self.fields["destination"].queryset = _counties().exclude(code=own)
 
 
 class HeadChangeForm(forms.Form):
@@ -436,10 +497,7 @@ class HeadChangeForm(forms.Form):
         label=_("New head of household"), queryset=Person.objects.none()
     )
     old_head_relation = forms.ModelChoiceField(
-        label=_("Old head's new relation"),
-        queryset=ReferenceItem.objects.of_kind(ReferenceItem.Kind.RELATION).exclude(
-            name=Person.HEAD
-        ),
+        label=_("Old head's new relation"), queryset=_relations().exclude(name=Person.HEAD)
     )
     date = forms.DateField(label=_("Date"), widget=DATE)
 

@@ -30,6 +30,7 @@ from households.models import (
     ReferenceItem,
     StatusChange,
 )
+from teams import codes
 from teams.models import Area, Member, User
 
 Status = Household.Status
@@ -318,14 +319,19 @@ def member_change_record(
     date: datetime.date,
     by: User | None,
     note: str = "",
-    new_household: Household | None = None,
+    joins: Household | None = None,
+    relation: ReferenceItem | None = None,
+    destination: Area | None = None,
 ) -> MemberChange:
-    """Record a birth, death, marriage or split; a leaving person stays in the file, dated.
+    """Record a birth, death, marriage, move or split; a leaving person stays in the file, dated.
 
     The head cannot leave while still head: name the new head first (one head per household).
-    A split moves the person into ``new_household`` of the same village.
+    A person who leaves to join ``joins``, a household the user reached, continues there as a
+    new record with ``relation`` (a split always does); one who leaves for another county names
+    it as ``destination``, where that county receives them (`member_receive`).
     """
     household = person.household
+    _check_not_future(date)
     if kind in MemberChange.LEAVING:
         if person.left_on:
             raise HouseholdError(_("%(name)s has already left the household.") % {"name": person})
@@ -333,25 +339,172 @@ def member_change_record(
             raise HouseholdError(
                 _("%(name)s is the head of household: name the new head first.") % {"name": person}
             )
-    if kind == MemberChange.Kind.SPLIT and (
-        new_household is None
-        or new_household == household
-        or new_household.village_id != household.village_id
-    ):
-        raise HouseholdError(_("A split moves the person to another household of the village."))
+    if joins is not None and (kind not in MemberChange.JOINING or joins == household):
+        raise HouseholdError(_("A marriage, a move or a split joins another household."))
+    if kind == MemberChange.Kind.SPLIT and joins is None:
+        raise HouseholdError(_("A split moves the person to another household."))
     change = MemberChange.objects.create(
-        household=household, person=person, kind=kind, date=date, note=note, recorded_by=by
+        household=household,
+        person=person,
+        kind=kind,
+        date=date,
+        note=note,
+        destination=joins.village if joins else destination,
+        recorded_by=by,
     )
-    if kind == MemberChange.Kind.SPLIT and new_household is not None:  # (None refused above)
-        person.household = new_household
-        person.save()
-        MemberChange.objects.create(
-            household=new_household, person=person, kind=kind, date=date, note=note, recorded_by=by
-        )
-    elif kind in MemberChange.LEAVING:
+    if kind in MemberChange.LEAVING:
         person.left_on = date
         person.save()
+    if joins is not None:
+        _continue(change, joins, relation, date=date, by=by)
     return change
+
+
+def _check_not_future(date: datetime.date) -> None:
+    if date > timezone.localdate():
+        raise HouseholdError(_("A member change cannot be dated in the future."))
+
+
+def _continue(
+    left: MemberChange,
+    household: Household,
+    relation: ReferenceItem | None,
+    *,
+    date: datetime.date,
+    by: User | None,
+) -> Person:
+    """The person of ``left`` joins ``household`` as a new record that continues the old one;
+    the household records the joining change that matches the way they left."""
+    person = left.person
+    _check_not_future(date)
+    if hasattr(person, "continued_as"):
+        raise HouseholdError(_("%(name)s has already been received.") % {"name": person})
+    if date < left.date:
+        raise HouseholdError(_("A person joins a household on or after the day they left."))
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.status == Status.CANCELLED:
+        raise HouseholdError(_("A cancelled household takes no new members."))
+    if relation is None or relation.kind != ReferenceItem.Kind.RELATION:
+        raise HouseholdError(_("Choose the person's relation to the new household's head."))
+    if relation.name == Person.HEAD and household.persons.filter(is_head=True):
+        raise HouseholdError(_("The household already has a head."))
+    kept = {"id", "household", "relation", "left_on", "came_from", "is_head", "id_number_hash"}
+    joined = Person(
+        **{
+            field.attname: getattr(person, field.attname)
+            for field in Person._meta.concrete_fields
+            if field.name not in kept
+        },
+        household=household,
+        relation=relation,
+        came_from=person,
+    )
+    joined.save()
+    MemberChange.objects.create(
+        household=household,
+        person=joined,
+        kind=MemberChange.JOINING[MemberChange.Kind(left.kind)],
+        date=date,
+        note=left.note,
+        recorded_by=by,
+    )
+    return joined
+
+
+@transaction.atomic
+def member_receive(
+    *,
+    left: MemberChange,
+    household: Household,
+    relation: ReferenceItem,
+    date: datetime.date,
+    by: User | None,
+) -> Person:
+    """Receive a person who moved out of another area to this one into ``household``."""
+    return _continue(left, household, relation, date=date, by=by)
+
+
+@transaction.atomic
+def household_move_out(
+    *, household: Household, destination: Area, date: datetime.date, reason: str, by: User | None
+) -> StatusChange:
+    """The whole household moves to ``destination``, another county, which receives it
+    (`household_receive`): every member leaves, the household is cancelled and its contact
+    cadre's link ends. Its file, ledger and history stay where they are."""
+    if destination.level != Area.Level.COUNTY or household.village_id.startswith(destination.code):
+        raise HouseholdError(_("A household moves out to another county."))
+    _check_not_future(date)
+    if not household.persons.current().exists():
+        raise HouseholdError(_("The household has no current members to move."))
+    why = _("Moved to %(county)s: %(reason)s") % {"county": destination.name, "reason": reason}
+    change = household_change_status(
+        household=household, to=Status.CANCELLED, date=date, reason=why, by=by
+    )
+    for person in household.persons.current():
+        person.left_on = date
+        person.save()
+        MemberChange.objects.create(
+            household=household,
+            person=person,
+            kind=MemberChange.Kind.MOVED_OUT,
+            date=date,
+            note=reason,
+            destination=destination,
+            recorded_by=by,
+        )
+    household_assign_cadre(household=household, cadre=None, date=date, reason=why, by=by)
+    return change
+
+
+@transaction.atomic
+def household_receive(
+    *, moved: Household, village: Area, date: datetime.date, by: User | None
+) -> Household:
+    """Receive ``moved``, a household that moved out of another county to this one, as a new
+    household of ``village``: its members continue there, its status and indicators are kept,
+    and it is numbered in its new village."""
+    refused = _("Only a household that moved out to this county is received.")
+    if moved.status != Status.CANCELLED or moved.status_since is None:
+        raise HouseholdError(refused)
+    moves = list(
+        moved.changes.filter(kind=MemberChange.Kind.MOVED_OUT, date=moved.status_since)
+        .select_related("person__relation", "destination")
+        .order_by("-person__is_head")
+    )
+    if not moves or not village.code.startswith(moves[0].destination_id or "-"):
+        raise HouseholdError(refused)
+    if hasattr(moved, "continued_as"):
+        raise HouseholdError(_("The household has already been received."))
+    if date < moves[0].date:
+        raise HouseholdError(_("A household is received on or after the day it left."))
+    before = moved.status_changes.order_by("-date", "-pk").values_list("old_status", flat=True)[0]
+    kept = {"id", "village", "number", "contact_cadre", "status", "status_since", "came_from"}
+    household = Household(
+        **{
+            field.attname: getattr(moved, field.attname)
+            for field in Household._meta.concrete_fields
+            if field.name not in kept
+        },
+        village=village,
+        number=next_household_number(village),
+        status=before,
+        status_since=date,
+        came_from=moved,
+    )
+    household.save()
+    household.other_causes.set(moved.other_causes.all())
+    for move in moves:
+        _continue(move, household, move.person.relation, date=date, by=by)
+    StatusChange.objects.create(
+        household=household,
+        old_status=before,
+        new_status=before,
+        date=date,
+        reason=_("Received from %(county)s")
+        % {"county": Area.objects.unscoped().get(code=codes.county_of(moved.village_id)).name},
+        recorded_by=by,
+    )
+    return household
 
 
 @transaction.atomic

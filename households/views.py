@@ -23,17 +23,30 @@ from households.forms import (
     IdentificationStepForm,
     IdNumberSearchForm,
     MemberChangeForm,
+    MoveOutForm,
     ObjectionForm,
     ObjectionResolveForm,
     PersonForm,
+    ReceiveForm,
+    ReceiveHouseholdForm,
     RevealForm,
     StatusChangeForm,
 )
-from households.models import Access, Household, IdentificationStep, Objection, Person
+from households.models import (
+    Access,
+    Household,
+    IdentificationStep,
+    MemberChange,
+    Objection,
+    Person,
+)
 from households.services import HouseholdError
+from teams.locking import save_or_conflict, status
 from teams.models import Area, Member, Team
 from teams.permissions import may, refusal
 from teams.scope import get_visible_or_404
+
+Status = Household.Status
 
 
 def household_for(request, pk):
@@ -82,6 +95,7 @@ def household_list(request):
     else:
         households = filters.filter(households)
     page = Paginator(households, 50).get_page(request.GET.get("page"))
+    can_receive = may(user, "move_household")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -93,6 +107,8 @@ def household_list(request):
             "by_id_number": by_id_number,
             "query": query.urlencode(),
             "can_edit": may(user, "keep_household"),
+            "can_receive": can_receive,
+            "arriving": MemberChange.objects.arriving(user).count() if can_receive else 0,
             "map_url": reverse(MAP_URLS[user.area.level], args=[user.area_id])
             if user.area and user.area.level in MAP_URLS
             else None,
@@ -159,18 +175,25 @@ def household_detail(request, pk):
             "other_causes": household.other_causes.all(),
             "steps": steps,
             "assessments": household.identification_assessments.prefetch_related("items"),
-            "status_changes": household.status_changes.select_related("recorded_by"),
+            # poverty_return: the steps of a return to poverty (kept by the assessments app).
+            "status_changes": household.status_changes.select_related(
+                "recorded_by", "poverty_return"
+            ),
             "cadre_assignments": household.cadre_assignments.select_related("cadre"),
-            "member_changes": household.changes.select_related("person"),
+            "member_changes": household.changes.select_related(
+                "person__continued_as", "person__came_from__household__village", "destination"
+            ),
             "history": change_history(household),
             "can_edit": may(user, "keep_household"),
             "can_reveal": may(user, "reveal", household=household),
             "can_manage": may(user, "keep_registry"),
+            "can_move": may(user, "move_household") and household.status != Status.CANCELLED,
             "can_identify": may(user, "record_village_steps", household=household),
             "can_assign": may(user, "assign_cadre", household=household),
             "status_form": StatusChangeForm(),
             "cadre_form": CadreForm(household=household, user=user),
-            "member_change_form": MemberChangeForm(household=household),
+            "member_change_form": MemberChangeForm(household=household, user=user),
+            "move_out_form": MoveOutForm(household=household),
             "head_change_form": HeadChangeForm(household=household),
         },
     )
@@ -195,27 +218,23 @@ def household_edit(request, pk):
     household = household_for(request, pk)
     _require(may(request.user, "keep_household"))
     form = HouseholdForm(request.POST or None, instance=household, user=request.user)
-    if form.is_valid():
-        form.save()
+    context = {"form": form, "household": household}
+    if form.is_valid() and save_or_conflict(form, context):
         messages.success(request, _("The household was saved."))
         return redirect(household)
     services.log_access(request, Access.Kind.EDIT, household)
-    return render(request, "households/household_form.html", {"form": form, "household": household})
+    return render(request, "households/household_form.html", context, status=status(context))
 
 
 def _person_form(request, household, person=None):
     _require(may(request.user, "keep_household"))
     form = PersonForm(request.POST or None, instance=person, household=household, user=request.user)
-    if form.is_valid():
-        person = form.save()
-        messages.success(request, _("%(name)s was saved.") % {"name": person.name})
+    context = {"form": form, "household": household, "person": person}
+    if form.is_valid() and (saved := save_or_conflict(form, context)):
+        messages.success(request, _("%(name)s was saved.") % {"name": saved.name})
         return redirect(household)
     services.log_access(request, Access.Kind.EDIT, household)
-    return render(
-        request,
-        "households/person_form.html",
-        {"form": form, "household": household, "person": person},
-    )
+    return render(request, "households/person_form.html", context, status=status(context))
 
 
 def person_create(request, pk):
@@ -270,18 +289,21 @@ def reveal(request, field, pk):
 
 
 def _run_service(request, form, action, success):
-    """Run ``action(form.cleaned_data)`` for a valid POST; a refused rule becomes a message."""
+    """Run ``action(form.cleaned_data)`` for a valid POST and return what it returns; a refused
+    rule becomes a message (and None is returned)."""
     if form.is_valid():
         try:
-            action(form.cleaned_data)
+            done = action(form.cleaned_data)
         except HouseholdError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, success)
+            return done
     else:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
+    return None
 
 
 @require_POST
@@ -316,11 +338,88 @@ def member_change(request, pk):
     _require(may(request.user, "keep_household"))
     _run_service(
         request,
-        MemberChangeForm(request.POST, household=household),
+        MemberChangeForm(request.POST, household=household, user=request.user),
         lambda data: services.member_change_record(by=request.user, **data),
         _("The member change was recorded."),
     )
     return redirect(household)
+
+
+@require_POST
+def move_out(request, pk):
+    household = household_for(request, pk)
+    _require(may(request.user, "move_household"))
+    _run_service(
+        request,
+        MoveOutForm(request.POST, household=household),
+        lambda data: services.household_move_out(household=household, by=request.user, **data),
+        _("The household moved out; the receiving county sees it among its arriving moves."),
+    )
+    return redirect(household)
+
+
+def arriving(request):
+    """The persons and households that moved to the user's area from elsewhere, to receive."""
+    _require(may(request.user, "move_household"))
+    moves = (
+        MemberChange.objects.arriving(request.user)
+        .select_related("person__relation", "household__village__parent", "destination")
+        .order_by("household__number", "-person__is_head", "person__birth_date")
+    )
+    groups = {}
+    for move in moves:
+        groups.setdefault(move.household, []).append(move)
+    user = request.user
+    return render(
+        request,
+        "households/arriving.html",
+        {
+            "groups": [
+                {
+                    "household": household,
+                    "moves": group,
+                    "whole": household.status == Status.CANCELLED
+                    and any(move.person.is_head for move in group),
+                }
+                for household, group in groups.items()
+            ],
+            "receive_form": ReceiveForm(user=user),
+            "household_form": ReceiveHouseholdForm(user=user),
+        },
+    )
+
+
+@require_POST
+def receive(request, pk):
+    try:
+        left = MemberChange.objects.arriving(request.user).select_related("person").get(pk=pk)
+    except MemberChange.DoesNotExist as exc:
+        raise Http404 from exc
+    _require(may(request.user, "move_household"))
+    person = _run_service(
+        request,
+        ReceiveForm(request.POST, user=request.user),
+        lambda data: services.member_receive(left=left, by=request.user, **data),
+        _("%(name)s was received.") % {"name": left.person.name},
+    )
+    return redirect(person.household if person else "households:arriving")
+
+
+@require_POST
+def receive_household(request, pk):
+    moves = MemberChange.objects.arriving(request.user).filter(person__is_head=True)
+    try:
+        moved = Household.objects.unscoped().get(pk=pk, changes__in=moves)  # arrived here
+    except Household.DoesNotExist as exc:
+        raise Http404 from exc
+    _require(may(request.user, "move_household"))
+    household = _run_service(
+        request,
+        ReceiveHouseholdForm(request.POST, user=request.user),
+        lambda data: services.household_receive(moved=moved, by=request.user, **data),
+        _("The household was received."),
+    )
+    return redirect(household or "households:arriving")
 
 
 @require_POST

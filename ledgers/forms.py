@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household
-from ledgers.locking import VersionedForm
 from ledgers.models import (
     FundSource,
     Guarantee,
@@ -21,7 +20,7 @@ from ledgers.models import (
     Project,
     Visit,
 )
-from teams.forms import DATE
+from teams.forms import DATE, VersionedForm
 from teams.models import Area, Member
 from teams.permissions import may
 from teams.photos import PhotoError, without_metadata

@@ -21,8 +21,8 @@ from ledgers.forms import (
     ProjectForm,
     ReversalForm,
 )
-from ledgers.locking import EditConflict, conflict_details
 from ledgers.models import Payment, Plan, Project
+from teams.locking import save_or_conflict, status
 from teams.models import Area
 from teams.permissions import may
 from teams.scope import get_visible_or_404
@@ -124,18 +124,16 @@ def _project_form(request, project):
             _require_manager(request.user, form.cleaned_data["township"].pk)
         try:
             with transaction.atomic():
-                saved = form.save()
-                funds.set_budgets(saved, form.budgets)
-        except EditConflict as conflict:
-            context.update(conflict_details(conflict.current, ["name", "category", "status"]))
+                saved = save_or_conflict(form, context)
+                if saved:
+                    funds.set_budgets(saved, form.budgets)
         except funds.PaymentRefused as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(request, _("Saved."))
-            return redirect(saved)
-    return render(
-        request, "ledgers/project_form.html", context, status=409 if "conflict" in context else 200
-    )
+            if saved:
+                messages.success(request, _("Saved."))
+                return redirect(saved)
+    return render(request, "ledgers/project_form.html", context, status=status(context))
 
 
 def project_create(request):
@@ -157,15 +155,10 @@ def project_accept(request, pk):
         raise PermissionDenied
     form = AcceptanceForm(request.POST or None, instance=project, user=request.user)
     context = {"form": form, "project": project}
-    if request.method == "POST" and form.is_valid():
-        try:
-            form.save()
-        except EditConflict as conflict:
-            context.update(conflict_details(conflict.current, ["status", "accepted_on"]))
-        else:
-            messages.success(request, _("The acceptance is recorded."))
-            return redirect(project)
-    return render(request, "ledgers/project_accept.html", context)
+    if request.method == "POST" and form.is_valid() and save_or_conflict(form, context):
+        messages.success(request, _("The acceptance is recorded."))
+        return redirect(project)
+    return render(request, "ledgers/project_accept.html", context, status=status(context))
 
 
 def payment_create(request, pk):

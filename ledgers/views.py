@@ -23,8 +23,14 @@ from households.services import log_access
 from ledgers import selectors
 from ledgers.access import household_for
 from ledgers.forms import GuaranteeForm, IncomeForm, MeasureForm, PlanForm, VisitForm, photo_type
-from ledgers.locking import EditConflict, conflict_details, delete_versioned
 from ledgers.models import Visit
+from teams.locking import (
+    EditConflict,
+    conflict_details,
+    delete_versioned,
+    save_or_conflict,
+    status,
+)
 from teams.models import Area
 from teams.permissions import may
 from teams.scope import get_visible_or_404
@@ -170,31 +176,13 @@ def _edit(request, household, kind, item):
         household=household,
         user=request.user,
     )
-    context = {"household": household, "kind": kind, "item": item}
-    if request.method == "POST" and form.is_valid():
-        try:
-            form.save()
-        except EditConflict as conflict:
-            form = _conflict_form(request, household, kind, conflict.current)
-            context.update(conflict_details(conflict.current, kind.form._meta.fields))
-        else:
-            if not is_fragment(request):
-                messages.success(request, _("Saved."))
-            return _section_response(request, household, kind)
-    context["form"] = form
+    context = {"household": household, "kind": kind, "item": item, "form": form}
+    if request.method == "POST" and form.is_valid() and save_or_conflict(form, context):
+        if not is_fragment(request):
+            messages.success(request, _("Saved."))
+        return _section_response(request, household, kind)
     template = "ledgers/_form.html" if is_fragment(request) else "ledgers/item_form.html"
-    return TemplateResponse(
-        request, template, context, status=409 if "conflict" in context else 200
-    )
-
-
-def _conflict_form(request, household, kind, current):
-    """The refused input again, against the stored version, so a save is a deliberate one."""
-    if current is None:
-        return None
-    data = request.POST.copy()
-    data["version"] = current.version
-    return kind.form(data, instance=current, household=household, user=request.user)
+    return TemplateResponse(request, template, context, status=status(context))
 
 
 def item_create(request, pk, kind):
@@ -237,9 +225,7 @@ def item_delete(request, kind, pk):
                 messages.success(request, _("Deleted."))
             return _section_response(request, household, kind)
     template = "ledgers/_delete.html" if is_fragment(request) else "ledgers/item_delete.html"
-    return TemplateResponse(
-        request, template, context, status=409 if "conflict" in context else 200
-    )
+    return TemplateResponse(request, template, context, status=status(context))
 
 
 @require_GET

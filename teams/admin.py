@@ -1,13 +1,16 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from teams.forms import AdminLoginForm
+from teams.locking import VersionedModel
 from teams.models import (
     Area,
     Member,
@@ -82,6 +85,28 @@ class ScopedRights:
         return self.has_change_permission(request, obj)
 
 
+class VersionCheckedForm(forms.ModelForm):
+    """The admin form of a versioned model (`teams.locking`): refused when somebody changed the
+    record after it was shown (templates/admin/change_form.html carries the version)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, label="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and cleaned.get("version") != self.instance.version:
+            raise ValidationError(
+                _(
+                    "Someone else changed this record after you opened it; nothing was saved. "
+                    "Open it again to see their changes and make yours."
+                )
+            )
+        return cleaned
+
+
 class ScopedAdmin(ScopedRights, SimpleHistoryAdmin):
     """The admin side of the one scoping mechanism.
 
@@ -92,6 +117,16 @@ class ScopedAdmin(ScopedRights, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+    def get_fields(self, request, obj=None):
+        # The version goes in a hidden input of its own (templates/admin/change_form.html).
+        return [name for name in super().get_fields(request, obj) if name != "version"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if issubclass(self.model, VersionedModel):
+            return type(form.__name__, (VersionCheckedForm, form), {})
+        return form
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

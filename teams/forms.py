@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from teams.addresses import client_ip
 from teams.attachments import extension, validate_attachment
+from teams.locking import save_versioned
 from teams.models import (
     Area,
     Member,
@@ -44,7 +45,30 @@ class ScopedModelForm(forms.ModelForm):
                 field.queryset = queryset.visible_to(user)
 
 
-class TeamForm(ScopedModelForm):
+class VersionedForm(ScopedModelForm):
+    """A scoped ModelForm whose save refuses stale edits (raises EditConflict)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, label="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+    def save(self, commit=True):
+        """Save, refusing a stale edit; with ``commit=False`` the caller saves (a new record
+        that a service completes)."""
+        instance = super().save(commit=False)
+        if not commit:
+            return instance
+        if instance._state.adding:
+            instance.save()
+        else:
+            save_versioned(instance, version=self.cleaned_data["version"] or 0)
+        self.save_m2m()
+        return instance
+
+
+class TeamForm(VersionedForm):
     class Meta:
         model = Team
         fields = ["township", "established", "office_address", "office_phone", "tasks"]
@@ -60,7 +84,7 @@ class TeamForm(ScopedModelForm):
             )
 
 
-class MemberForm(ScopedModelForm):
+class MemberForm(VersionedForm):
     class Meta:
         model = Member
         fields = [
@@ -98,7 +122,7 @@ class MemberForm(ScopedModelForm):
         return exclusions
 
 
-class WorkRecordForm(ScopedModelForm):
+class WorkRecordForm(VersionedForm):
     class Meta:
         model = WorkRecord
         fields = ["date", "kind", "title", "attendees", "content", "decisions"]
@@ -148,7 +172,7 @@ class SixHavesCheckForm(ScopedModelForm):
         self.instance.team = team
 
 
-class WorkGroupForm(ScopedModelForm):
+class WorkGroupForm(VersionedForm):
     class Meta:
         model = WorkGroup
         fields = ["name", "members", "villages"]

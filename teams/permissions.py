@@ -34,6 +34,13 @@ PERMISSIONS = {
         _("Keep a household's file: its fields, members, member and head changes"),
         TOWNSHIP,
     ),
+    "move_household": (
+        _(
+            "Move a whole household to another county; receive the persons and households "
+            "that moved here"
+        ),
+        COUNTY,
+    ),
     "change_contact_details": (
         _("Change a household's phone and bank account and its members' ID numbers"),
         {Role.CONTACT, Role.LEADER, Role.COUNTY, Role.ADMIN},

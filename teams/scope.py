@@ -20,19 +20,24 @@ from django.http import Http404
 _M = TypeVar("_M", bound=models.Model)
 
 
+def scope_of(user: Any) -> str | None:
+    """The area code that starts every code ``user`` may reach: "" for an administrator,
+    None for nobody (anonymous, inactive, or an account without an area)."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return ""
+    return user.scope_code or None
+
+
 class ScopedQuerySet(models.QuerySet[_M]):
     """Rows scoped by the area code at the model's ``scope_path``.
 
     ``user`` is ``request.user``: an account, or the anonymous user."""
 
     def visible_to(self, user: Any) -> Self:
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        if not user.scope_code:
-            return self.none()
-        return self.in_area(user.scope_code)
+        code = scope_of(user)
+        return self.none() if code is None else self.in_area(code)
 
     def in_area(self, area_code: str) -> Self:
         """Rows that belong to the area ``area_code`` or any area below it."""

@@ -24,6 +24,7 @@ from teams.forms import (
     WorkGroupForm,
     WorkRecordForm,
 )
+from teams.locking import save_or_conflict, status
 from teams.models import (
     Member,
     Presence,
@@ -139,19 +140,19 @@ def team_edit(request, pk):
     if not may(request.user, "manage_team", team=team):
         raise PermissionDenied
     form = TeamForm(request.POST or None, instance=team, user=request.user)
-    if form.is_valid():
-        form.save()
+    context = {"form": form, "team": team}
+    if form.is_valid() and save_or_conflict(form, context):
         messages.success(request, _("The team was saved."))
         return redirect(team)
-    return render(request, "teams/team_form.html", {"form": form, "team": team})
+    return render(request, "teams/team_form.html", context, status=status(context))
 
 
 def _member_form(request, team, member=None):
     if not may(request.user, "manage_team", team=team):
         raise PermissionDenied
     form = MemberForm(request.POST or None, instance=member, team=team, user=request.user)
-    if form.is_valid():
-        member = form.save()
+    context = {"form": form, "team": team, "member": member}
+    if form.is_valid() and (member := save_or_conflict(form, context)):
         messages.success(request, _("%(name)s was saved.") % {"name": member.name})
         if member.leader_warning:
             messages.warning(request, member.leader_warning)
@@ -164,7 +165,7 @@ def _member_form(request, team, member=None):
             )
             return redirect("households:handover", pk=member.pk)
         return redirect(team)
-    return render(request, "teams/member_form.html", {"form": form, "team": team, "member": member})
+    return render(request, "teams/member_form.html", context, status=status(context))
 
 
 def member_create(request, pk):
@@ -242,14 +243,13 @@ def _record_form(request, team, record=None):
         # Today for a new record; an initial value would hide the date of an edited one.
         initial=None if record else {"date": timezone.localdate()},
     )
-    if form.is_valid():
-        if record is None:
-            form.instance.created_by = request.user
-        record = form.save()
+    if record is None:
+        form.instance.created_by = request.user
+    context = {"form": form, "team": team, "title": record or _("New work record")}
+    if form.is_valid() and (record := save_or_conflict(form, context)):
         messages.success(request, _("The record was saved."))
         return redirect(record)
-    title = record or _("New work record")
-    return render(request, "teams/work_form.html", {"form": form, "team": team, "title": title})
+    return render(request, "teams/work_form.html", context, status=status(context))
 
 
 def record_create(request, pk):
@@ -359,12 +359,11 @@ def _group_form(request, team, group=None):
     if not may(request.user, "manage_team", team=team):
         raise PermissionDenied
     form = WorkGroupForm(request.POST or None, instance=group, team=team, user=request.user)
-    if form.is_valid():
-        group = form.save()
+    context = {"form": form, "team": team, "title": group or _("New work group")}
+    if form.is_valid() and (group := save_or_conflict(form, context)):
         messages.success(request, _("%(name)s was saved.") % {"name": group.name})
         return redirect("teams:groups", team.pk)
-    title = group or _("New work group")
-    return render(request, "teams/work_form.html", {"form": form, "team": team, "title": title})
+    return render(request, "teams/work_form.html", context, status=status(context))
 
 
 def group_create(request, pk):

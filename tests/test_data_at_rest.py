@@ -87,6 +87,7 @@ def test_no_plain_value_in_the_database_the_media_folder_or_a_backup(
         "forest_mu": 0,
         "phone": TYPED_PHONE,
         "bank_account": ACCOUNT,
+        "version": household.version,
     }
     response = client.post(edit, data)
     assert response.status_code == 302, response.context["form"].errors

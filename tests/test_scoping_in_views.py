@@ -1,8 +1,9 @@
 """Pages and forms reach scoped rows through the one scoping mechanism (teams/scope.py).
 
 Every query of a scoped model written in a views or forms module starts from
-``visible_to(user)``, goes through ``get_visible_or_404``, or says ``unscoped()`` (a decision a
-reviewer reads, with its reason beside it); ``none()`` is the empty placeholder of a form
+``visible_to(user)`` (or ``arriving(user)``, the moves destined to the user's area), goes
+through ``get_visible_or_404``, or says ``unscoped()`` (a decision a reviewer reads, with its
+reason beside it); ``none()`` is the empty placeholder of a form
 field, ``create()`` a write the page's permission check allows. A bare
 ``Household.objects.filter(...)`` in a view fails this test.
 """
@@ -24,7 +25,7 @@ MODULES = sorted(
     for path in (ROOT / app).glob("*.py")
     if path.stem.endswith("views") or path.stem == "forms"
 )
-STARTS = {"visible_to", "in_area", "unscoped", "none", "create"}
+STARTS = {"visible_to", "in_area", "arriving", "unscoped", "none", "create"}
 
 
 def scoped_models():

@@ -46,6 +46,7 @@ from assessments.models import (
     Rectification,
     TeamAssessment,
 )
+from households import services
 from households.models import (
     Access,
     Disclosure,
@@ -365,6 +366,8 @@ project_pk = lambda w: {"pk": w.project.pk}  # noqa: E731
 TEAM_MANAGERS_ONLY = frozenset({"cadre", "city"})
 READ_ONLY = frozenset({"city"})  # city and province offices read; everybody else in scope writes
 COUNTY_ONLY = frozenset({"cadre", "leader", "city"})
+OTHER_TOWNSHIP = frozenset({"outsider", "former"})
+THE_TOWNSHIP = frozenset({"cadre", "other_cadre", "leader"})
 NOT_IMPORTERS = frozenset({"cadre", "leader", "city", "outsider"})
 
 
@@ -429,6 +432,28 @@ URLS = {
     "households:cadre_assign": registry_post(TEAM_MANAGERS_ONLY),
     "households:member_change": registry_post(READ_ONLY),
     "households:head_change": registry_post(READ_ONLY),
+    "households:move_out": registry_post(COUNTY_ONLY),
+    # Moves to the county from another (a household of 另一县 that moved here).
+    "households:arriving": Page(
+        scope="list", marker=lambda w: w.arriving.person.name, denied=COUNTY_ONLY | OTHER_TOWNSHIP
+    ),
+    # A move to the county is not a township's to see.
+    "households:receive": Page(
+        kwargs=lambda w: {"pk": w.arriving.pk},
+        scope="object",
+        absent=THE_TOWNSHIP,
+        denied=READ_ONLY,
+        method="post",
+        status=302,
+    ),
+    "households:receive_household": Page(
+        kwargs=lambda w: {"pk": w.arriving.household_id},
+        scope="object",
+        absent=THE_TOWNSHIP,
+        denied=READ_ONLY,
+        method="post",
+        status=302,
+    ),
     # The village's steps are the team's, the township review the leader's (the step's own
     # action is checked once its data is posted).
     "households:identification": Page(kwargs=household_pk, scope="object", denied=READ_ONLY),
@@ -636,6 +661,15 @@ ACTIONS = {
         ("keep_household", HOUSEHOLD),
     ),
     "households:cadre_assign": ("assign_cadre", HOUSEHOLD),
+    **dict.fromkeys(
+        [
+            "households:move_out",
+            "households:arriving",
+            "households:receive",
+            "households:receive_household",
+        ],
+        ("move_household", None),
+    ),
     "households:handover": ("assign_cadre", TEAM),
     **dict.fromkeys(
         [
@@ -912,7 +946,19 @@ def world(
         issued_by="东镇一村村民委员会",
         complaint_phone="0755-12317",
     )
+    # A household of 另一县 that moved to 示例县.
+    moved = PersonFactory(
+        name="迁入户主", household=HouseholdFactory(village=AreaFactory(code="449902101201"))
+    ).household
+    services.household_move_out(
+        household=moved,
+        destination=county_officer.area,
+        date=timezone.localdate(),
+        reason="投靠亲属",
+        by=other_county_officer,
+    )
     return SimpleNamespace(
+        arriving=moved.changes.get(),
         team=east_team,
         unit=unit,
         village_team=VillageWorkTeamFactory(village=village, unit=unit),

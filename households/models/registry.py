@@ -21,8 +21,9 @@ from households.idnumber import (
 from households.models.reference import ReferenceItem
 from households.sensitive import EncryptedTextField, mask_account, mask_all, mask_phone
 from teams import codes
+from teams.locking import VersionedModel, VersionedQuerySet, VersionedScopedQuerySet
 from teams.models import Area, Member
-from teams.scope import ScopedQuerySet
+from teams.scope import ScopedQuerySet, scope_of
 
 
 def _recorded_by():
@@ -61,7 +62,7 @@ def _optional_reference(kind, verbose_name):
     return _reference(kind, verbose_name, null=True, blank=True)
 
 
-class HouseholdQuerySet(ScopedQuerySet["Household"]):
+class HouseholdQuerySet(VersionedQuerySet, ScopedQuerySet["Household"]):
     def with_head(self) -> Self:
         """Prefetch the head of household (one query for the whole page)."""
         return self.prefetch_related(
@@ -88,7 +89,7 @@ class HouseholdQuerySet(ScopedQuerySet["Household"]):
         )
 
 
-class Household(models.Model):
+class Household(VersionedModel):
     """A registered poor household (建档立卡贫困户) with the national indicators."""
 
     class Status(models.TextChoices):
@@ -156,6 +157,16 @@ class Household(models.Model):
     registered_on = models.DateField(_("date registered"), null=True, blank=True)
     exited_on = models.DateField(_("date out of poverty"), null=True, blank=True)
     publicly_displayed = models.BooleanField(_("shown on the public list"), default=True)
+    came_from = models.OneToOneField(
+        "self",
+        verbose_name=_("received from"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="continued_as",
+        help_text=_("The household of another area that moved here as this one."),
+    )
     # The history is read by household (its "id"), by date and by user; no other index pays.
     # Its user is kept by Django, not checked by the database: Django clears it when a user is
     # deleted (SET_NULL), and a roster import writes a history row per household and person,
@@ -236,7 +247,7 @@ ID_NUMBER_CLASH = _(
 )
 
 
-class PersonQuerySet(ScopedQuerySet):
+class PersonQuerySet(VersionedScopedQuerySet):
     def current(self):
         return self.filter(left_on__isnull=True)
 
@@ -245,7 +256,7 @@ class PersonQuerySet(ScopedQuerySet):
         return self.filter(id_number_hash=id_number_hash(value))
 
 
-class Person(models.Model):
+class Person(VersionedModel):
     """A member of a household. The ID number is encrypted; sex and birth date stay plain."""
 
     class Sex(models.TextChoices):
@@ -301,7 +312,17 @@ class Person(models.Model):
         _("left the household on"),
         null=True,
         blank=True,
-        help_text=_("Set through a member change (death, marriage out, split)."),
+        help_text=_("Set through a member change (death, marriage out, moved out, split)."),
+    )
+    came_from = models.OneToOneField(
+        "self",
+        verbose_name=_("earlier membership"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="continued_as",
+        help_text=_("The person's record in the household they left to join this one."),
     )
     # The history is read by person (its "id"), by household, by date and by user. Its user is
     # kept by Django, as the household history's is.
@@ -315,8 +336,10 @@ class Person(models.Model):
         verbose_name_plural = _("household members")
         ordering = ["household", "-is_head", "birth_date"]
         constraints = [
+            # One person, one current household: a person who left keeps the old record.
             models.UniqueConstraint(
                 fields=["id_number_hash"],
+                condition=Q(left_on__isnull=True),
                 name="person_unique_id_number",
                 violation_error_message=ID_NUMBER_CLASH,
             ),
@@ -380,6 +403,20 @@ class Person(models.Model):
         return timezone.localdate().year - self.birth_date.year
 
 
+class MemberChangeQuerySet(ScopedQuerySet["MemberChange"]):
+    def arriving(self, user: Any) -> Self:
+        """Moves out of a household to a destination in ``user``'s area that the area has not
+        received yet: the area sees them wherever they come from (and nothing else there)."""
+        code = scope_of(user)
+        if code is None:
+            return self.none()
+        return self.filter(
+            kind__in=[MemberChange.Kind.MARRIAGE_OUT, MemberChange.Kind.MOVED_OUT],
+            destination__code__startswith=code,
+            person__continued_as__isnull=True,
+        )
+
+
 class MemberChange(models.Model):
     """A dated change of a household's members (动态管理)."""
 
@@ -388,11 +425,19 @@ class MemberChange(models.Model):
         DEATH = "death", _("Death")
         MARRIAGE_IN = "marriage_in", _("Marriage into the household")
         MARRIAGE_OUT = "marriage_out", _("Marriage out of the household")
+        MOVED_IN = "moved_in", _("Moved into the household")
+        MOVED_OUT = "moved_out", _("Moved out of the household")
         SPLIT = "split", _("Household split")
         OTHER = "other", _("Other")
 
     #: Changes after which the person no longer belongs to the household.
-    LEAVING = [Kind.DEATH, Kind.MARRIAGE_OUT, Kind.SPLIT]
+    LEAVING = [Kind.DEATH, Kind.MARRIAGE_OUT, Kind.MOVED_OUT, Kind.SPLIT]
+    #: The change the receiving household records for each way of leaving to join it.
+    JOINING = {
+        Kind.MARRIAGE_OUT: Kind.MARRIAGE_IN,
+        Kind.MOVED_OUT: Kind.MOVED_IN,
+        Kind.SPLIT: Kind.SPLIT,
+    }
 
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="changes"
@@ -403,11 +448,20 @@ class MemberChange(models.Model):
     kind = models.CharField(_("kind of change"), max_length=16, choices=Kind.choices)
     date = models.DateField(_("date"))
     note = models.CharField(_("note"), max_length=200, blank=True)
+    destination = models.ForeignKey(
+        Area,
+        verbose_name=_("moved to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Where a person who left went: the county or village that receives them."),
+    )
     recorded_by = _recorded_by()
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     scope_path = "household__village__code"
-    objects = ScopedQuerySet.as_manager()
+    objects = MemberChangeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("member change")

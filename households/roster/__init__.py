@@ -135,6 +135,8 @@ class _Roster(Rules, Planning, Writing):
         self.moves: list[Move] = []
         self.moved_heads: list[Move] = []
         self.changed_persons = []
+        #: The record each moved person continues as: old pk → new pk (`update_persons`).
+        self.continued: dict[int, int] = {}
         # The plan by household number (see `entry`), and how many of each existing
         # household's registered members the roster keeps in it.
         self.entries = {}

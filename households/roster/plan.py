@@ -1,6 +1,7 @@
 """The plan of an import: what the roster changes in the registry, household by household,
 checked against the database; the preview and the write both come from it."""
 
+import datetime
 import hashlib
 import itertools
 import json
@@ -164,8 +165,12 @@ class Planning:
         self.known = {}
         hashes = [person.id_hash for person in self.persons]
         for persons in in_batches(Person.objects, "id_number_hash", hashes):
+            # A person who moved has left records and at most one current one: that one, or
+            # the record left last.
             for values in persons.values(*fields):
-                self.known[values["id_number_hash"]] = values
+                known = self.known.setdefault(values["id_number_hash"], values)
+                if _recency(values) > _recency(known):
+                    self.known[values["id_number_hash"]] = values
         self.registered.update(self.known)
         ids = list({values["household_id"] for values in self.known.values()} - self.numbers.keys())
         for households in in_batches(Household.objects, "pk", ids):
@@ -177,7 +182,14 @@ class Planning:
             number = self.numbers[found["household_id"]]
             masked = mask_id_number(person.id_number)
             if not number.startswith(self.county.code):
-                message = _("This ID number already belongs to a household of another county.")
+                message = (
+                    _(
+                        "This person left a household of another county: receive them on the "
+                        "page of arriving moves (迁入)."
+                    )
+                    if found["left_on"]
+                    else _("This ID number already belongs to a household of another county.")
+                )
                 self.problem(person.row, self.names["id_number"], masked, message)
             elif found["left_on"]:
                 message = _(
@@ -412,3 +424,9 @@ def chunks(items, size=BATCH):
     items = iter(items)
     while chunk := list(itertools.islice(items, size)):
         yield chunk
+
+
+def _recency(person):
+    """Orders the records of one ID number: the current one last, else by the day left."""
+    left_on = person["left_on"]
+    return (left_on is None, left_on or datetime.date.min)

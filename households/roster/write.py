@@ -1,8 +1,10 @@
 """The write of a planned import: COPY of new rows, updates with history, all in the import's
 transaction."""
 
+import copy
+
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_update_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from households.models import (
     CadreAssignment,
@@ -155,59 +157,76 @@ class Writing:
             self.update(households, Household, fields)
 
     def update_persons(self):
-        """Write the planned changes of registered persons, moves into their new household."""
+        """Write the planned changes of registered persons. A person who moved leaves the old
+        household, dated, and continues in the new one as a new record (as a member change
+        does), so that both households' files tell it."""
         if not self.changed_persons:
             return
-        wanted = {}
-        for pk, values, moved_to in self.changed_persons:
-            if moved_to:
-                values = {**values, "household_id": self.pks[moved_to]}
-            wanted[pk] = values
+        wanted = {pk: values for pk, values, _moved_to in self.changed_persons}
+        moved_to = {pk: number for pk, _values, number in self.changed_persons if number}
         persons = [
             person for batch in in_batches(Person.objects, "pk", list(wanted)) for person in batch
         ]
+        left = [person for person in persons if person.pk in moved_to]
+        for person in left:
+            person.left_on = self.today
+        self.update(left, Person, {"left_on"})
         fields = {"is_head"}
+        joined = []
         for person in persons:
-            for key, value in wanted[person.pk].items():
+            values = wanted[person.pk]
+            if person.pk in moved_to:
+                old, person = person, copy.copy(person)
+                person.pk, person.left_on, person.came_from_id = None, None, old.pk
+                person.household_id = self.pks[moved_to[old.pk]]
+                person._state.adding = True
+                joined.append(person)
+            for key, value in values.items():
                 setattr(person, key, value)
                 fields.add(key)
             person.relation = self.items[person.relation_id]
             person.derive_from_id_number()
-        self.update(persons, Person, fields)
+        self.update([person for person in persons if person.pk not in moved_to], Person, fields)
+        bulk_create_with_history(
+            joined,
+            Person,
+            batch_size=BATCH,
+            default_user=self.user,
+            default_change_reason=self.reason,
+        )
+        self.continued = {person.came_from_id: person.pk for person in joined}
 
     def record_moves(self):
         """A member change in both households of each move: a split where the person goes to
-        a household new in this roster, another change otherwise."""
+        a household new in this roster, a move out and in otherwise."""
         changes = []
         for move in self.moves:
-            kind = (
-                MemberChange.Kind.OTHER
+            out, into = (
+                (MemberChange.Kind.MOVED_OUT, MemberChange.Kind.MOVED_IN)
                 if move.to_number in self.existing
-                else MemberChange.Kind.SPLIT
+                else (MemberChange.Kind.SPLIT, MemberChange.Kind.SPLIT)
             )
-            notes = (
-                (
-                    move.from_pk,
-                    _("Moved to household %(number)s by the roster import."),
-                    move.to_number,
+            left = _("Moved to household %(number)s by the roster import.")
+            joined = _("Moved from household %(number)s by the roster import.")
+            changes += [
+                MemberChange(
+                    household_id=move.from_pk,
+                    person_id=move.pk,
+                    kind=out,
+                    note=left % {"number": move.to_number},
+                    destination_id=move.to_number[:12],  # the village of the new household
+                    date=self.today,
+                    recorded_by_id=self.recorded_by_id,
                 ),
-                (
-                    self.pks[move.to_number],
-                    _("Moved from household %(number)s by the roster import."),
-                    move.from_number,
+                MemberChange(
+                    household_id=self.pks[move.to_number],
+                    person_id=self.continued[move.pk],
+                    kind=into,
+                    note=joined % {"number": move.from_number},
+                    date=self.today,
+                    recorded_by_id=self.recorded_by_id,
                 ),
-            )
-            for household_id, note, other in notes:
-                changes.append(
-                    MemberChange(
-                        household_id=household_id,
-                        person_id=move.pk,
-                        kind=kind,
-                        date=self.today,
-                        note=note % {"number": other},
-                        recorded_by_id=self.recorded_by_id,
-                    )
-                )
+            ]
         MemberChange.objects.bulk_create(changes, batch_size=BATCH)
 
     def update(self, objs, model, fields):

@@ -1,7 +1,7 @@
 """The household ledger (帮扶记录簿): plans, measures, visits, yearly income, guarantees.
 
 Every ledger row belongs to a household and is scoped through the household's village. Rows
-that people edit carry a ``version`` for optimistic locking (`ledgers/locking.py`) and keep
+that people edit carry a ``version`` for optimistic locking (`teams/locking.py`) and keep
 their history, deletions included.
 
 One module a concept; every model is importable from here, as before.

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from households.models import Household
-from ledgers.locking import VersionedModel, VersionedQuerySet
+from teams.locking import VersionedModel, VersionedQuerySet
 from teams.models import Member
 from teams.scope import ScopedQuerySet
 

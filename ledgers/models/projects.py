@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from households.models import Household
-from ledgers.locking import VersionedModel, VersionedQuerySet
 from ledgers.models.ledger import Plan, _yuan
+from teams.locking import VersionedModel, VersionedQuerySet
 from teams.models import Area
 from teams.scope import ScopedQuerySet
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from teams import codes
+from teams.locking import VersionedModel, VersionedQuerySet, VersionedScopedQuerySet
 from teams.models.areas import Area
 from teams.scope import ScopedQuerySet
 
@@ -29,7 +30,7 @@ class UnitQuerySet(ScopedQuerySet):
         )
 
 
-class MemberQuerySet(ScopedQuerySet["Member"]):
+class MemberQuerySet(VersionedQuerySet, ScopedQuerySet["Member"]):
     def current(self) -> Self:
         return self.filter(left__isnull=True)
 
@@ -137,7 +138,7 @@ class Unit(models.Model):
         return self.name
 
 
-class Team(models.Model):
+class Team(VersionedModel):
     """A township assistance team (乡镇帮扶工作组): one per township."""
 
     township = models.OneToOneField(
@@ -154,7 +155,7 @@ class Team(models.Model):
     history = HistoricalRecords()
 
     scope_path = "township__code"
-    objects = ScopedQuerySet.as_manager()
+    objects = VersionedScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("township team")
@@ -172,7 +173,7 @@ class Team(models.Model):
             raise ValidationError({"township": _("A team belongs to a township.")})
 
 
-class Member(models.Model):
+class Member(VersionedModel):
     """A member of a township team, with where they come from (docs/domain.md §1)."""
 
     class Source(models.TextChoices):

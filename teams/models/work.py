@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from teams.attachments import extension, validate_attachment
+from teams.locking import VersionedModel, VersionedScopedQuerySet
 from teams.models.areas import Area
 from teams.models.organisation import Member, Team
 from teams.scope import ScopedQuerySet
@@ -21,7 +22,7 @@ from teams.scope import ScopedQuerySet
 # The team's work systems and presence on site (docs/domain.md §3.1, §3.3, §4).
 
 
-class WorkRecord(models.Model):
+class WorkRecord(VersionedModel):
     """A dated record of the team's work systems (工作制度): who attended, what was decided."""
 
     class Kind(models.TextChoices):
@@ -52,7 +53,7 @@ class WorkRecord(models.Model):
     history = HistoricalRecords(m2m_fields=[attendees])
 
     scope_path = "team__township__code"
-    objects = ScopedQuerySet.as_manager()
+    objects = VersionedScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("work record")
@@ -169,7 +170,7 @@ class SixHavesCheck(models.Model):
         return f"{self.item} {self.checked_on:%Y-%m-%d}"
 
 
-class WorkGroup(models.Model):
+class WorkGroup(VersionedModel):
     """A group of the team covering villages (分组包片, docs/domain.md §3.3)."""
 
     team = models.ForeignKey(
@@ -189,7 +190,7 @@ class WorkGroup(models.Model):
     history = HistoricalRecords(m2m_fields=[members, villages])
 
     scope_path = "team__township__code"
-    objects = ScopedQuerySet.as_manager()
+    objects = VersionedScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("work group")

@@ -114,7 +114,7 @@ def test_county_closes_an_outcome_from_the_assessments_page(talk, county_officer
     back = f"{reverse('assessments:assessments')}?year={YEAR}"
     response = client.post(
         close_url(talk),
-        {"closed_on": "2018-02-01", "closing_note": "已约谈并整改", "next": back},
+        {"closed_on": "2018-02-01", "closing_note": "已约谈并整改", "next": back, "version": 1},
     )
     assert response.status_code == 302
     assert response.url == back

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from assessments import services
+from assessments.models import PovertyReturn
 from households.models import CadreAssignment, Household, ReferenceItem, StatusChange
 from ledgers.models import Guarantee
 from tests.assessments.conftest import YEAR
@@ -32,9 +33,17 @@ def exited(east_households):
     return household
 
 
+STEPS = {
+    "applied_on": datetime.date(2018, 2, 1),
+    "village_review_on": datetime.date(2018, 2, 10),
+    "township_review_on": datetime.date(2018, 2, 20),
+}
+
+
 def back(household, **kwargs):
     values = {
         "year": YEAR,
+        **STEPS,
         "date": DAY,
         "cause": cause("因灾"),
         "reason": "台风毁房",
@@ -52,6 +61,10 @@ def test_an_income_below_the_exit_line_returns_the_household(exited):
     assert exited.status == Household.Status.RETURNED
     assert exited.main_cause == cause("因灾")
     assert change.reason == "因灾：台风毁房"
+    recorded = PovertyReturn.objects.get(household=exited)
+    assert (recorded.status_change, recorded.year, recorded.cause) == (change, YEAR, cause("因灾"))
+    steps = [getattr(recorded, name) for name in [*STEPS, "approved_on"]]
+    assert steps == [*STEPS.values(), DAY]
     history = list(exited.status_changes.order_by("date").values_list("new_status", flat=True))
     assert history == [Household.Status.EXITED, Household.Status.RETURNED]
 
@@ -90,6 +103,24 @@ def test_the_date_lies_between_the_exit_and_today(exited, date):
     assert exited.status == Household.Status.EXITED
 
 
+@pytest.mark.parametrize(
+    "steps",
+    [
+        {"village_review_on": datetime.date(2018, 1, 20)},  # before the application
+        {"township_review_on": datetime.date(2018, 2, 5)},  # before the village's review
+        {"applied_on": datetime.date(2017, 11, 1)},  # before the exit
+        {"township_review_on": datetime.date(2018, 3, 2)},  # after the county's approval
+    ],
+)
+def test_the_steps_come_in_order_between_the_exit_and_the_approval(exited, steps):
+    IncomeFactory(household=exited, year=YEAR, wages=2000, production_income=0)
+    with pytest.raises(services.AssessmentError, match="步骤"):
+        back(exited, **steps)
+    exited.refresh_from_db()
+    assert exited.status == Household.Status.EXITED
+    assert not PovertyReturn.objects.exists()
+
+
 def test_a_cadre_who_left_is_replaced(exited, east_team):
     IncomeFactory(household=exited, year=YEAR, wages=2000, production_income=0)
     exited.contact_cadre.left = datetime.date(2018, 1, 1)
@@ -117,11 +148,19 @@ def test_the_county_returns_a_household_through_the_page(exited, county_officer,
     assert f"{income.per_capita}" in page  # the ledger's evidence beside the form
     response = client.post(
         url,
-        {"year": YEAR, "date": "2018-03-01", "cause": cause("因灾").pk, "reason": "台风毁房"},
+        {
+            "year": YEAR,
+            **{name: day.isoformat() for name, day in STEPS.items()},
+            "date": "2018-03-01",
+            "cause": cause("因灾").pk,
+            "reason": "台风毁房",
+        },
     )
     assert response.status_code == 302
     exited.refresh_from_db()
     assert exited.status == Household.Status.RETURNED
+    page = client.get(exited.get_absolute_url()).content.decode()
+    assert "2018-02-10" in page  # the village's review, in the household's history
 
 
 def test_a_cadre_cannot_return_a_household(exited, township_cadre, as_user):

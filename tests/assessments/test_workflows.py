@@ -66,12 +66,13 @@ def test_leader_closes_an_item_only_with_evidence(township_leader, east_team, as
     item = RectificationFactory(inspection__team=east_team)
     url = reverse("assessments:rectification_edit", args=[item.pk])
     client = as_user(township_leader)
-    response = client.post(url, {"progress": "已补齐", "evidence": "", "closed_on": "2017-06-20"})
+    data = {"progress": "已补齐", "closed_on": "2017-06-20", "version": item.version}
+    response = client.post(url, {**data, "evidence": ""})
     assert "销号前请说明整改完成的佐证" in response.content.decode()
     item.refresh_from_db()
     assert item.closed_on is None
     assert item.progress == ""
-    client.post(url, {"progress": "已补齐", "evidence": "台账照片", "closed_on": "2017-06-20"})
+    client.post(url, {**data, "evidence": "台账照片"})
     item.refresh_from_db()
     assert item.closed_on == datetime.date(2017, 6, 20)
 
@@ -274,7 +275,10 @@ def test_county_grades_a_team_and_records_a_talk(east_team, county_officer, as_u
     assessment = TeamAssessment.objects.get()
     client = as_user(county_officer)
     url = reverse("assessments:team_assessment", args=[assessment.pk])
-    client.post(url, {"score": "58", "grade": "poor", "comment": "任务未完成"})
+    client.post(
+        url,
+        {"score": "58", "grade": "poor", "comment": "任务未完成", "version": assessment.version},
+    )
     assessment.refresh_from_db()
     assert assessment.grade == "poor"
     outcome_url = reverse("assessments:outcome_add", args=[assessment.pk])

@@ -57,6 +57,7 @@ def household_data(household, **changes):
         "housing": household.housing,
         "farmland_mu": household.farmland_mu,
         "forest_mu": household.forest_mu,
+        "version": household.version,
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
@@ -81,7 +82,7 @@ def test_blank_sensitive_fields_keep_their_values_and_typed_ones_replace_them(
 
 def person_data(person, **changes):
     data = {"name": person.name, "id_number": "", "relation": person.relation_id}
-    data.update({"months_worked": 0})
+    data.update({"months_worked": 0, "version": person.version})
     data.update(changes)
     return data
 
@@ -207,6 +208,7 @@ def test_only_the_contact_cadre_the_leader_and_the_county_change_phone_account_a
     """Any township account rewrote any household's phone and bank account in its township."""
     if persona == "contact cadre":
         Household.objects.filter(pk=household.pk).update(contact_cadre=township_cadre.member)
+        household.refresh_from_db()  # (the update counts as a change: a new version)
     user = {"leader": township_leader, "county": county_officer}.get(persona, township_cadre)
     client = as_user(user)
     url = reverse("households:edit", args=[household.pk])

@@ -23,6 +23,7 @@ def test_the_departure_leads_to_the_handover_of_all_households(
             "source": leaving.source,
             "joined": "2016-06-01",
             "left": "2018-03-01",
+            "version": leaving.version,
         },
     )
     assert response["Location"] == reverse("households:handover", args=[leaving.pk])

@@ -78,6 +78,7 @@ def test_a_cadre_who_is_not_the_contact_may_not_reveal_health(as_user, township_
 
 def person_data(person, **changes):
     data = {"name": person.name, "id_number": "", "relation": person.relation_id}
+    data["version"] = person.version
     return {"months_worked": 0, "health": "", "disability_grade": "", **data, **changes}
 
 
@@ -134,9 +135,10 @@ def test_the_migration_encrypts_the_plain_values_of_persons_and_their_history(ho
     rows += stored_columns("households_historicalperson", "name = '配偶乙'")
     assert rows
     assert all(h.startswith(f"{PREFIX}$") and g.startswith(f"{PREFIX}$") for h, g in rows)
-    person = Person.objects.get(name="配偶乙")
+    # Only the columns 0009 knows (later migrations add others).
+    person = Person.objects.only("health", "disability_grade").get(name="配偶乙")
     assert (person.health, person.disability_grade) == (ILLNESS, "3")
-    assert {v.health for v in person.history.all()} == {ILLNESS}
+    assert {v.health for v in person.history.only("health")} == {ILLNESS}
     executor = MigrationExecutor(connection)
     executor.migrate([before])
     old = executor.loader.project_state([before]).apps

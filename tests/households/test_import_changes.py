@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import event
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -172,9 +173,13 @@ def test_a_member_moved_to_another_household_of_the_file_is_moved_with_member_ch
     assert entry(report, OTHER_NUMBER)["in"] == [["张小山", NUMBER]]
     changes = MemberChange.objects.order_by("household__number")
     assert [(c.household.number, c.kind) for c in changes] == [
-        (NUMBER, MemberChange.Kind.OTHER),
-        (OTHER_NUMBER, MemberChange.Kind.OTHER),
+        (NUMBER, MemberChange.Kind.MOVED_OUT),
+        (OTHER_NUMBER, MemberChange.Kind.MOVED_IN),
     ]
+    # The old household keeps its record of him, left today; the new one continues it.
+    old, new = (change.person for change in changes)
+    assert (old.household.number, old.left_on, new.came_from) == (NUMBER, timezone.localdate(), old)
+    assert changes[0].destination_id == OTHER_NUMBER[:12]
     assert report.missing == []
 
 

@@ -246,18 +246,6 @@ def test_the_head_cannot_leave_while_still_head(county_officer):
     assert not MemberChange.objects.exists()
 
 
-def test_a_split_moves_the_person_to_a_household_of_the_same_village(county_officer):
-    head = PersonFactory()
-    son = PersonFactory(household=head.household, relation=reference("relation", "子"))
-    new = HouseholdFactory(village=head.household.village)
-    services.member_change_record(
-        person=son, kind=MemberChange.Kind.SPLIT, date=DAY, by=county_officer, new_household=new
-    )
-    son.refresh_from_db()
-    assert son.household == new
-    assert MemberChange.objects.count() == 2
-
-
 def test_townships_with_households_and_no_team_are_a_finding(county_officer, east_team):
     HouseholdFactory(village=AreaFactory(code="449901101201"))
     HouseholdFactory(village=AreaFactory(code="449901105201"))

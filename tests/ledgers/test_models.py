@@ -3,9 +3,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from ledgers.locking import EditConflict, delete_versioned, save_versioned
 from ledgers.models import Guarantee, Income, Measure, MeasureCategory, PovertyStandard
 from ledgers.selectors import standing
+from teams.locking import EditConflict, delete_versioned, save_versioned
 from tests.factories import IncomeFactory, MeasureFactory
 
 

@@ -98,6 +98,7 @@ def test_admin_links_attachments_to_the_scoped_download_and_deletes_them_with_th
                 "kind": "meeting",
                 "title": "工作部署会",
                 "content": "研究部署帮扶工作",
+                "version": record.version,
                 "attachments-TOTAL_FORMS": "1",
                 "attachments-INITIAL_FORMS": "1",
                 "attachments-0-id": attachment.pk,
