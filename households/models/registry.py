@@ -58,6 +58,20 @@ def _reference(kind, verbose_name, **kwargs):
     )
 
 
+def _continues(verbose_name, help_text):
+    """The record of elsewhere that this one continues (a move): once, never removed."""
+    return models.OneToOneField(
+        "self",
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="continued_as",
+        help_text=help_text,
+    )
+
+
 def _optional_reference(kind, verbose_name):
     return _reference(kind, verbose_name, null=True, blank=True)
 
@@ -157,22 +171,23 @@ class Household(VersionedModel):
     registered_on = models.DateField(_("date registered"), null=True, blank=True)
     exited_on = models.DateField(_("date out of poverty"), null=True, blank=True)
     publicly_displayed = models.BooleanField(_("shown on the public list"), default=True)
-    came_from = models.OneToOneField(
-        "self",
-        verbose_name=_("received from"),
-        null=True,
-        blank=True,
-        editable=False,
-        on_delete=models.PROTECT,
-        related_name="continued_as",
-        help_text=_("The household of another area that moved here as this one."),
+    came_from = _continues(
+        _("received from"), _("The household of another area that moved here as this one.")
     )
     # The history is read by household (its "id"), by date and by user; no other index pays.
     # Its user is kept by Django, not checked by the database: Django clears it when a user is
     # deleted (SET_NULL), and a roster import writes a history row per household and person,
     # whose per-row checks cost a tenth of the import (docs/performance.md).
     history = HistoricalRecords(
-        no_db_index=["number", "village", "contact_cadre", "attribute", "ability", "main_cause"],
+        no_db_index=[
+            "number",
+            "village",
+            "contact_cadre",
+            "attribute",
+            "ability",
+            "main_cause",
+            "came_from",
+        ],
         user_db_constraint=False,
     )
 
@@ -314,19 +329,13 @@ class Person(VersionedModel):
         blank=True,
         help_text=_("Set through a member change (death, marriage out, moved out, split)."),
     )
-    came_from = models.OneToOneField(
-        "self",
-        verbose_name=_("earlier membership"),
-        null=True,
-        blank=True,
-        editable=False,
-        on_delete=models.PROTECT,
-        related_name="continued_as",
-        help_text=_("The person's record in the household they left to join this one."),
+    came_from = _continues(
+        _("earlier membership"),
+        _("The person's record in the household they left to join this one."),
     )
     # The history is read by person (its "id"), by household, by date and by user. Its user is
     # kept by Django, as the household history's is.
-    history = HistoricalRecords(no_db_index=REFERENCES, user_db_constraint=False)
+    history = HistoricalRecords(no_db_index=[*REFERENCES, "came_from"], user_db_constraint=False)
 
     scope_path = "household__village__code"
     objects = PersonQuerySet.as_manager()
