@@ -377,7 +377,7 @@ def _continue(
     the household records the joining change that matches the way they left."""
     person = left.person
     _check_not_future(date)
-    if hasattr(person, "continued_as"):
+    if person.continuations.exists():
         raise HouseholdError(_("%(name)s has already been received.") % {"name": person})
     if date < left.date:
         raise HouseholdError(_("A person joins a household on or after the day they left."))
@@ -473,7 +473,7 @@ def household_receive(
     )
     if not moves or not village.code.startswith(moves[0].destination_id or "-"):
         raise HouseholdError(refused)
-    if hasattr(moved, "continued_as"):
+    if moved.continuations.exists():
         raise HouseholdError(_("The household has already been received."))
     if date < moves[0].date:
         raise HouseholdError(_("A household is received on or after the day it left."))

@@ -59,16 +59,25 @@ def _reference(kind, verbose_name, **kwargs):
 
 
 def _continues(verbose_name, help_text):
-    """The record of elsewhere that this one continues (a move): once, never removed."""
-    return models.OneToOneField(
+    """The record of elsewhere that this one continues (a move), never removed; a record is
+    continued once (`_continued_once`). Not a OneToOneField: its unique index would hold an
+    entry for every row, the import's 90,000 included, where the partial one holds the moves."""
+    return models.ForeignKey(
         "self",
         verbose_name=verbose_name,
         null=True,
         blank=True,
         editable=False,
         on_delete=models.PROTECT,
-        related_name="continued_as",
+        related_name="continuations",
+        db_index=False,
         help_text=help_text,
+    )
+
+
+def _continued_once(name):
+    return models.UniqueConstraint(
+        fields=["came_from"], condition=Q(came_from__isnull=False), name=name
     )
 
 
@@ -199,6 +208,7 @@ class Household(VersionedModel):
         verbose_name_plural = _("households")
         ordering = ["number"]
         constraints = [
+            _continued_once("household_continued_once"),
             models.CheckConstraint(
                 condition=Q(number__regex=r"^[0-9]{17}$") & Q(number__startswith=F("village_id")),
                 name="household_number_is_village_code_and_serial",
@@ -361,6 +371,7 @@ class Person(VersionedModel):
             models.CheckConstraint(
                 condition=Q(months_worked__lte=12), name="person_months_worked_at_most_12"
             ),
+            _continued_once("person_continued_once"),
         ]
 
     def __str__(self):
@@ -422,7 +433,7 @@ class MemberChangeQuerySet(ScopedQuerySet["MemberChange"]):
         return self.filter(
             kind__in=[MemberChange.Kind.MARRIAGE_OUT, MemberChange.Kind.MOVED_OUT],
             destination__code__startswith=code,
-            person__continued_as__isnull=True,
+            person__continuations__isnull=True,
         )
 
 
