@@ -9,7 +9,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from households.models import Household
-from ledgers.models import Income, Measure, MeasureCategory, Visit
+from ledgers.models import Income, Measure, MeasureCategory, PovertyStandard, Visit
 from tests.factories import (
     AreaFactory,
     HouseholdFactory,
@@ -93,6 +93,16 @@ def test_my_households_lists_mine_not_visited_for_longest_first(
     assert "陈户主" in body
     assert "王近访" in body
     assert other.number not in body
+
+
+def test_an_income_of_a_year_without_poverty_lines_says_so(as_user, township_cadre, household):
+    """The demo's cadre had just recorded this year's income and read 未登记收入."""
+    year = PovertyStandard.objects.order_by("-year").first().year + 1
+    IncomeFactory(household=household, year=year, household_size=3)
+    body = as_user(township_cadre).get(reverse("ledgers:mine")).content.decode()
+    assert "该年度标准尚未录入" in body
+    assert f"({year})" in body
+    assert "未登记收入" not in body
 
 
 def test_county_officer_sees_every_active_household_of_the_county(
