@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -182,7 +182,7 @@ def household_detail(request, pk):
             "cadre_assignments": household.cadre_assignments.select_related("cadre"),
             "member_changes": household.changes.select_related(
                 "person__came_from__household__village", "destination"
-            ).annotate(received=Exists(Person.objects.filter(came_from=OuterRef("person")))),
+            ).with_received(),
             "history": change_history(household),
             "can_edit": may(user, "keep_household"),
             "can_reveal": may(user, "reveal", household=household),

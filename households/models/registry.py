@@ -424,6 +424,12 @@ class Person(VersionedModel):
 
 
 class MemberChangeQuerySet(ScopedQuerySet["MemberChange"]):
+    def with_received(self) -> Self:
+        """Annotate ``received``: the person of the change continues in another household."""
+        return self.annotate(
+            received=models.Exists(Person.objects.filter(came_from=models.OuterRef("person")))
+        )
+
     def arriving(self, user: Any) -> Self:
         """Moves out of a household to a destination in ``user``'s area that the area has not
         received yet: the area sees them wherever they come from (and nothing else there)."""
