@@ -1,5 +1,5 @@
-"""Demo review data for `seed_demo`: exit targets 2016–2018, one assessment cycle (2017),
-inspections with rectification items (one of them overdue) and exit reviews.
+"""Demo review data for `seed_demo`: exit targets 2016–2018 near the exits made, one assessment
+cycle (2017), inspections with rectification items (one of them overdue) and exit reviews.
 
 Skips what exists (natural keys), so running the seed twice changes nothing.
 """
@@ -10,7 +10,7 @@ import random
 from django.db import transaction
 
 from assessments import services
-from assessments.models import ExitReview, ExitStep, ExitTarget, Inspection, Outcome
+from assessments.models import ExitReview, ExitStep, ExitTarget, Inspection, Outcome, exited_in
 from households.models import Household
 from teams.models import Area, Team
 
@@ -27,12 +27,6 @@ FINDINGS = [
 def seed(seed: int) -> int:
     """Returns the number of inspections created."""
     rng = random.Random(f"{seed}-assessments")
-    townships = Area.objects.in_area(COUNTY).filter(level=Area.Level.TOWNSHIP).order_by("code")
-    for township in townships:
-        for year in (2016, 2017, 2018):
-            ExitTarget.objects.get_or_create(
-                township=township, year=year, defaults={"households": rng.randint(4, 12)}
-            )
     teams = list(Team.objects.in_area(COUNTY).select_related("township").order_by("township"))
     if not Team.objects.filter(pk__in=[t.pk for t in teams], assessments__year=CYCLE).exists():
         services.assessments_compute(teams=teams, year=CYCLE)
@@ -60,7 +54,22 @@ def seed(seed: int) -> int:
         )
     _outcomes(teams)
     _exit_reviews()
+    _exit_targets(rng)
     return created
+
+
+def _exit_targets(rng):
+    """Each township's target for 2016–2018 near the exits it made: some meet it, some not."""
+    townships = Area.objects.in_area(COUNTY).filter(level=Area.Level.TOWNSHIP).order_by("code")
+    for township in townships:
+        households = Household.objects.in_area(township.code)
+        for year in (2016, 2017, 2018):
+            exits = households.filter(exited_in(year)).count()
+            ExitTarget.objects.get_or_create(
+                township=township,
+                year=year,
+                defaults={"households": max(1, exits + rng.choice([-1, 0, 1, 2]))},
+            )
 
 
 def _outcomes(teams):
@@ -93,12 +102,12 @@ def _exit_reviews():
     """Open the exit review of a few households meeting the 2017 rule; announce two of them."""
     if ExitReview.objects.filter(household__village__code__startswith=COUNTY).exists():
         return
-    candidates = list(
-        services.exit_candidates(Household.objects.in_area(COUNTY), CYCLE).order_by("number")[:4]
-    )
+    proposed = datetime.date(CYCLE, 11, 1)
+    in_poverty_then = Household.objects.in_area(COUNTY).filter(status_since__lte=proposed)
+    candidates = list(services.exit_candidates(in_poverty_then, CYCLE).order_by("number")[:4])
     for index, household in enumerate(candidates):
         review = services.exit_review_propose(
-            household=household, year=CYCLE, by=None, date=datetime.date(CYCLE, 11, 1)
+            household=household, year=CYCLE, by=None, date=proposed
         )
         last = ExitStep.Step.ANNOUNCEMENT if index < 2 else ExitStep.Step.AGREEMENT
         for offset, step in enumerate(ExitStep.Step):

@@ -56,6 +56,19 @@ def born(rng, low, high):
     return datetime.date(2016 - rng.randint(low, high), rng.randint(1, 12), rng.randint(1, 28))
 
 
+def exit_dates(serial: int, status: str) -> tuple[datetime.date | None, datetime.date | None]:
+    """The exit date of a household out of (or back in) poverty, and its return date: drawn
+    from a generator of their own, so that the county's other draws stay as they were."""
+    if status not in (Status.EXITED, Status.RETURNED):
+        return None, None
+    rng = random.Random(f"exit-{serial}")
+    year = rng.choice([2016, 2017, 2017, 2018, 2018])
+    exited = datetime.date(year, 12 if year == 2016 else rng.randint(3, 12), rng.randint(1, 28))
+    if status == Status.EXITED:
+        return exited, None
+    return exited, exited + datetime.timedelta(days=rng.randint(120, 400))
+
+
 def seed(rng: random.Random, count: int) -> int:
     """Create ``count`` households in the demo county; returns how many were created."""
     if Household.objects.in_area(COUNTY).exists():
@@ -73,6 +86,7 @@ def seed(rng: random.Random, count: int) -> int:
         status = pick(rng, STATUSES)
         causes = rng.sample(list(CAUSES), 2)
         cadre = rng.choice(cadres[village.parent_id]) if village.parent_id in cadres else None
+        exited_on, returned_on = exit_dates(serial, status)
         if village.parent_id == TOWNSHIP_WITH_COVERAGE_GAPS and status in Household.ACTIVE_STATUSES:
             gaps += 1
             if gaps <= settings.MAX_HOUSEHOLDS_PER_CADRE + 1:
@@ -91,13 +105,23 @@ def seed(rng: random.Random, count: int) -> int:
             farmland_mu=round(rng.uniform(0, 4), 1),
             contact_cadre=cadre if status != Status.IDENTIFYING else None,
             status=status,
-            status_since=REGISTERED_ON,
+            status_since=returned_on or exited_on or REGISTERED_ON,
             registered_on=REGISTERED_ON if status != Status.IDENTIFYING else None,
+            exited_on=exited_on,
         )
         household.other_causes.set([refs[Kind.CAUSE, causes[0]]] if rng.random() < 0.4 else [])
-        StatusChange.objects.create(
-            household=household, new_status=status, date=REGISTERED_ON, reason="示例数据"
-        )
+        # The household's history: registered, then out of poverty, then back in.
+        steps = [(status if not exited_on else Status.REGISTERED, REGISTERED_ON, "示例数据")]
+        if exited_on:
+            steps.append((Status.EXITED, exited_on, "脱贫验收（示例数据）"))
+        if returned_on:
+            steps.append((Status.RETURNED, returned_on, "因病返贫（示例数据）"))
+        old = ""
+        for new, date, reason in steps:
+            StatusChange.objects.create(
+                household=household, old_status=old, new_status=new, date=date, reason=reason
+            )
+            old = new
         if household.contact_cadre:
             CadreAssignment.objects.create(household=household, cadre=cadre, start=REGISTERED_ON)
         members = [("户主", 25, 80), *FAMILY[: pick(rng, SIZES) - 1]]
