@@ -21,6 +21,7 @@ from assessments.forms import (
     TeamAssessmentForm,
 )
 from assessments.models import CadreAssessment, Outcome, TeamAssessment
+from config.replica import replica_reads
 from households.exports import append_row, workbook_response
 from teams.locking import save_or_conflict, status
 from teams.models import Team
@@ -104,6 +105,7 @@ def assessment_list(request):
     )
 
 
+@replica_reads
 def assessment_report(request):
     """The yearly report as a page to print: the teams and cadres of the user's scope with
     their metrics, scores and grades, and the outcomes of the year."""
@@ -253,6 +255,7 @@ def cadre_assessment_edit(request, pk):
     return render(request, "assessments/form.html", context, status=status(context))
 
 
+@replica_reads
 def assessment_xlsx(request):
     """The yearly report: teams with metrics, score and grade; cadres; outcomes."""
     year = _year(request).chosen_year()

@@ -6,12 +6,14 @@ from django.utils import timezone
 from assessments import dashboard as figures
 from assessments.exports import dashboard_workbook
 from assessments.forms import DashboardForm, FigureFilter
+from config.replica import replica_reads
 from households.exports import workbook_response
 from households.models import Household
 from ledgers.selectors import with_ledger_summary
 from teams.models import Team
 
 
+@replica_reads
 def home(request):
     """County, city and province offices land on the dashboard of their area; township staff
     on their scope and what they can do."""
@@ -51,11 +53,13 @@ def _dashboard_page(request):
     )
 
 
+@replica_reads
 def dashboard_xlsx(request):
     _form, dashboard = _dashboard(request)
     return workbook_response(dashboard_workbook(dashboard), f"县级看板-{dashboard.year}.xlsx")
 
 
+@replica_reads
 def figure_households(request, figure):
     """The households behind one figure of the dashboard, found by the very condition that
     counted them."""

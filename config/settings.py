@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "config.replica.pin_after_writes",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -104,6 +105,17 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A streaming replica of the primary (docs/deploy.md): the read-only pages read from it
+# (config/replica.py); tests point it at the test database of the primary (MIRROR).
+if REPLICA_DATABASE_URL := env("REPLICA_DATABASE_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db_url_config(REPLICA_DATABASE_URL),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
+#: How long after saving a user's reads stay on the primary, which the replica may lag.
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "teams.User"
