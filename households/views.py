@@ -134,7 +134,9 @@ def change_history(household):
         key = (type(record), record.id)
         old = previous.get(key)
         fields = [
-            f for f in record.instance_type._meta.fields if f.name not in {"id", "id_number_hash"}
+            f
+            for f in record.instance_type._meta.fields
+            if f.name not in {"id", "id_number_hash", "version"}  # derived, or a counter
         ]
         changed = (
             [

@@ -339,3 +339,13 @@ def test_a_refused_head_change_shows_why_and_changes_nothing(as_user, county_off
 def test_the_city_cannot_change_the_head(as_user, city_officer, household):
     response = as_user(city_officer).post(reverse("households:head_change", args=[household.pk]))
     assert response.status_code == 403
+
+
+def test_the_change_history_names_the_fields_changed_and_not_the_version(
+    as_user, county_officer, household
+):
+    """The version is a counter of changes, not something the user changed."""
+    household.bank_name = "农村信用社"
+    household.save()
+    rows = as_user(county_officer).get(household.get_absolute_url()).context["history"]
+    assert rows[0]["changed"] == ["开户银行"]
