@@ -586,7 +586,7 @@ def village_register(request, code):
     """The village register (村有册): every household of the village and its members."""
     village = village_for(request, code)
     services.log_access(request, Access.Kind.REGISTER, area_code=village.code)
-    households = _village_households(request, village).exclude(status=Household.Status.CANCELLED)
+    households = _village_households(request, village).exclude(status=Status.CANCELLED)
     return render(
         request,
         "households/village_register.html",
@@ -597,7 +597,7 @@ def village_register(request, code):
 def village_register_xlsx(request, code):
     village = village_for(request, code)
     services.log_access(request, Access.Kind.EXPORT, area_code=village.code)
-    households = _village_households(request, village).exclude(status=Household.Status.CANCELLED)
+    households = _village_households(request, village).exclude(status=Status.CANCELLED)
     name = f"{village.code}-{village.name}-村有册-{timezone.localdate():%Y%m%d}.xlsx"
     return workbook_response(register_workbook(village, households), name)
 
