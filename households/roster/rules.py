@@ -287,8 +287,9 @@ class Rules:
             household.values["phone"] = self.clean_phone(row, values["phone"])
         if "contact_cadre" in values:
             household.values["contact_cadre_id"] = self.cadre(row, household.village, values)
-        if "registered_on" in values:
-            household.values["registered_on"] = self.clean_date(row, "registered_on", values)
+        # A blank cell keeps the recorded date; a new household is registered today (write).
+        if "registered_on" in values and (day := self.clean_date(row, "registered_on", values)):
+            household.values["registered_on"] = day
         self.head_rows[number].append(row)
         if number not in self.households:
             self.households[number] = household
@@ -379,7 +380,7 @@ class Rules:
 
     def clean_date(self, row, key, values):
         """A date cell, or a date written as 2016-05-01, 2016/5/1, 2016.5.1, 2016年5月1日 or
-        20160501; today when blank. A date after today is reported."""
+        20160501; None when blank. A date after today is reported."""
         raw = values[key]
         if isinstance(raw, datetime.datetime):
             date = raw.date()
@@ -389,7 +390,7 @@ class Rules:
             text, repair = _text(raw)
             self.count(repair)
             if not text:
-                return self.today
+                return None
             parts = DATE.fullmatch(text.translate(FULL_WIDTH))
             try:
                 year, month, day, month_digits, day_digits = parts.groups()

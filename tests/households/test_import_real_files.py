@@ -356,3 +356,15 @@ def test_every_accepted_value_round_trips_through_the_export(tmp_path, county):
     assert (report.households.unchanged, report.persons.unchanged) == (1, 3)
     assert report.entries == []
     assert Household.objects.get().phone == "+86 13800138000"
+
+
+def test_a_blank_registration_date_keeps_the_recorded_one(tmp_path, county):
+    """A candidate still being identified came back from its county's own export registered
+    today: its blank 建档日期 cell was read as today."""
+    imported(write_roster(tmp_path / "r.xlsx", family()), county)
+    Household.objects.update(registered_on=None, status=Household.Status.IDENTIFYING)
+    exported = tmp_path / "export.xlsx"
+    call_command("export_roster", county="449901", output=str(exported), full=True)
+    report = imported(exported, county)
+    assert report.households.unchanged == 1
+    assert Household.objects.get().registered_on is None
