@@ -1,28 +1,36 @@
-"""The county dashboard (docs/domain.md §3.4): per township of the user's scope, where the campaign
-stands in a year, each figure with the list of rows behind it.
+"""The dashboard (docs/domain.md §3.4) of an area: one row per area one level down (a
+province's cities, a city's counties, a county's townships, a township's villages), where the
+campaign stands in a year, each figure with the list of rows behind it.
 
-Every family of figures is ONE aggregate query over all the townships in scope (grouped by
-township), never a query per township: the page costs the same number of queries for one
-township as for a province. A household figure is a `Q` over `Household` (`household_figures`):
-the dashboard counts it and the figure's list (`views.figure_households`) filters by it, so the
-number and the list behind it cannot disagree.
+Every family of figures is ONE aggregate query over all the townships in the area (grouped by
+township, or by village under a township), never a query per row: the page costs the same
+number of queries for one township as for a province, and each level is the sum of the one
+below. A household figure is a `Q` over households seen on a day (`on_day`,
+`household_figures`): the dashboard counts it and the figure's list (`views.figure_households`)
+filters by it, so the number and the list behind it cannot disagree.
+
+A past year's figures are taken on its 31 December from the status and contact cadre
+histories; today's from the current status and contact cadre.
 """
 
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.models import ExitTarget, Rectification, exited_in
 from households.coverage import MAP_STATUSES, bar_chart
-from households.models import Household, Person
+from households.models import CadreAssignment, Household, MemberChange, Person, StatusChange
 from ledgers.models import Guarantee, Income, Plan, PovertyStandard, Project, Visit
 from ledgers.selectors import visits_count_from
 from ledgers.supervision import fund_summary
+from teams import codes
 from teams.models import Area, Member, Presence, Team, month_start
+from teams.scope import scope_of
 from teams.services import long_absences, six_haves_status
 
 Status = Household.Status
@@ -54,15 +62,61 @@ def as_of(year: int, today: datetime.date) -> datetime.date:
     return min(today, datetime.date(year, 12, 31))
 
 
-def household_figures(year: int, day: datetime.date) -> dict[str, Q]:
-    """Each household figure of ``year`` seen on ``day``, as a condition on Household.
+def status_on(day: datetime.date) -> Coalesce:
+    """A household's status on ``day``, from its status history (`StatusChange`): the status
+    its last change up to ``day`` made; before its first change, the status that change left
+    ("" while the household did not exist yet); its current status if it has no history."""
+    changes = StatusChange.objects.unscoped().filter(household=OuterRef("pk"))
+    return Coalesce(
+        Subquery(changes.filter(date__lte=day).order_by("-date", "-pk").values("new_status")[:1]),
+        Subquery(changes.filter(date__gt=day).order_by("date", "pk").values("old_status")[:1]),
+        F("status"),
+    )
 
-    Still in poverty: 已建档 or 返贫. Exited: an exit of the year (`exited_in`). No contact cadre:
-    still in poverty and linked to nobody, or to a cadre who has left the team (不脱贫不脱钩).
-    Not visited: still in poverty and no visit in the N days up to ``day``. Ledger incomplete:
-    still in poverty and missing the year's work plan, income or 三保障 record.
+
+def cadre_on(day: datetime.date) -> Coalesce:
+    """The name of a household's contact cadre on ``day``, from its assignments
+    (`CadreAssignment`, each from its start up to the day before its end) of a cadre who had
+    not left the team by then; the current contact cadre if it has no assignments; None for
+    nobody."""
+    assignments = CadreAssignment.objects.unscoped().filter(household=OuterRef("pk"))
+    serving = Q(cadre__left__isnull=True) | Q(cadre__left__gt=day)
+    covering = assignments.filter(serving, Q(end__isnull=True) | Q(end__gt=day), start__lte=day)
+    current = Q(contact_cadre__left__isnull=True) | Q(contact_cadre__left__gt=day)
+    return Coalesce(
+        Subquery(covering.values("cadre__name")[:1]),
+        Case(
+            When(Exists(assignments), then=None),
+            When(current, then=F("contact_cadre__name")),
+            default=None,
+        ),
+    )
+
+
+def on_day(households, day: datetime.date, today: datetime.date):
+    """``households`` with what was true on ``day`` for `household_figures`: ``status_on``
+    and ``cadre_on`` (the contact cadre's name). For today these are the current status and
+    contact cadre; for a past day they come from the histories."""
+    if day >= today:
+        current = Q(contact_cadre__left__isnull=True)
+        return households.alias(
+            status_on=F("status"),
+            cadre_on=Case(When(current, then=F("contact_cadre__name")), default=None),
+        )
+    return households.alias(status_on=status_on(day), cadre_on=cadre_on(day))
+
+
+def household_figures(year: int, day: datetime.date, status: str = "status_on") -> dict[str, Q]:
+    """Each household figure of ``year`` seen on ``day``, as a condition on households that
+    went through `on_day` (or that have their status on ``day`` under the alias ``status``).
+
+    Still in poverty: 已建档 or 返贫 on ``day``. Exited: an exit of the year (`exited_in`). No
+    contact cadre: still in poverty and linked to nobody, or to a cadre who had left the team
+    (不脱贫不脱钩). Not visited: still in poverty and no visit in the N days up to ``day``.
+    Ledger incomplete: still in poverty and missing the year's work plan, income or 三保障
+    record.
     """
-    active = Q(status__in=Household.ACTIVE_STATUSES)
+    active = Q(**{f"{status}__in": Household.ACTIVE_STATUSES})
     household = OuterRef("pk")
 
     def visited_within(days):
@@ -76,23 +130,44 @@ def household_figures(year: int, day: datetime.date) -> dict[str, Q]:
     )
     return {
         "in_poverty": active,
-        "returned": Q(status=Status.RETURNED),
+        "returned": Q(**{status: Status.RETURNED}),
         "exited": exited_in(year),
-        "no_cadre": active & (Q(contact_cadre__isnull=True) | Q(contact_cadre__left__isnull=False)),
+        "no_cadre": active & Q(cadre_on__isnull=True),
         "not_visited_30": active & ~visited_within(30),
         "not_visited_90": active & ~visited_within(90),
         "ledger_incomplete": active & ~ledger_complete,
     }
 
 
+def persons_on(persons, day: datetime.date, today: datetime.date):
+    """The ``persons`` who were members of their household on ``day``: not left by then and
+    not joined after it (a birth, a marriage or move in, a split, by their member change)."""
+    if day >= today:
+        return persons.current()
+    joined_later = MemberChange.objects.unscoped().filter(
+        Q(person__left_on__isnull=True) | Q(date__lt=F("person__left_on")),
+        person=OuterRef("pk"),
+        kind__in=[*MemberChange.JOINING.values(), MemberChange.Kind.BIRTH],
+        date__gt=day,
+    )
+    return persons.filter(Q(left_on__isnull=True) | Q(left_on__gt=day)).exclude(
+        Exists(joined_later)
+    )
+
+
 @dataclass
-class TownshipRow:
-    township: Area
+class AreaRow:
+    """The figures of one area: a row of the dashboard, or its total (``area`` None)."""
+
+    area: Area | None
+    #: The township's team, on a row that is a township.
     team: Team | None = None
     households: Counter = field(default_factory=Counter)
     persons: int = 0
     target: int | None = None
     six_haves_missing: int = 0
+    #: Townships with households still in poverty and no team: a finding (§1).
+    no_team: int = 0
     long_absent: int = 0
     overdue: int = 0
 
@@ -102,35 +177,56 @@ class TownshipRow:
         return [(name, self.households[name]) for name in HOUSEHOLD_FIGURES]
 
     @property
-    def without_team(self):
-        """Households still in poverty and no team: a finding (§1)."""
-        return self.team is None and self.households["in_poverty"] > 0
+    def is_township(self):
+        return self.area is not None and self.area.level == Area.Level.TOWNSHIP
+
+    @property
+    def is_village(self):
+        return self.area is not None and self.area.level == Area.Level.VILLAGE
 
     @property
     def target_met(self):
         return self.target is not None and self.households["exited"] >= self.target
+
+    def add(self, other: "AreaRow"):
+        self.households.update(other.households)
+        self.persons += other.persons
+        if other.target is not None:
+            self.target = (self.target or 0) + other.target
+        self.six_haves_missing += other.six_haves_missing
+        self.no_team += other.no_team
+        self.long_absent += other.long_absent
+        self.overdue += other.overdue
 
 
 @dataclass
 class Dashboard:
     year: int
     day: datetime.date
+    #: The day is today: every figure is current.
+    current: bool
+    #: The area the dashboard is of (None: every area, for an administrator), and the areas
+    #: from the user's own down to it, for the links back up.
+    area: Area | None
+    trail: list[Area]
     absence_month: datetime.date
-    rows: list[TownshipRow]
+    rows: list[AreaRow]
+    #: The township figures of a township's dashboard, whose rows are its villages.
+    own: AreaRow
     #: ((attribute id, name), (main cause id, name)) → [households, persons] still in poverty.
     breakdown: dict
     funds: dict
 
     @property
+    def child_level(self):
+        """The level of the rows: the label of the first column."""
+        return Area.Level(self.rows[0].area.level) if self.rows else None
+
+    @property
     def totals(self):
-        total = TownshipRow(township=None)
-        for row in self.rows:
-            total.households.update(row.households)
-            total.persons += row.persons
-            total.target = (total.target or 0) + (row.target or 0)
-            total.six_haves_missing += row.six_haves_missing
-            total.long_absent += row.long_absent
-            total.overdue += row.overdue
+        total = AreaRow(area=None)
+        for row in [*self.rows, self.own]:
+            total.add(row)
         return total
 
     @property
@@ -153,30 +249,57 @@ class Dashboard:
         return sorted(((item, *counts) for item, counts in sums.items()), key=lambda r: -r[1])
 
 
-def county_dashboard(user, year: int, today: datetime.date) -> Dashboard:
-    """The dashboard of every township in ``user``'s scope for ``year``."""
-    day = as_of(year, today)
-    townships = Area.objects.visible_to(user).filter(level=Area.Level.TOWNSHIP).order_by("code")
-    rows = {area.code: TownshipRow(area) for area in townships.select_related("parent")}
+def dashboard_area(user, code: str | None) -> Area | None:
+    """The area a dashboard is of: ``code`` if the user may see it and it is above the
+    villages, else the user's own area (None for an administrator: every area)."""
+    areas = Area.objects.visible_to(user).exclude(level=Area.Level.VILLAGE)
+    if code and (area := areas.filter(code=code).first()):
+        return area
+    return user.scope_area
 
-    households = Household.objects.visible_to(user)
+
+def area_dashboard(user, area: Area | None, year: int, today: datetime.date) -> Dashboard:
+    """The dashboard of ``area`` (in ``user``'s scope) for ``year``: one row per area one
+    level down, each row the sum of the townships (or, under a township, the villages) in it.
+
+    Every figure is one aggregate query grouped by township (or village) whatever the level,
+    so a province costs the queries a county does, and the rows of every level add up."""
+    day = as_of(year, today)
+    children = Area.objects.visible_to(user).filter(parent=area).order_by("code")
+    rows = {child.code: AreaRow(child) for child in children}
+    own = AreaRow(area)
+    by_village = area is not None and area.level == Area.Level.TOWNSHIP
+
+    def row_of(code):
+        """The row of the township or village ``code``; the dashboard's own for a township
+        figure under a township."""
+        return next((rows[part] for part in reversed(codes.ancestors(code)) if part in rows), own)
+
+    def within(queryset):
+        """The rows of ``queryset`` the user may see in the dashboard's area."""
+        visible = queryset.visible_to(user)
+        return visible.in_area(area.code) if area else visible
+
+    households = on_day(within(Household.objects), day, today)
     figures = household_figures(year, day)
     breakdown = defaultdict(lambda: [0, 0])
+    in_poverty_by_township = Counter()
+    place = "village" if by_village else "village__parent"
     grouped = households.values(
-        "village__parent", "attribute", "attribute__name", "main_cause", "main_cause__name"
+        place, "attribute", "attribute__name", "main_cause", "main_cause__name"
     )
     for counts in grouped.annotate(
         **{name: Count("pk", filter=q) for name, q in figures.items()}
     ).order_by():
-        row = rows[counts["village__parent"]]
-        row.households.update({name: counts[name] for name in figures})
+        row_of(counts[place]).households.update({name: counts[name] for name in figures})
         breakdown[_key(counts, "")][0] += counts["in_poverty"]
+        in_poverty_by_township[codes.township_of(counts[place])] += counts["in_poverty"]
+    in_poverty = households.filter(figures["in_poverty"]).values("pk")
     persons = (
-        Person.objects.visible_to(user)
-        .current()
-        .filter(household__status__in=Household.ACTIVE_STATUSES)
+        persons_on(within(Person.objects), day, today)
+        .filter(household__in=in_poverty)
         .values(
-            "household__village__parent",
+            f"household__{place}",
             "household__attribute",
             "household__attribute__name",
             "household__main_cause",
@@ -186,41 +309,62 @@ def county_dashboard(user, year: int, today: datetime.date) -> Dashboard:
         .order_by()
     )
     for counts in persons:
-        rows[counts["household__village__parent"]].persons += counts["n"]
+        row_of(counts[f"household__{place}"]).persons += counts["n"]
         breakdown[_key(counts, "household__")][1] += counts["n"]
 
-    for target in ExitTarget.objects.visible_to(user).filter(year=year):
-        rows[target.township_id].target = target.households
+    for target in within(ExitTarget.objects).filter(year=year):
+        row = row_of(target.township_id)
+        row.target = (row.target or 0) + target.households
 
-    teams = list(Team.objects.visible_to(user))
-    for team in teams:
-        rows[team.township_id].team = team
+    teams = list(within(Team.objects))
     missing = six_haves_status(teams)
     for team in teams:
-        rows[team.township_id].six_haves_missing = sum(not s.met for s in missing[team.pk])
+        row = row_of(team.township_id)
+        if row.is_township:
+            row.team = team
+        row.six_haves_missing += sum(not s.met for s in missing[team.pk])
+    for township in in_poverty_by_township.keys() - {team.township_id for team in teams}:
+        if in_poverty_by_township[township]:
+            row_of(township).no_team += 1
 
     month = absence_month(user, day)
-    for member in long_absences(Member.objects.visible_to(user), until=month):
-        rows[member.team.township_id].long_absent += 1
+    members = within(Member.objects)
+    for member in long_absences(members, until=month):
+        row_of(member.team.township_id).long_absent += 1
 
     overdue = (
-        Rectification.objects.visible_to(user)
+        within(Rectification.objects)
         .overdue(day)
         .values("inspection__team__township")
         .annotate(n=Count("pk"))
         .order_by()
     )
     for counts in overdue:
-        rows[counts["inspection__team__township"]].overdue = counts["n"]
+        row_of(counts["inspection__team__township"]).overdue += counts["n"]
 
     return Dashboard(
         year=year,
         day=day,
+        current=day >= today,
+        area=area,
+        trail=_trail(user, area),
         absence_month=month,
         rows=list(rows.values()),
+        own=own,
         breakdown=dict(breakdown),
-        funds=fund_figures(Project.objects.visible_to(user)),
+        funds=fund_figures(within(Project.objects), row_of),
     )
+
+
+def _trail(user, area: Area | None) -> list[Area]:
+    """The areas from the user's own down to ``area``, for the links back up."""
+    if area is None:
+        return []
+    own = scope_of(user) or ""
+    above = [code for code in codes.ancestors(area.code)[:-1] if code.startswith(own)]
+    if not above:
+        return [area]
+    return [*Area.objects.visible_to(user).filter(code__in=above).order_by("code"), area]
 
 
 def _key(counts, prefix):
@@ -240,26 +384,26 @@ def absence_month(user, day: datetime.date) -> datetime.date:
     return latest or month_start(day)
 
 
-def fund_figures(projects) -> dict:
-    """Funds budgeted and paid and flagged projects per township, for `_funds.html`:
-    {township code: {"township": name, "budgeted": yuan, "paid": yuan, "flags": projects
-    raising a supervision flag}}, from the supervision totals of the ledgers app."""
-    return {
-        row["township"].code: {
-            "township": row["township"].name,
-            "budgeted": row["budget"],
-            "paid": row["paid"],
-            "flags": row["flagged"],
-        }
-        for row in fund_summary(projects)["townships"]
-    }
+def fund_figures(projects, row_of) -> dict:
+    """Funds budgeted and paid and flagged projects per row of the dashboard, for
+    `_funds.html`: {area code: {"area": the area, "budgeted": yuan, "paid": yuan, "flags":
+    projects raising a supervision flag}}, from the supervision totals of the ledgers app per
+    township, summed into the row (``row_of``) each township belongs to."""
+    funds: dict = {}
+    for row in fund_summary(projects)["townships"]:
+        area = row_of(row["township"].code).area or row["township"]
+        figures = funds.setdefault(area.code, {"area": area, "budgeted": 0, "paid": 0, "flags": 0})
+        figures["budgeted"] += row["budget"]
+        figures["paid"] += row["paid"]
+        figures["flags"] += row["flagged"]
+    return funds
 
 
 def chart_rows(dashboard: Dashboard):
     """(township name, [still in poverty less returned, returned, exited]) for the chart."""
     return [
         (
-            row.township.name,
+            row.area.name,
             [
                 row.households["in_poverty"] - row.households["returned"],
                 row.households["returned"],

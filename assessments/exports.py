@@ -1,4 +1,5 @@
-"""The dashboard as an .xlsx: one sheet of townships, one of attributes and causes."""
+"""The dashboard as an .xlsx: one sheet of its rows (the areas one level down, as on the
+page), one of attributes and causes."""
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -6,6 +7,7 @@ from openpyxl.styles import Font
 
 from assessments.dashboard import HOUSEHOLD_FIGURES
 from households.exports import append_row
+from teams.models import Area
 
 
 def _row(label, row):
@@ -23,19 +25,24 @@ def _row(label, row):
 def dashboard_workbook(dashboard):
     book = Workbook()
     sheet = book.active
-    sheet.title = _("Townships")
+    level = dashboard.child_level or Area.Level.TOWNSHIP
+    sheet.title = str(level.label)
     append_row(
         sheet,
         [
-            _("County dashboard %(year)s, as of %(day)s")
-            % {"year": dashboard.year, "day": dashboard.day}
+            _("%(area)s dashboard %(year)s, as of %(day)s")
+            % {
+                "area": dashboard.area.name if dashboard.area else _("All areas"),
+                "year": dashboard.year,
+                "day": dashboard.day,
+            }
         ],
     )
     sheet["A1"].font = Font(size=14, bold=True)
     append_row(
         sheet,
         [
-            _("Township"),
+            str(level.label),
             *(str(label) for label in HOUSEHOLD_FIGURES.values()),
             _("Persons still in poverty"),
             _("Exit target"),
@@ -47,7 +54,7 @@ def dashboard_workbook(dashboard):
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in dashboard.rows:
-        append_row(sheet, _row(row.township.name, row))
+        append_row(sheet, _row(row.area.name, row))
     append_row(sheet, _row(_("Total"), dashboard.totals))
     sheet.freeze_panes = "B3"
     for title, rows in [

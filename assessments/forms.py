@@ -46,11 +46,11 @@ class ExitProposeForm(DashboardForm):
 
 
 class FigureFilter(forms.Form):
-    """Which households of a dashboard figure to list: the year, a township, an attribute or
-    a main cause, all within the user's scope."""
+    """Which households of a dashboard figure to list: the year, an area (a row of the
+    dashboard, at any level), an attribute or a main cause, all within the user's scope."""
 
     year = forms.TypedChoiceField(coerce=int, choices=year_choices, required=False)
-    township = forms.ModelChoiceField(
+    area = forms.ModelChoiceField(
         queryset=Area.objects.none(), to_field_name="code", required=False
     )
     attribute = forms.ModelChoiceField(
@@ -62,17 +62,15 @@ class FigureFilter(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["township"].queryset = Area.objects.visible_to(user).filter(
-            level=Area.Level.TOWNSHIP
-        )
+        self.fields["area"].queryset = Area.objects.visible_to(user)
 
     def chosen_year(self):
         return self.cleaned_data["year"] or default_year(timezone.localdate())
 
     def filter(self, households):
         data = self.cleaned_data
-        if data["township"]:
-            households = households.in_area(data["township"].code)
+        if data["area"]:
+            households = households.in_area(data["area"].code)
         if data["attribute"]:
             households = households.filter(attribute=data["attribute"])
         if data["cause"]:
@@ -114,20 +112,29 @@ class RectificationFilter(forms.Form):
     township = forms.ModelChoiceField(
         label=_("Township"), queryset=Area.objects.none(), to_field_name="code", required=False
     )
+    #: From a dashboard row above the townships, and a past year's cut-off day.
+    area = forms.ModelChoiceField(
+        queryset=Area.objects.none(),
+        to_field_name="code",
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    on = forms.DateField(label=_("Past their deadline on"), required=False, widget=DATE)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["township"].queryset = Area.objects.visible_to(user).filter(
-            level=Area.Level.TOWNSHIP
-        )
+        visible = Area.objects.visible_to(user)
+        self.fields["township"].queryset = visible.filter(level=Area.Level.TOWNSHIP)
+        self.fields["area"].queryset = visible
 
-    def filter(self, rectifications, day):
+    def filter(self, rectifications, today):
         if not self.is_valid():
             return rectifications
         if self.cleaned_data["overdue"]:
-            rectifications = rectifications.overdue(day)
-        if township := self.cleaned_data["township"]:
-            rectifications = rectifications.filter(inspection__team__township=township)
+            rectifications = rectifications.overdue(self.cleaned_data["on"] or today)
+        for area in (self.cleaned_data["township"], self.cleaned_data["area"]):
+            if area:
+                rectifications = rectifications.in_area(area.code)
         return rectifications
 
 

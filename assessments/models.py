@@ -412,8 +412,9 @@ class RectificationQuerySet(VersionedScopedQuerySet):
         return self.filter(closed_on__isnull=True)
 
     def overdue(self, day):
-        """Past their deadline on ``day`` and not closed."""
-        return self.open().filter(deadline__lt=day)
+        """Past their deadline on ``day`` and not closed by then (a past day's figure counts
+        the items closed later)."""
+        return self.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=day), deadline__lt=day)
 
 
 class Rectification(VersionedModel):

@@ -1,4 +1,5 @@
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -6,6 +7,8 @@ from django.utils import timezone
 from assessments import dashboard as figures
 from assessments.exports import dashboard_workbook
 from assessments.forms import DashboardForm, FigureFilter
+from assessments.trends import area_trends
+from assessments.trends import charts as trend_charts
 from config.replica import replica_reads
 from households.exports import workbook_response
 from households.models import Household
@@ -36,7 +39,9 @@ def home(request):
 
 def _dashboard(request):
     form = DashboardForm(request.GET or None)
-    return form, figures.county_dashboard(request.user, form.chosen_year(), timezone.localdate())
+    area = figures.dashboard_area(request.user, request.GET.get("area"))
+    dashboard = figures.area_dashboard(request.user, area, form.chosen_year(), timezone.localdate())
+    return form, dashboard
 
 
 def _dashboard_page(request):
@@ -60,6 +65,27 @@ def dashboard_xlsx(request):
 
 
 @replica_reads
+def trends(request):
+    """The dashboard's main figures month by month and year on year, for the same area."""
+    form = DashboardForm(request.GET or None)
+    area = figures.dashboard_area(request.user, request.GET.get("area"))
+    year = form.chosen_year()
+    months, years = area_trends(request.user, area, year, timezone.localdate())
+    return render(
+        request,
+        "assessments/trends.html",
+        {
+            "form": form,
+            "area": area,
+            "year": year,
+            "months": months,
+            "years": years,
+            "charts": trend_charts(months, years),
+        },
+    )
+
+
+@replica_reads
 def figure_households(request, figure):
     """The households behind one figure of the dashboard, found by the very condition that
     counted them."""
@@ -70,16 +96,23 @@ def figure_households(request, figure):
     if not form.is_valid():
         raise Http404
     year = form.chosen_year()
-    day = figures.as_of(year, timezone.localdate())
-    households = form.filter(
-        Household.objects.visible_to(user).filter(figures.household_figures(year, day)[figure])
-    )
+    today = timezone.localdate()
+    day = figures.as_of(year, today)
+    households = figures.on_day(form.filter(Household.objects.visible_to(user)), day, today)
     households = with_ledger_summary(
-        households.select_related("village__parent", "attribute", "main_cause", "contact_cadre")
+        households.filter(figures.household_figures(year, day)[figure])
+        .annotate(status_then=F("status_on"), cadre_then=F("cadre_on"))
+        .select_related("village__parent", "attribute", "main_cause")
         .with_head()
-        .order_by("number")
+        .order_by("number"),
+        until=day,
     )
     page = Paginator(households, 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for household in page.object_list:
+        household.status_then = (
+            Household.Status(household.status_then) if household.status_then else None
+        )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -91,6 +124,7 @@ def figure_households(request, figure):
             "title": figures.HOUSEHOLD_FIGURES[figure],
             "year": year,
             "day": day,
+            "current": day >= today,
             "filters": form.cleaned_data,
         },
     )

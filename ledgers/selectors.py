@@ -77,16 +77,23 @@ def visits_count_from(day: date, days: int = VISIT_INTERVAL_DAYS) -> date:
     return day - timedelta(days=days - 1)
 
 
-def with_ledger_summary(households: QuerySet[Household]) -> QuerySet[Household]:
-    """Annotate last visit, open measures and the latest year's per-capita income."""
-    latest_income = Income.objects.filter(household=OuterRef("pk")).order_by("-year")
+def with_ledger_summary(
+    households: QuerySet[Household], until: date | None = None
+) -> QuerySet[Household]:
+    """Annotate last visit, open measures and the latest year's per-capita income; with
+    ``until``, the last visit up to that day and the latest income up to its year."""
+    incomes = Income.objects.filter(household=OuterRef("pk"))
+    visits = Visit.objects.filter(household=OuterRef("pk"))
+    if until is not None:
+        incomes, visits = incomes.filter(year__lte=until.year), visits.filter(date__lte=until)
+    latest_income = incomes.order_by("-year")
     open_measures = (
         Measure.objects.filter(household=OuterRef("pk"), status__in=Measure.OPEN_STATUSES)
         .values("household")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    last_visit = Visit.objects.filter(household=OuterRef("pk")).order_by("-date")
+    last_visit = visits.order_by("-date")
     return households.annotate(
         last_visit=Subquery(last_visit.values("date")[:1]),
         open_measures=Coalesce(Subquery(open_measures), 0),

@@ -378,7 +378,8 @@ def registry_post(denied):
 
 
 URLS = {
-    "home": Page(scope="list", marker=lambda w: w.team.township.name),
+    # The county's dashboard for the offices above it, which land on their own level.
+    "home": Page(scope="list", query="area=449901", marker=lambda w: w.team.township.name),
     "healthz": Page(public=True),
     "login": Page(public=True),
     "logout": Page(method="post", public=True, status=LOGIN),
@@ -547,6 +548,7 @@ URLS = {
     "ledgers:township_funds": Page(kwargs=township_code, scope="object"),
     "ledgers:township_xlsx": Page(kwargs=township_code, scope="object"),
     "assessments:dashboard_xlsx": Page(),
+    "assessments:trends": Page(),
     "assessments:figure": Page(
         kwargs=lambda w: {"figure": "in_poverty"},
         scope="list",
@@ -991,8 +993,12 @@ def world(
         over_budget=OverBudgetAttempt.objects.create(
             project=project, source="fiscal", amount=5000, budget=1000, paid=100
         ),
+        # Registered in 2016: in poverty in every year the figures can be asked for.
         status_change=StatusChange.objects.create(
-            household=household, new_status=Household.Status.REGISTERED, date=now, reason="建档"
+            household=household,
+            new_status=Household.Status.REGISTERED,
+            date=datetime.date(2016, 6, 1),
+            reason="建档",
         ),
         step=IdentificationStep.objects.create(
             household=household,

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from assessments.dashboard import county_dashboard
+from assessments.dashboard import area_dashboard
 from assessments.models import ExitTarget
 from households.models import Household
 from ledgers.funds import record_payment
@@ -26,8 +26,13 @@ pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2018, 3, 1)
 
 
+def county_dashboard(user, year, today):
+    """The dashboard of the user's own area."""
+    return area_dashboard(user, user.scope_area, year, today)
+
+
 def east_row(dashboard):
-    return next(row for row in dashboard.rows if row.township.code == "449901101")
+    return next(row for row in dashboard.rows if row.area.code == "449901101")
 
 
 def test_dashboard_counts_each_figure_of_a_township(east_households, east_team, county_officer):
@@ -63,8 +68,8 @@ def test_township_with_households_and_no_team_is_a_finding(county_officer, east_
     village = AreaFactory(code="449901105201", name="中5镇一村")
     household(village)
     dashboard = county_dashboard(county_officer, YEAR, TODAY)
-    (row,) = [row for row in dashboard.rows if row.township.code == "449901105"]
-    assert row.without_team
+    (row,) = [row for row in dashboard.rows if row.area.code == "449901105"]
+    assert row.no_team == 1
     assert row.team is None
 
 
@@ -88,14 +93,15 @@ def test_county_officer_lands_on_the_dashboard(east_households, county_officer, 
     page = response.content.decode()
     assert "示例东1镇" in page
     assert "尚无项目" in page
-    assert f"/assessments/dashboard/no_cadre/?year={YEAR}&amp;township=449901101" in page
+    assert f"/assessments/dashboard/no_cadre/?year={YEAR}&amp;area=449901101" in page
     assert "<svg" in page
 
 
 def test_persons_and_six_haves_totals_open_their_lists(east_households, county_officer, as_user):
     page = as_user(county_officer).get(reverse("home"), {"year": YEAR}).content.decode()
     # Three persons still in poverty in 东1镇, one per household not exited.
-    assert f'<a href="{reverse("households:list")}?township=449901101">3</a>' in page
+    persons = reverse("assessments:figure", args=["in_poverty"])
+    assert f'<a href="{persons}?year={YEAR}&amp;area=449901101">3</a>' in page
     assert f'<a href="{reverse("teams:six_haves_shortfalls")}">' in page
 
 
@@ -113,9 +119,8 @@ def test_funds_budgeted_paid_and_flagged_per_township(east_households, county_of
     )
     funds = county_dashboard(county_officer, YEAR, TODAY).funds
     # No voucher and no plan served: the project raises supervision flags.
-    assert funds == {
-        "449901101": {"township": "示例东1镇", "budgeted": 10000, "paid": 2500, "flags": 1}
-    }
+    east = Area.objects.get(code="449901101")
+    assert funds == {"449901101": {"area": east, "budgeted": 10000, "paid": 2500, "flags": 1}}
     page = as_user(county_officer).get(reverse("home"), {"year": YEAR}).content.decode()
     assert reverse("ledgers:township_funds", args=["449901101"]) in page
     assert "/ledgers/projects/?township=449901101&amp;flagged=on" in page
@@ -154,7 +159,7 @@ def test_dashboard_query_count_does_not_grow_with_townships(
 
 def test_figure_lists_the_households_it_counts(east_households, county_officer, as_user):
     url = reverse("assessments:figure", args=["no_cadre"])
-    response = as_user(county_officer).get(url, {"year": YEAR, "township": "449901101"})
+    response = as_user(county_officer).get(url, {"year": YEAR, "area": "449901101"})
     assert [h.pk for h in response.context["page"]] == [east_households["unlinked"].pk]
 
 
@@ -175,7 +180,7 @@ def test_figure_list_of_a_township_outside_the_scope_is_404(
     east_households, other_county_officer, as_user
 ):
     url = reverse("assessments:figure", args=["in_poverty"])
-    response = as_user(other_county_officer).get(url, {"year": YEAR, "township": "449901101"})
+    response = as_user(other_county_officer).get(url, {"year": YEAR, "area": "449901101"})
     assert response.status_code == 404
 
 
