@@ -258,6 +258,12 @@ def dashboard_area(user, code: str | None) -> Area | None:
     return user.scope_area
 
 
+def visible_in(queryset, user, area: Area | None):
+    """The rows of ``queryset`` ``user`` may see in ``area`` (None: all of them)."""
+    visible = queryset.visible_to(user)
+    return visible.in_area(area.code) if area else visible
+
+
 def area_dashboard(user, area: Area | None, year: int, today: datetime.date) -> Dashboard:
     """The dashboard of ``area`` (in ``user``'s scope) for ``year``: one row per area one
     level down, each row the sum of the townships (or, under a township, the villages) in it.
@@ -276,9 +282,7 @@ def area_dashboard(user, area: Area | None, year: int, today: datetime.date) -> 
         return next((rows[part] for part in reversed(codes.ancestors(code)) if part in rows), own)
 
     def within(queryset):
-        """The rows of ``queryset`` the user may see in the dashboard's area."""
-        visible = queryset.visible_to(user)
-        return visible.in_area(area.code) if area else visible
+        return visible_in(queryset, user, area)
 
     households = on_day(within(Household.objects), day, today)
     figures = household_figures(year, day)

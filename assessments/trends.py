@@ -14,7 +14,7 @@ from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils.translation import gettext as _
 
-from assessments.dashboard import as_of, household_figures, status_on
+from assessments.dashboard import as_of, household_figures, status_on, visible_in
 from assessments.models import ExitTarget
 from households.models import Household
 from ledgers.models import CAMPAIGN_YEARS, Visit
@@ -120,14 +120,13 @@ def _sums(households, counts) -> dict:
 def area_trends(user, area, year: int, today: datetime.date):
     """(month by month, year on year) for ``area`` in ``user``'s scope."""
 
-    def within(queryset):
-        visible = queryset.visible_to(user)
-        return visible.in_area(area.code) if area else visible
-
-    households = within(Household.objects)
-    visits = within(Visit.objects)
+    households = visible_in(Household.objects, user, area)
+    visits = visible_in(Visit.objects, user, area)
     targets = dict(
-        within(ExitTarget.objects).values_list("year").annotate(n=Sum("households")).order_by()
+        visible_in(ExitTarget.objects, user, area)
+        .values_list("year")
+        .annotate(n=Sum("households"))
+        .order_by()
     )
     return (
         monthly(households, visits, targets, year, today),
