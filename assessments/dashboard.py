@@ -82,15 +82,16 @@ def cadre_on(day: datetime.date) -> Coalesce:
     assignments = CadreAssignment.objects.unscoped().filter(household=OuterRef("pk"))
     serving = Q(cadre__left__isnull=True) | Q(cadre__left__gt=day)
     covering = assignments.filter(serving, Q(end__isnull=True) | Q(end__gt=day), start__lte=day)
-    current = Q(contact_cadre__left__isnull=True) | Q(contact_cadre__left__gt=day)
     return Coalesce(
         Subquery(covering.values("cadre__name")[:1]),
-        Case(
-            When(Exists(assignments), then=None),
-            When(current, then=F("contact_cadre__name")),
-            default=None,
-        ),
+        Case(When(Exists(assignments), then=None), default=contact_cadre_on(day)),
     )
+
+
+def contact_cadre_on(day: datetime.date) -> Case:
+    """The name of the household's contact cadre if they had not left the team by ``day``."""
+    serving = Q(contact_cadre__left__isnull=True) | Q(contact_cadre__left__gt=day)
+    return Case(When(serving, then=F("contact_cadre__name")), default=None)
 
 
 def on_day(households, day: datetime.date, today: datetime.date):
@@ -98,11 +99,7 @@ def on_day(households, day: datetime.date, today: datetime.date):
     and ``cadre_on`` (the contact cadre's name). For today these are the current status and
     contact cadre; for a past day they come from the histories."""
     if day >= today:
-        current = Q(contact_cadre__left__isnull=True)
-        return households.alias(
-            status_on=F("status"),
-            cadre_on=Case(When(current, then=F("contact_cadre__name")), default=None),
-        )
+        return households.alias(status_on=F("status"), cadre_on=contact_cadre_on(day))
     return households.alias(status_on=status_on(day), cadre_on=cadre_on(day))
 
 
