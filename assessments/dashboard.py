@@ -401,7 +401,7 @@ def fund_figures(projects, row_of) -> dict:
 
 
 def chart_rows(dashboard: Dashboard):
-    """(township name, [still in poverty less returned, returned, exited]) for the chart."""
+    """(area name, [still in poverty less returned, returned, exited]) for the chart."""
     return [
         (
             row.area.name,
@@ -417,8 +417,9 @@ def chart_rows(dashboard: Dashboard):
 
 def chart(dashboard: Dashboard):
     return bar_chart(
-        title=_("Households by township, %(year)s") % {"year": dashboard.year},
-        description=_("Registered, back in poverty and exited in the year, per township."),
+        title=_("Households of each %(level)s, %(year)s")
+        % {"level": (dashboard.child_level or Area.Level.TOWNSHIP).label, "year": dashboard.year},
+        description=_("Registered, back in poverty and exited in the year, per area."),
         series=[
             (Status.REGISTERED.label, MAP_STATUSES[Status.REGISTERED]),
             (Status.RETURNED.label, MAP_STATUSES[Status.RETURNED]),

@@ -3,6 +3,7 @@ from django.db.models import F
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments import dashboard as figures
 from assessments.exports import dashboard_workbook
@@ -61,7 +62,11 @@ def _dashboard_page(request):
 @replica_reads
 def dashboard_xlsx(request):
     _form, dashboard = _dashboard(request)
-    return workbook_response(dashboard_workbook(dashboard), f"县级看板-{dashboard.year}.xlsx")
+    name = _("%(area)s dashboard %(year)s") % {
+        "area": dashboard.area.name if dashboard.area else _("All areas"),
+        "year": dashboard.year,
+    }
+    return workbook_response(dashboard_workbook(dashboard), f"{name}.xlsx")
 
 
 @replica_reads

@@ -5,6 +5,7 @@ level down and holds exactly what the dashboard of its area totals."""
 import datetime
 import io
 import random
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -113,6 +114,8 @@ def test_rows_link_one_level_down_and_the_trail_back_up(registry, city_officer, 
     client = as_user(city_officer)
     page = client.get(reverse("home"), {"year": YEAR}).content.decode()
     assert f'href="/?year={YEAR}&amp;area=449901"' in page
+    assert f"{city_officer.area.name} {YEAR} 年工作台" in page.split("</title>")[0]
+    assert f"{YEAR} 年各县（市、区）贫困户情况" in page  # the chart names the level too
     county = client.get(reverse("home"), {"year": YEAR, "area": "449901"})
     assert [row.area.code for row in county.context["dashboard"].rows] == TOWNSHIPS[:2]
     page = county.content.decode()
@@ -132,6 +135,8 @@ def test_an_area_outside_the_scope_shows_the_users_own(registry, county_officer,
 
 def test_the_workbook_follows_the_level(registry, city_officer, as_user):
     response = as_user(city_officer).get(reverse("assessments:dashboard_xlsx"), {"year": YEAR})
+    name = f"{city_officer.area.name} {YEAR} 年工作台.xlsx"
+    assert quote(name) in response["Content-Disposition"]
     rows = list(load_workbook(filename=io.BytesIO(response.content)).active.values)
     dashboard = area_dashboard(city_officer, city_officer.scope_area, YEAR, TODAY)
     names = [row.area.name for row in dashboard.rows]
