@@ -2,7 +2,10 @@
 
 Fills the ledger of every active demo household (county 449901) that has none yet, so running
 the seed twice changes nothing. Plans, measures, incomes and guarantees follow the 2016–2018
-campaign; visits fall through the campaign and in the year before today.
+campaign, and the households still in poverty keep a ledger every year after it: a plan, a
+measure, the 三保障 record and the income through last year, this year's plan. Poverty lines
+run through this year. Visits fall through the campaign, a few in each year after it, and
+in the year before today.
 """
 
 import contextlib
@@ -23,6 +26,7 @@ from ledgers.models import (
     Measure,
     MeasureCategory,
     Plan,
+    PovertyStandard,
     Project,
     Visit,
 )
@@ -81,10 +85,78 @@ def _date(rng, year):
     return datetime.date(year, rng.randint(1, 12), rng.randint(1, 28))
 
 
+def _visit(rng, household, cadre, date) -> Visit:
+    return Visit(
+        household=household,
+        date=date,
+        cadre=cadre,
+        findings=rng.choice(FINDINGS),
+        actions=rng.choice(ACTIONS),
+        requests=rng.choice(REQUESTS),
+        next_step=rng.choice(NEXT_STEPS),
+    )
+
+
+def _income(rng, household, members, year) -> Income:
+    """A year's income, growing through the campaign and slowly after it."""
+    growth = (min(year, 2018) - 2016) * 1800 + max(year - 2018, 0) * 300
+    base = 3800 + growth + rng.randint(-800, 1500)
+    income = Income(
+        household=household,
+        year=year,
+        household_size=members,
+        wages=_yuan(rng, 0, base * members // 2),
+        production_income=_yuan(rng, 1000, 3000 * members),
+        production_costs=_yuan(rng, 200, 1000 * members),
+        property_income=_yuan(rng, 0, 600),
+        transfer_subsidies=_yuan(rng, 200, 1500),
+        transfer_dibao=_yuan(rng, 0, 3600) if rng.random() < 0.4 else Decimal(0),
+        transfer_pensions=_yuan(rng, 0, 2000) if rng.random() < 0.5 else Decimal(0),
+        transfer_ecological=_yuan(rng, 0, 300),
+    )
+    income.per_capita = income.compute_per_capita()
+    return income
+
+
+def _guarantee(rng, household, year) -> Guarantee:
+    """A year's 三保障 record, safe housing met more often each year of the campaign."""
+    met = rng.random() < 0.5 + (min(year, 2018) - 2016) * 0.22
+    state = Guarantee.State.MET if met else Guarantee.State.NOT_MET
+    return Guarantee(
+        household=household,
+        year=year,
+        education=Guarantee.State.MET if rng.random() < 0.6 else Guarantee.State.NOT_APPLICABLE,
+        education_evidence="义务教育阶段子女均在校，学校证明",
+        medical=Guarantee.State.MET,
+        medical_evidence="全家参加城乡居民医保，缴费凭证",
+        housing=state,
+        housing_evidence="住房安全鉴定（A/B级）" if met else "",
+        water=Guarantee.State.MET,
+        water_evidence="已通自来水",
+    )
+
+
+def seed_lines(today: datetime.date) -> None:
+    """Poverty and exit lines through this year: the latest ones carried forward by 2 % a
+    year, marked as example values as the migration's are."""
+    latest = PovertyStandard.objects.order_by("-year").first()
+    for year in range(latest.year + 1, today.year + 1):
+        latest = PovertyStandard.objects.create(
+            year=year,
+            poverty_line=(latest.poverty_line * Decimal("1.02")).quantize(Decimal(10)),
+            exit_line=(latest.exit_line * Decimal("1.02")).quantize(Decimal(10)),
+            note=latest.note,
+        )
+
+
 def seed(seed: int) -> int:
     """Fill the ledgers of the demo households that have none; returns how many were filled."""
     rng = random.Random(f"{seed}-ledgers")
+    # The years after the campaign draw from a generator of their own, so the campaign's
+    # draws (and the demo households they describe) stay what they have always been.
+    later = random.Random(f"{seed}-ledgers-after-2018")
     today = timezone.localdate()
+    seed_lines(today)
     categories = {category.name: category for category in MeasureCategory.objects.all()}
     members_by_township = {}
     for member in Member.objects.current().select_related("team").order_by("pk"):
@@ -147,40 +219,37 @@ def seed(seed: int) -> int:
                         else rng.choice([Measure.Status.PLANNED, Measure.Status.IN_PROGRESS]),
                     )
                 )
-            base = 3800 + (year - 2016) * 1800 + rng.randint(-800, 1500)
-            income = Income(
-                household=household,
-                year=year,
-                household_size=members,
-                wages=_yuan(rng, 0, base * members // 2),
-                production_income=_yuan(rng, 1000, 3000 * members),
-                production_costs=_yuan(rng, 200, 1000 * members),
-                property_income=_yuan(rng, 0, 600),
-                transfer_subsidies=_yuan(rng, 200, 1500),
-                transfer_dibao=_yuan(rng, 0, 3600) if rng.random() < 0.4 else Decimal(0),
-                transfer_pensions=_yuan(rng, 0, 2000) if rng.random() < 0.5 else Decimal(0),
-                transfer_ecological=_yuan(rng, 0, 300),
-            )
-            income.per_capita = income.compute_per_capita()
-            rows[Income].append(income)
-            met = rng.random() < 0.5 + (year - 2016) * 0.22
-            state = Guarantee.State.MET if met else Guarantee.State.NOT_MET
-            rows[Guarantee].append(
-                Guarantee(
+            rows[Income].append(_income(rng, household, members, year))
+            rows[Guarantee].append(_guarantee(rng, household, year))
+        for year in range(YEARS[-1] + 1, today.year + 1):
+            rows[Plan].append(
+                Plan(
                     household=household,
                     year=year,
-                    education=Guarantee.State.MET
-                    if rng.random() < 0.6
-                    else Guarantee.State.NOT_APPLICABLE,
-                    education_evidence="义务教育阶段子女均在校，学校证明",
-                    medical=Guarantee.State.MET,
-                    medical_evidence="全家参加城乡居民医保，缴费凭证",
-                    housing=state,
-                    housing_evidence="住房安全鉴定（A/B级）" if met else "",
-                    water=Guarantee.State.MET,
-                    water_evidence="已通自来水",
+                    goals=f"{year}年：巩固{'、'.join(names[1:])}成果，每月走访不少于一次。",
+                    target_income=_yuan(later, 9000, 12000),
+                    responsible=cadre,
+                    agreed_on=datetime.date(year, later.randint(1, 3), later.randint(1, 28)),
+                    agreed_with=head,
                 )
             )
+            if year == today.year:
+                break  # this year's income and 三保障 are recorded at its end
+            name = later.choice(names)
+            text, low, high = MEASURE_TEXTS[name]
+            rows[Measure].append(
+                Measure(
+                    household=household,
+                    category=categories[name],
+                    date=_date(later, year),
+                    description=text,
+                    amount=_yuan(later, low, high),
+                    responsible=cadre,
+                    status=Measure.Status.DONE,
+                )
+            )
+            rows[Income].append(_income(later, household, members, year))
+            rows[Guarantee].append(_guarantee(later, household, year))
         # Visits through the campaign (most households seen in the last weeks of 2018, so the
         # 2018 dashboard has a few not visited), and in the year before today for "my
         # households".
@@ -193,18 +262,13 @@ def seed(seed: int) -> int:
         if rng.random() < 0.85:
             dates.append(campaign_end - datetime.timedelta(days=rng.randint(0, 25)))
         dates += [today - datetime.timedelta(days=rng.randint(0, 365)) for _ in range(3)]
-        for date in dates:
-            rows[Visit].append(
-                Visit(
-                    household=household,
-                    date=date,
-                    cadre=cadre,
-                    findings=rng.choice(FINDINGS),
-                    actions=rng.choice(ACTIONS),
-                    requests=rng.choice(REQUESTS),
-                    next_step=rng.choice(NEXT_STEPS),
-                )
-            )
+        rows[Visit] += [_visit(rng, household, cadre, date) for date in dates]
+        # A few visits in each year after the campaign.
+        rows[Visit] += [
+            _visit(later, household, cadre, _date(later, year))
+            for year in range(YEARS[-1] + 1, today.year)
+            for _ in range(later.randint(2, 4))
+        ]
     with transaction.atomic():
         for model, objs in rows.items():
             bulk_create_with_history(objs, model, batch_size=1000)

@@ -1,8 +1,18 @@
 from django.core.management import call_command
+from django.utils import timezone
 
 from households.models import Household
 from ledgers import demo, supervision
-from ledgers.models import Guarantee, Income, Measure, Payment, Plan, Project, Visit
+from ledgers.models import (
+    Guarantee,
+    Income,
+    Measure,
+    Payment,
+    Plan,
+    PovertyStandard,
+    Project,
+    Visit,
+)
 
 MODELS = (Plan, Measure, Visit, Income, Guarantee)
 
@@ -20,7 +30,11 @@ def test_seed_fills_realistic_ledgers_once(db):
     assert counts() == first
     assert Plan.objects.filter(kind=Plan.Kind.THREE_YEAR).count() == active
     assert Plan.objects.filter(planned_measures__name="政策宣传").count() == active
-    assert set(Income.objects.values_list("year", flat=True)) == {2016, 2017, 2018}
+    # The timeline ends today: incomes through last year, lines and plans through this year.
+    this_year = timezone.localdate().year
+    assert set(Income.objects.values_list("year", flat=True)) == set(range(2016, this_year))
+    assert set(Plan.objects.values_list("year", flat=True)) == set(range(2016, this_year + 1))
+    assert PovertyStandard.objects.filter(year=this_year).exists()
     assert all(i.per_capita == i.compute_per_capita() for i in Income.objects.all())
     assert Visit.objects.count() >= 12
     assert Measure.history.count() == Measure.objects.count()
