@@ -85,6 +85,20 @@ def _date(rng, year):
     return datetime.date(year, rng.randint(1, 12), rng.randint(1, 28))
 
 
+def _measure(rng, household, category, year, cadre) -> Measure:
+    """A measure of the year in ``category``, done."""
+    text, low, high = MEASURE_TEXTS[category.name]
+    return Measure(
+        household=household,
+        category=category,
+        date=_date(rng, year),
+        description=text,
+        amount=_yuan(rng, low, high),
+        responsible=cadre,
+        status=Measure.Status.DONE,
+    )
+
+
 def _visit(rng, household, cadre, date) -> Visit:
     return Visit(
         household=household,
@@ -205,20 +219,13 @@ def seed(seed: int) -> int:
                 )
             )
             for name in names:
-                text, low, high = MEASURE_TEXTS[name]
-                rows[Measure].append(
-                    Measure(
-                        household=household,
-                        category=categories[name],
-                        date=_date(rng, year),
-                        description=text,
-                        amount=_yuan(rng, low, high),
-                        responsible=cadre,
-                        status=Measure.Status.DONE
-                        if year < 2018 or rng.random() < 0.6
-                        else rng.choice([Measure.Status.PLANNED, Measure.Status.IN_PROGRESS]),
+                measure = _measure(rng, household, categories[name], year, cadre)
+                # Some of 2018's measures are still planned or under way.
+                if year >= 2018 and rng.random() >= 0.6:
+                    measure.status = rng.choice(
+                        [Measure.Status.PLANNED, Measure.Status.IN_PROGRESS]
                     )
-                )
+                rows[Measure].append(measure)
             rows[Income].append(_income(rng, household, members, year))
             rows[Guarantee].append(_guarantee(rng, household, year))
         for year in range(YEARS[-1] + 1, today.year + 1):
@@ -235,19 +242,8 @@ def seed(seed: int) -> int:
             )
             if year == today.year:
                 break  # this year's income and 三保障 are recorded at its end
-            name = later.choice(names)
-            text, low, high = MEASURE_TEXTS[name]
-            rows[Measure].append(
-                Measure(
-                    household=household,
-                    category=categories[name],
-                    date=_date(later, year),
-                    description=text,
-                    amount=_yuan(later, low, high),
-                    responsible=cadre,
-                    status=Measure.Status.DONE,
-                )
-            )
+            category = categories[later.choice(names)]
+            rows[Measure].append(_measure(later, household, category, year, cadre))
             rows[Income].append(_income(later, household, members, year))
             rows[Guarantee].append(_guarantee(later, household, year))
         # Visits through the campaign (most households seen in the last weeks of 2018, so the
