@@ -18,18 +18,11 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 setup: $(VENV)/.installed
-	DEBUG=1 $(PY) manage.py compilemessages -v0 --ignore=$(VENV)
+	@DEBUG=1 $(PY) manage.py compilemessages -v0 --ignore=$(VENV)
 
 run: export DEBUG ?= 1
 run: setup
-	$(PY) manage.py migrate -v0
-	$(PY) manage.py seed_demo
-	@echo "Serving on http://127.0.0.1:$(PORT)/ (log in with an account above; the two-factor"
-	@echo "code of the demo office accounts: .venv/bin/python manage.py demo_code)"
-	@# The task worker (roster imports) runs beside the server and stops with it.
-	$(PY) manage.py db_worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@PY=$(PY) PORT=$(PORT) scripts/run
 
 # Debian's chromium for the end-to-end tests (Playwright drives it; no browser download).
 browser:
