@@ -17,12 +17,23 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, When
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, Sum, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tasks import task
 
-from assessments.models import ExitTarget, Rectification, exited_in
+from assessments.models import (
+    ExitTarget,
+    FiguresSnapshot,
+    Rectification,
+    TownshipBreakdown,
+    TownshipFigures,
+    exited_in,
+)
 from households.coverage import MAP_STATUSES, bar_chart
 from households.models import CadreAssignment, Household, MemberChange, Person, StatusChange
 from ledgers.models import Guarantee, Income, Plan, PovertyStandard, Project, Visit
@@ -31,7 +42,7 @@ from ledgers.supervision import fund_summary
 from teams import codes
 from teams.models import Area, Member, Presence, Team, month_start
 from teams.scope import scope_of
-from teams.services import long_absences, six_haves_status
+from teams.services import long_absences, six_haves_missing
 
 Status = Household.Status
 
@@ -153,6 +164,58 @@ def persons_on(persons, day: datetime.date, today: datetime.date):
 
 
 @dataclass
+class PlaceFigures:
+    """The household figures of one township or village: each figure's count, the persons
+    still in poverty, and both by attribute and main cause."""
+
+    households: Counter = field(default_factory=Counter)
+    persons: int = 0
+    #: ((attribute id, name), (main cause id, name)) → [households, persons] still in poverty.
+    breakdown: defaultdict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+
+
+def place_figures(
+    households, persons, year: int, today: datetime.date, by_village: bool
+) -> dict[str, PlaceFigures]:
+    """{township (or village) code: its figures} of ``households`` and their ``persons`` in
+    ``year``, as of its 31 December or today: two aggregate queries, whatever the number of
+    places."""
+    day = as_of(year, today)
+    place = "village" if by_village else "village__parent"
+    households = on_day(households, day, today)
+    figures = household_figures(year, day)
+    places: dict[str, PlaceFigures] = defaultdict(PlaceFigures)
+    grouped = households.values(
+        place, "attribute", "attribute__name", "main_cause", "main_cause__name"
+    )
+    for counts in grouped.annotate(
+        **{name: Count("pk", filter=q) for name, q in figures.items()}
+    ).order_by():
+        entry = places[counts[place]]
+        entry.households.update({name: counts[name] for name in figures})
+        entry.breakdown[_key(counts, "")][0] += counts["in_poverty"]
+    in_poverty = households.filter(figures["in_poverty"]).values("pk")
+    members = (
+        persons_on(persons, day, today)
+        .filter(household__in=in_poverty)
+        .values(
+            f"household__{place}",
+            "household__attribute",
+            "household__attribute__name",
+            "household__main_cause",
+            "household__main_cause__name",
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for counts in members:
+        entry = places[counts[f"household__{place}"]]
+        entry.persons += counts["n"]
+        entry.breakdown[_key(counts, "household__")][1] += counts["n"]
+    return places
+
+
+@dataclass
 class AreaRow:
     """The figures of one area: a row of the dashboard, or its total (``area`` None)."""
 
@@ -202,6 +265,9 @@ class Dashboard:
     day: datetime.date
     #: The day is today: every figure is current.
     current: bool
+    #: When the household figures were taken, for a dashboard above a county (a snapshot,
+    #: `township_figures`); None for figures computed for this page.
+    taken_at: datetime.datetime | None
     #: The area the dashboard is of (None: every area, for an administrator), and the areas
     #: from the user's own down to it, for the links back up.
     area: Area | None
@@ -281,49 +347,36 @@ def area_dashboard(user, area: Area | None, year: int, today: datetime.date) -> 
     def within(queryset):
         return visible_in(queryset, user, area)
 
-    households = on_day(within(Household.objects), day, today)
-    figures = household_figures(year, day)
-    breakdown = defaultdict(lambda: [0, 0])
-    in_poverty_by_township = Counter()
-    place = "village" if by_village else "village__parent"
-    grouped = households.values(
-        place, "attribute", "attribute__name", "main_cause", "main_cause__name"
-    )
-    for counts in grouped.annotate(
-        **{name: Count("pk", filter=q) for name, q in figures.items()}
-    ).order_by():
-        row_of(counts[place]).households.update({name: counts[name] for name in figures})
-        breakdown[_key(counts, "")][0] += counts["in_poverty"]
-        in_poverty_by_township[codes.township_of(counts[place])] += counts["in_poverty"]
-    in_poverty = households.filter(figures["in_poverty"]).values("pk")
-    persons = (
-        persons_on(within(Person.objects), day, today)
-        .filter(household__in=in_poverty)
-        .values(
-            f"household__{place}",
-            "household__attribute",
-            "household__attribute__name",
-            "household__main_cause",
-            "household__main_cause__name",
+    if area is None or area.level < Area.Level.COUNTY:
+        snapshot, places, breakdown = township_figures(user, area, year, today)
+    else:
+        snapshot = None
+        places = place_figures(
+            within(Household.objects), within(Person.objects), year, today, by_village
         )
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for counts in persons:
-        row_of(counts[f"household__{place}"]).persons += counts["n"]
-        breakdown[_key(counts, "household__")][1] += counts["n"]
+        breakdown = defaultdict(lambda: [0, 0])
+        for place in places.values():
+            for key, (households, persons) in place.breakdown.items():
+                breakdown[key][0] += households
+                breakdown[key][1] += persons
+    in_poverty_by_township = Counter()
+    for code, place in places.items():
+        row = row_of(code)
+        row.households.update(place.households)
+        row.persons += place.persons
+        in_poverty_by_township[codes.township_of(code)] += place.households["in_poverty"]
 
     for target in within(ExitTarget.objects).filter(year=year):
         row = row_of(target.township_id)
         row.target = (row.target or 0) + target.households
 
     teams = list(within(Team.objects))
-    missing = six_haves_status(teams)
+    missing = six_haves_missing(teams)
     for team in teams:
         row = row_of(team.township_id)
         if row.is_township:
             row.team = team
-        row.six_haves_missing += sum(not s.met for s in missing[team.pk])
+        row.six_haves_missing += missing[team.pk]
     for township in in_poverty_by_township.keys() - {team.township_id for team in teams}:
         if in_poverty_by_township[township]:
             row_of(township).no_team += 1
@@ -347,6 +400,7 @@ def area_dashboard(user, area: Area | None, year: int, today: datetime.date) -> 
         year=year,
         day=day,
         current=day >= today,
+        taken_at=snapshot and snapshot.taken_at,
         area=area,
         trail=_trail(user, area),
         absence_month=month,
@@ -355,6 +409,94 @@ def area_dashboard(user, area: Area | None, year: int, today: datetime.date) -> 
         breakdown=dict(breakdown),
         funds=fund_figures(within(Project.objects), row_of),
     )
+
+
+def township_figures(user, area: Area | None, year: int, today: datetime.date):
+    """(the snapshot, {township code: `PlaceFigures`}, the breakdown) of the townships
+    ``user`` sees in ``area``, from the year's snapshot: taken now if the year has none, else
+    the one there is, and a fresh one asked of the worker if it is older than
+    FIGURES_SNAPSHOT_MINUTES or of another day. The breakdown is summed by the database."""
+    snapshot = FiguresSnapshot.objects.filter(year=year).first()
+    if snapshot is None:
+        snapshot = take_snapshot(year, today)
+    elif snapshot.day != as_of(year, today) or snapshot.taken_at < timezone.now() - _max_age():
+        _ask_refresh(snapshot)
+    db = snapshot._state.db
+    rows = visible_in(TownshipFigures.objects.using(db).filter(snapshot=snapshot), user, area)
+    places = {
+        township: PlaceFigures(Counter(figures), persons)
+        for township, figures, persons in rows.values_list("township", "households", "persons")
+    }
+    sums = (
+        visible_in(TownshipBreakdown.objects.using(db).filter(snapshot=snapshot), user, area)
+        .values("attribute", "attribute__name", "main_cause", "main_cause__name")
+        .annotate(households=Sum("households"), persons=Sum("persons"))
+        .order_by()
+    )
+    breakdown = {_key(row, ""): [row["households"], row["persons"]] for row in sums}
+    return snapshot, places, breakdown
+
+
+def take_snapshot(year: int, today: datetime.date) -> FiguresSnapshot:
+    """Compute every township's figures of ``year`` and replace the year's snapshot with them."""
+    taken_at = timezone.now()
+    places = place_figures(
+        Household.objects.unscoped(), Person.objects.unscoped(), year, today, by_village=False
+    )
+    with transaction.atomic():
+        snapshot, _created = FiguresSnapshot.objects.select_for_update().get_or_create(
+            year=year, defaults={"day": as_of(year, today), "taken_at": taken_at}
+        )
+        snapshot.townships.all().delete()
+        snapshot.breakdown.all().delete()
+        TownshipFigures.objects.bulk_create(
+            TownshipFigures(
+                snapshot=snapshot,
+                township_id=code,
+                households=dict(place.households),
+                persons=place.persons,
+            )
+            for code, place in places.items()
+        )
+        TownshipBreakdown.objects.bulk_create(
+            (
+                TownshipBreakdown(
+                    snapshot=snapshot,
+                    township_id=code,
+                    attribute_id=attribute,
+                    main_cause_id=cause,
+                    households=households,
+                    persons=persons,
+                )
+                for code, place in places.items()
+                for ((attribute, _a), (cause, _c)), (households, persons) in place.breakdown.items()
+            ),
+            batch_size=5_000,
+        )
+        snapshot.day, snapshot.taken_at, snapshot.requested_at = as_of(year, today), taken_at, None
+        snapshot.save()
+    return snapshot
+
+
+@task()
+def refresh_figures(year: int) -> None:
+    """The worker's task: a fresh snapshot of ``year``."""
+    take_snapshot(year, timezone.localdate())
+
+
+def _max_age():
+    return datetime.timedelta(minutes=settings.FIGURES_SNAPSHOT_MINUTES)
+
+
+def _ask_refresh(snapshot: FiguresSnapshot) -> None:
+    """Ask the worker for a fresh snapshot of the year, unless one was asked for recently."""
+    now = timezone.now()
+    asked = FiguresSnapshot.objects.filter(
+        Q(requested_at__isnull=True) | Q(requested_at__lt=now - _max_age()), pk=snapshot.pk
+    ).update(requested_at=now)
+    if asked:
+        refresh_figures.enqueue(snapshot.year)
+        snapshot.refresh_from_db()
 
 
 def _trail(user, area: Area | None) -> list[Area]:

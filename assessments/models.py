@@ -451,3 +451,70 @@ class Rectification(VersionedModel):
 
     def __str__(self):
         return self.item[:60]
+
+
+class FiguresSnapshot(models.Model):
+    """The household figures of every township for a year, taken at a moment: what the
+    dashboards above a county read (`assessments.dashboard.township_figures`), refreshed in
+    the background once older than FIGURES_SNAPSHOT_MINUTES."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    #: The day the figures are of: the day they were taken, or the year's 31 December.
+    day = models.DateField(_("figures as of"))
+    taken_at = models.DateTimeField(_("taken at"))
+    #: When a refresh was asked of the worker and has not finished yet.
+    requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("figures snapshot")
+        verbose_name_plural = _("figures snapshots")
+
+    def __str__(self):
+        return f"{self.year} @ {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class TownshipFigures(models.Model):
+    """One township's row of a snapshot: the count of each household figure (by name, as in
+    `assessments.dashboard.HOUSEHOLD_FIGURES`) and the persons still in poverty."""
+
+    snapshot = models.ForeignKey(
+        FiguresSnapshot, on_delete=models.CASCADE, related_name="townships"
+    )
+    township = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    households = models.JSONField()
+    persons = models.PositiveIntegerField()
+
+    scope_path = "township__code"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "township"], name="one_row_per_township")
+        ]
+
+    def __str__(self):
+        return f"{self.township_id} ({self.snapshot})"
+
+
+class TownshipBreakdown(models.Model):
+    """The households and persons of a township still in poverty with one attribute and main
+    cause, in a snapshot: summed by the database for the area a dashboard is of."""
+
+    snapshot = models.ForeignKey(
+        FiguresSnapshot, on_delete=models.CASCADE, related_name="breakdown"
+    )
+    township = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    attribute = models.ForeignKey(
+        "households.ReferenceItem", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    main_cause = models.ForeignKey(
+        "households.ReferenceItem", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    households = models.PositiveIntegerField()
+    persons = models.PositiveIntegerField()
+
+    scope_path = "township__code"
+    objects = ScopedQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{self.township_id} {self.attribute_id}/{self.main_cause_id} ({self.snapshot})"

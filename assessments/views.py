@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
@@ -55,6 +56,7 @@ def _dashboard_page(request):
             "dashboard": dashboard,
             "columns": figures.HOUSEHOLD_FIGURES,
             "chart": figures.chart(dashboard),
+            "snapshot_minutes": settings.FIGURES_SNAPSHOT_MINUTES,
         },
     )
 

@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "teams.context_processors.device",
             ],
         },
     },
@@ -142,6 +143,12 @@ LOGOUT_REDIRECT_URL = "login"
 # Sessions live in the database, so any number of app servers can share them.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+# A township account may choose 在此设备上保持登录 at login: its session then lasts this many
+# days, browser closed or not (office accounts keep two-factor and browser-close sessions).
+REMEMBER_LOGIN_DAYS = env.int("REMEMBER_LOGIN_DAYS", default=30)
+# Days what a form's browser keeps on the device (drafts of what was typed) may stay there;
+# everything is removed at logout.
+LOCAL_DATA_DAYS = env.int("LOCAL_DATA_DAYS", default=7)
 
 # Failed logins are counted per username and IP together, so one person's typos do not lock
 # out a whole township office behind one shared address.
@@ -250,6 +257,9 @@ PRESENCE_ABSENT_MONTHS = env.int("PRESENCE_ABSENT_MONTHS", default=3)
 NOTICE_MIN_DAYS = env.int("NOTICE_MIN_DAYS", default=7)
 # A contact cadre carrying more households than this is flagged on the team page.
 MAX_HOUSEHOLDS_PER_CADRE = env.int("MAX_HOUSEHOLDS_PER_CADRE", default=10)
+# Dashboards above a county (a city's, the province's) read a snapshot of every township's
+# figures; once older than this many minutes, the next view asks the worker for a fresh one.
+FIGURES_SNAPSHOT_MINUTES = env.int("FIGURES_SNAPSHOT_MINUTES", default=10)
 # Photo evidence of ledger visits: the largest upload accepted, in bytes.
 LEDGER_PHOTO_MAX_BYTES = env.int("LEDGER_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 

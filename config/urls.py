@@ -7,7 +7,6 @@ from django.views.i18n import set_language
 from assessments import views as assessment_views
 from teams import two_factor
 from teams import views as team_views
-from teams.forms import LoginForm
 
 
 def guarded_by_the_admin(urls):
@@ -27,11 +26,8 @@ def guarded_by_the_admin(urls):
 urlpatterns = [
     path("", assessment_views.home, name="home"),
     path("healthz", team_views.healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm),
-        name="login",
-    ),
+    path("accounts/login/", two_factor.LoginView.as_view(), name="login"),
+    path("accounts/relogged/", two_factor.relogged, name="relogged"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

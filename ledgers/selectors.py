@@ -127,7 +127,9 @@ def plan_against_actual(measures: Iterable[Measure]) -> list[dict[str, Any]]:
 
 def _plans(household: Household) -> Context:
     plans = household.plans.select_related("responsible").prefetch_related("planned_measures")
-    return {"plans": list(plans)}
+    # The five-year plan, then the yearly plans newest first: the ledger page shows the first
+    # few of a long list.
+    return {"plans": list(plans.order_by("-kind", "-year"))}
 
 
 def _measures(household: Household) -> Context:

@@ -6,11 +6,12 @@ with a full page and a redirect back to the ledger, so everything works without 
 """
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from households.models import Access, Household
+from households.models import Access, Household, Person
 from households.services import log_access
 from ledgers import selectors
 from ledgers.access import household_for
@@ -94,12 +95,21 @@ def my_households(request):
     show_all = member is None or request.GET.get("all") == "1"
     if not show_all:
         households = households.filter(contact_cadre=member)
+    search = request.GET.get("q", "").strip()
+    if search:
+        named = Person.objects.unscoped().filter(household=OuterRef("pk"), name__contains=search)
+        households = households.filter(Q(number__contains=search) | Q(Exists(named)))
     households = selectors.with_ledger_summary(
         households.select_related("village", "main_cause", "contact_cadre").with_head()
     ).order_by(F("last_visit").asc(nulls_first=True), "number")
+    since = selectors.visits_count_from(timezone.localdate())
+    due = Q(last_visit__isnull=True) | Q(last_visit__lt=since)
+    due_count = households.filter(due).count()
+    only_due = request.GET.get("due") == "1"
+    if only_due:
+        households = households.filter(due)
     page = Paginator(households, 50).get_page(request.GET.get("page"))
     standards = selectors.standards()
-    since = selectors.visits_count_from(timezone.localdate())
     for household in page:
         household.overdue = household.last_visit is None or household.last_visit < since
         household.standing = selectors.standing(
@@ -112,7 +122,14 @@ def my_households(request):
             "page": page,
             "member": member,
             "show_all": show_all,
-            "query": "all=1" if show_all else "",
+            "search": search,
+            "due_count": due_count,
+            "only_due": only_due,
+            "query": urlencode(
+                [("all", "1")] * show_all
+                + [("q", search)] * bool(search)
+                + [("due", "1")] * only_due
+            ),
         },
     )
 
@@ -126,10 +143,16 @@ def ledger_context(request, household):
     }
 
 
+#: On the ledger page, the records of a long section shown before its 查看全部 link.
+COLLAPSE_AFTER = 3
+
+
 def ledger(request, pk):
     household = household_for(request, pk)
     log_access(request, Access.Kind.LEDGER, household)
-    return render(request, "ledgers/ledger.html", ledger_context(request, household))
+    context = ledger_context(request, household)
+    context |= {"collapse_after": COLLAPSE_AFTER, "expanded": request.GET.get("show")}
+    return render(request, "ledgers/ledger.html", context)
 
 
 def ledger_print(request, pk):
@@ -158,6 +181,7 @@ def _section_response(request, household, kind):
         context = {
             "household": household,
             "can_edit": True,
+            "collapse_after": COLLAPSE_AFTER,
             **selectors.ledger_sections(household, [kind.name]),
         }
         response = render(request, kind.section_template, context)

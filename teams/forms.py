@@ -242,7 +242,18 @@ def login_wait(request, username) -> int:
 
 class LoginForm(AuthenticationForm):
     """Django's login form, with the growing wait of `login_wait` before the password is even
-    checked (a try during the wait is not counted)."""
+    checked (a try during the wait is not counted), and 在此设备上保持登录 for township
+    accounts (`teams.views.LoginView`)."""
+
+    remember = forms.BooleanField(label=_("Stay logged in on this device"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["remember"].help_text = _(
+            "For township accounts on their own phone or computer: the login then lasts "
+            "%(days)s days, closed browser or not. Office accounts always log in with their "
+            "code."
+        ) % {"days": settings.REMEMBER_LOGIN_DAYS}
 
     def clean(self):
         username = self.cleaned_data.get("username")

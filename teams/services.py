@@ -4,6 +4,7 @@ presence of stationed cadres and the coverage of villages by work groups."""
 import csv
 import datetime
 import io
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -203,6 +204,31 @@ def six_haves_status(teams: Iterable[Team]) -> dict[int, list[SixHavesStatus]]:
 
     An item never checked counts as not met: a team shows that it has its 六有 by a check.
     """
+    items, latest, since = _six_haves_checks(teams)
+    return {
+        team.pk: [
+            SixHavesStatus(item, latest.get((team.pk, item.pk)), since.get((team.pk, item.pk)))
+            for item in items
+        ]
+        for team in teams
+    }
+
+
+def six_haves_missing(teams: Iterable[Team]) -> dict[int, int]:
+    """How many 六有 items each team lacks, as `six_haves_status` judges them (two queries)."""
+    items, latest, _since = _six_haves_checks(teams)
+    met = Counter(team for (team, _item), check in latest.items() if check.met)
+    return {team.pk: len(items) - met[team.pk] for team in teams}
+
+
+def _six_haves_checks(
+    teams: Iterable[Team],
+) -> tuple[
+    list[SixHavesItem],
+    dict[tuple[int, int], SixHavesCheck],
+    dict[tuple[int, int], datetime.date],
+]:
+    """(the items, (team, item) → latest check, (team, item) → missing since)."""
     items = list(SixHavesItem.objects.all())
     latest: dict[tuple[int, int], SixHavesCheck] = {}
     since: dict[tuple[int, int], datetime.date] = {}
@@ -214,13 +240,7 @@ def six_haves_status(teams: Iterable[Team]) -> dict[int, list[SixHavesStatus]]:
             since.pop(key, None)
         else:
             since.setdefault(key, check.checked_on)
-    return {
-        team.pk: [
-            SixHavesStatus(item, latest.get((team.pk, item.pk)), since.get((team.pk, item.pk)))
-            for item in items
-        ]
-        for team in teams
-    }
+    return items, latest, since
 
 
 def stationed_members(team: Team, month: datetime.date) -> QuerySet[Member]:

@@ -10,7 +10,9 @@ import base64
 
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.dispatch import receiver
@@ -23,6 +25,8 @@ from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from teams.forms import LoginForm
 
 #: Set at login for users who enrolled although their role does not require it.
 ENROLLED_SESSION_KEY = "two_factor_enrolled"
@@ -141,3 +145,24 @@ def security(request):
             "required": needs_two_factor(request.user),
         },
     )
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login with 在此设备上保持登录: a township account that asks for it keeps its
+    session for REMEMBER_LOGIN_DAYS, browser closed or not; any account that must give a
+    code keeps a session that ends with the browser."""
+
+    authentication_form = LoginForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        if form.cleaned_data.get("remember") and not needs_two_factor(user):
+            self.request.session.set_expiry(settings.REMEMBER_LOGIN_DAYS * 24 * 3600)
+        return response
+
+
+def relogged(request):
+    """Where a login opened from a form whose session had expired lands: it tells the form's
+    tab (static/js/relogged.js) to send the form again."""
+    return render(request, "registration/relogged.html")

@@ -7,10 +7,15 @@ from households.roster import roster_import as import_roster
 from teams.models import Area, User
 
 
-def test_the_dashboard_benchmark_builds_a_county_the_dashboard_renders(db):
-    dashboard.generate("449904", 50)
-    assert Household.objects.in_area("449904").count() == 50
-    assert dashboard.render(dashboard.officer("449904")).status_code == 200
+def test_the_dashboard_benchmark_builds_a_province_the_dashboards_render(db, monkeypatch):
+    small = {"cities": 2, "counties": 3, "townships": 5, "villages": 2, "households": 60}
+    monkeypatch.setitem(dashboard.__dict__, "PROVINCE", dashboard.PROVINCE | small)
+    dashboard.generate(*dashboard.make_province(), 2, 60, 2026)
+    assert Household.objects.in_area("46").count() == 60
+    assert Person.objects.filter(household__village__code__startswith="46").count() == 156
+    assert Area.objects.filter(code__startswith="46", level=Area.Level.TOWNSHIP).count() == 5
+    for role, area in [("province", "46"), ("city", "4601"), ("county", "460101")]:
+        assert dashboard.render(dashboard.officer(role, area), 2026).status_code == 200
 
 
 def test_the_roster_benchmark_writes_a_roster_that_imports_clean(db, tmp_path):

@@ -388,6 +388,7 @@ URLS = {
     "two_factor_verify": Page(status=302),
     "two_factor_enrol": Page(status=302, status_for=dict.fromkeys(TOWNSHIP_PERSONAS, 200)),
     "security": Page(),
+    "relogged": Page(),
     "set_language": Page(method="post", public=True, status=302),
     "teams:list": Page(scope="list", marker=lambda w: w.team.township.name),
     "teams:create": Page(denied=frozenset({"cadre", "leader", "city", "outsider"})),

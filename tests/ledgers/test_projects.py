@@ -157,7 +157,7 @@ def test_fund_summary_totals_by_source_township_and_flag(project, django_assert_
     pay(project, 2500)
     road = ProjectFactory(township=project.township, category=Project.Category.INFRASTRUCTURE)
     ProjectBudgetFactory(project=road, source="sector", amount=1000)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):  # the sums per township, their areas, two by source
         summary = supervision.fund_summary(Project.objects.all())
     fiscal = next(row for row in summary["by_source"] if row["source"] == "fiscal")
     assert (fiscal["budget"], fiscal["paid"], fiscal["balance"]) == (10000, 2500, 7500)

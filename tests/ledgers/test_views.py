@@ -80,7 +80,7 @@ def test_my_households_lists_mine_not_visited_for_longest_first(
     HouseholdFactory(village=household.village, status=Household.Status.EXITED)
     client = as_user(township_cadre)
     client.get(reverse("ledgers:mine"))  # warm the session
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):  # and the count of the households due a visit
         response = client.get(reverse("ledgers:mine"))
     rows = list(response.context["page"])
     assert [h.pk for h in rows] == [household.pk, recent.pk]
@@ -93,6 +93,43 @@ def test_my_households_lists_mine_not_visited_for_longest_first(
     assert "陈户主" in body
     assert "王近访" in body
     assert other.number not in body
+
+
+def test_my_households_finds_by_member_name_or_number_and_counts_the_visits_due(
+    as_user, township_cadre, household
+):
+    visited = HouseholdFactory(village=household.village, contact_cadre=township_cadre.member)
+    PersonFactory(household=visited, name="王近访")
+    VisitFactory(household=visited, date=TODAY)
+    client = as_user(township_cadre)
+    response = client.get(reverse("ledgers:mine"))
+    assert response.context["due_count"] == 1  # never visited
+    assert "待走访（30天未走访）" in response.content.decode()
+    due = client.get(reverse("ledgers:mine"), {"due": "1"})
+    assert [h.pk for h in due.context["page"]] == [household.pk]
+    for search, found in [("李配偶", household), ("王近", visited), (visited.number[-6:], visited)]:
+        response = client.get(reverse("ledgers:mine"), {"q": search})
+        assert [h.pk for h in response.context["page"]] == [found.pk], search
+    assert list(client.get(reverse("ledgers:mine"), {"q": "无此人"}).context["page"]) == []
+
+
+def test_the_ledger_shows_the_latest_records_of_a_long_section_and_all_on_asking(
+    as_user, township_cadre, household
+):
+    for day in range(5):
+        VisitFactory(household=household, date=TODAY - datetime.timedelta(days=day))
+    client = as_user(township_cadre)
+    url = reverse("ledgers:ledger", args=[household.pk])
+    page = client.get(url).content.decode()
+    visits = page[page.index('id="visits"') : page.index('id="incomes"')]
+    assert visits.count("<tr hidden>") == 2
+    assert "查看全部（5）" in visits
+    assert 'href="?show=visits#visits"' in visits
+    page = client.get(url, {"show": "visits"}).content.decode()
+    assert "<tr hidden>" not in page[page.index('id="visits"') : page.index('id="incomes"')]
+    book = client.get(reverse("ledgers:print", args=[household.pk])).content.decode()
+    assert "<tr hidden>" not in book  # the printed book holds everything
+    assert "查看全部" not in book
 
 
 def test_an_income_of_a_year_without_poverty_lines_says_so(as_user, township_cadre, household):
@@ -125,7 +162,7 @@ def test_my_households_query_count_does_not_grow_with_rows(
         IncomeFactory(household=extra)
     client = as_user(township_cadre)
     client.get(reverse("ledgers:mine"))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get(reverse("ledgers:mine"))
 
 

@@ -105,3 +105,35 @@ def test_every_login_page_makes_a_stranger_wait(client, two_users, settings, pag
     assert waiting.status_code == 200
     assert 14 <= wait_of(waiting) <= 15
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    ("role", "remember", "lasts_days"),
+    [("township", True, 30), ("township", False, None), ("county", True, None)],
+)
+def test_stay_logged_in_on_this_device_is_for_township_accounts(
+    client, db, role, remember, lasts_days
+):
+    """A township account that ticks 在此设备上保持登录 keeps its session for
+    REMEMBER_LOGIN_DAYS, closed browser or not; without it, or for an office account (which
+    gives a code), the session ends with the browser."""
+    user = UserFactory(username="phone", role=role)
+    user.set_password(PASSWORD)
+    user.save()
+    data = {"username": "phone", "password": PASSWORD} | ({"remember": "on"} if remember else {})
+    response = client.post(reverse("login"), data)
+    assert response.status_code == 302
+    session = client.session
+    if lasts_days:
+        assert not session.get_expire_at_browser_close()
+        assert session.get_expiry_age() == lasts_days * 24 * 3600
+        assert response.cookies["sessionid"]["max-age"] == lasts_days * 24 * 3600
+    else:
+        assert session.get_expire_at_browser_close()
+        assert not response.cookies["sessionid"]["max-age"]
+
+
+def test_the_login_page_offers_to_stay_logged_in(client, db):
+    body = client.get(reverse("login")).content.decode()
+    assert "在此设备上保持登录" in body
+    assert "30 天" in body
