@@ -187,8 +187,8 @@ def generate(areas, townships, villages, households, year):
         cursor.execute(
             f"""
             INSERT INTO ledgers_visit ({versioned}household_id, date, findings, actions,
-                requests, next_step, photo)
-            SELECT 1, h.id, date %(today)s - (k * 45 + h.id %% 45)::int, '走访', '', '', '', ''
+                requests, next_step)
+            SELECT 1, h.id, date %(today)s - (k * 45 + h.id %% 45)::int, '走访', '', '', ''
             FROM ({ours}) h CROSS JOIN generate_series(0, 7) k
             """,
             {**scope, "today": today},

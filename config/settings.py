@@ -262,6 +262,8 @@ MAX_HOUSEHOLDS_PER_CADRE = env.int("MAX_HOUSEHOLDS_PER_CADRE", default=10)
 FIGURES_SNAPSHOT_MINUTES = env.int("FIGURES_SNAPSHOT_MINUTES", default=10)
 # Photo evidence of ledger visits: the largest upload accepted, in bytes.
 LEDGER_PHOTO_MAX_BYTES = env.int("LEDGER_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+# Photos one visit may keep (the browser shrinks each to at most 1600 px before sending).
+VISIT_MAX_PHOTOS = env.int("VISIT_MAX_PHOTOS", default=9)
 
 # Roster import (households/roster/): files above these limits are refused before parsing;
 # rosters with more rows than ROSTER_BACKGROUND_ROWS are written by the task worker.

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from ledgers.models import (
@@ -64,18 +66,33 @@ class VisitAdmin(LedgerAdmin):
     list_display = ["household", "date", "cadre"]
     list_select_related = ["household", "cadre"]
     date_hierarchy = "date"
-    # The photo is uploaded on the ledger page, which checks it, and opened through the scoped
-    # view: MEDIA_URL is never served (the files live outside the web root).
-    exclude = ["photo"]
-    # What the phone recorded in the photo: evidence, not to be edited.
-    readonly_fields = ["download", "photo_taken_at", "photo_latitude", "photo_longitude"]
+    # Photos are added on the ledger page, which checks them, and opened through the scoped
+    # view: MEDIA_URL is never served (the files live outside the web root). What the phone
+    # recorded in each (time, place) is evidence, shown and not edited.
+    readonly_fields = ["download"]
 
     @admin.display(description=_("photo evidence"))
     def download(self, visit):
-        if not visit.photo:
-            return None
-        url = reverse("ledgers:visit_photo", args=[visit.pk])
-        return format_html('<a href="{}">{}</a>', url, _("Open the photo"))
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                '<a href="{}">{}</a> {} {}',
+                (
+                    (
+                        reverse("ledgers:visit_photo", args=[photo.pk]),
+                        _("Open the photo"),
+                        f"{timezone.localtime(photo.taken_at):%Y-%m-%d %H:%M}"
+                        if photo.taken_at
+                        else "",
+                        f"{photo.latitude}, {photo.longitude}"
+                        if photo.latitude is not None
+                        else "",
+                    )
+                    for photo in visit.photos.all()
+                ),
+            )
+            or None
+        )
 
 
 @admin.register(Income)

@@ -10,4 +10,4 @@ class LedgersConfig(AppConfig):
     def ready(self):
         from teams.attachments import delete_stored_files
 
-        post_delete.connect(delete_stored_files, sender="ledgers.Visit")
+        post_delete.connect(delete_stored_files, sender="ledgers.VisitPhoto")

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MinValueValidator
+from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,7 @@ from ledgers.models import (
     Plan,
     Project,
     Visit,
+    VisitPhoto,
 )
 from teams.forms import DATE, VersionedForm
 from teams.models import Area, Member
@@ -116,19 +117,49 @@ class MeasureForm(LedgerForm):
         )
 
 
+class PhotosInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Any number of pictures from one file input (Django's documented way): a list."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            widget=PhotosInput(attrs={"accept": "image/jpeg,image/png,image/webp"}), **kwargs
+        )
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(PhotosField, self).clean(file, initial) for file in files if file]
+
+
 class VisitForm(LedgerForm):
+    """A visit; photos are added any number at a time and removed by ticking them (at most
+    VISIT_MAX_PHOTOS in all), each checked and stored without its metadata."""
+
     member_fields = ["cadre"]
+    photos = PhotosField(
+        label=_("photo evidence"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP pictures; several may be chosen at once."),
+    )
+    remove_photos = forms.ModelMultipleChoiceField(
+        label=_("Remove photos"),
+        queryset=VisitPhoto.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     class Meta:
         model = Visit
-        fields = ["date", "cadre", "findings", "actions", "requests", "next_step", "photo"]
+        fields = ["date", "cadre", "findings", "actions", "requests", "next_step"]
         widgets = {
             "date": DATE,
             "findings": SHORT_TEXT,
             "actions": SHORT_TEXT,
             "requests": SHORT_TEXT,
             "next_step": SHORT_TEXT,
-            "photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -136,13 +167,21 @@ class VisitForm(LedgerForm):
         self.default("date", timezone.localdate())
         # A visit is usually recorded by the cadre who made it.
         own = getattr(self.user, "member", None)
-        if self.instance._state.adding and own:
-            self.initial["cadre"] = own.pk
+        if self.instance._state.adding:
+            if own:
+                self.initial["cadre"] = own.pk
+            del self.fields["remove_photos"]
+        else:
+            self.fields["remove_photos"].queryset = self.instance.photos.all()
+            self.fields["remove_photos"].label_from_instance = photo_label
+            if not self.instance.photos.exists():
+                del self.fields["remove_photos"]
 
-    def clean_photo(self):
-        photo = self.cleaned_data.get("photo")
-        if not isinstance(photo, UploadedFile):
-            return photo
+    def clean_photos(self):
+        """[(the picture without metadata, (taken at, latitude, longitude))]."""
+        return [self._checked(photo) for photo in self.cleaned_data["photos"]]
+
+    def _checked(self, photo):
         limit = settings.LEDGER_PHOTO_MAX_BYTES
         if photo.size > limit:
             raise forms.ValidationError(
@@ -157,15 +196,41 @@ class VisitForm(LedgerForm):
         # Stored without metadata (a phone's GPS position, make and serial); the time and place
         # it recorded become evidence fields. The name gets the suffix of the real content.
         try:
-            clean, evidence = without_metadata(photo, "photo" + kind[0])
+            return without_metadata(photo, "photo" + kind[0])
         except PhotoError as exc:
             raise forms.ValidationError(_("The picture cannot be read.")) from exc
-        (
-            self.instance.photo_taken_at,
-            self.instance.photo_latitude,
-            self.instance.photo_longitude,
-        ) = evidence
-        return clean
+
+    def clean(self):
+        cleaned = super().clean()
+        kept = 0 if self.instance._state.adding else self.instance.photos.count()
+        kept -= len(cleaned.get("remove_photos") or [])
+        if kept + len(cleaned.get("photos") or []) > settings.VISIT_MAX_PHOTOS:
+            self.add_error(
+                "photos",
+                _("A visit keeps at most %(n)s photos; remove some first.")
+                % {"n": settings.VISIT_MAX_PHOTOS},
+            )
+        return cleaned
+
+    @transaction.atomic
+    def save(self, commit=True):
+        visit = super().save(commit)
+        for photo in self.cleaned_data.get("remove_photos") or []:
+            photo.delete()  # its file goes once the deletion is committed
+        for picture, (taken_at, latitude, longitude) in self.cleaned_data["photos"]:
+            VisitPhoto.objects.create(
+                visit=visit,
+                photo=picture,
+                taken_at=taken_at,
+                latitude=latitude,
+                longitude=longitude,
+            )
+        return visit
+
+
+def photo_label(photo):
+    taken = timezone.localtime(photo.taken_at).strftime("%Y-%m-%d %H:%M") if photo.taken_at else ""
+    return _("Photo %(n)s %(taken)s") % {"n": photo.pk, "taken": taken}
 
 
 class IncomeForm(LedgerForm):

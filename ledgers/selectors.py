@@ -138,7 +138,7 @@ def _measures(household: Household) -> Context:
 
 
 def _visits(household: Household) -> Context:
-    return {"visits": list(household.visits.select_related("cadre"))}
+    return {"visits": list(household.visits.select_related("cadre").prefetch_related("photos"))}
 
 
 def _incomes(household: Household) -> Context:

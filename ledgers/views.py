@@ -24,7 +24,7 @@ from households.services import log_access
 from ledgers import selectors
 from ledgers.access import household_for
 from ledgers.forms import GuaranteeForm, IncomeForm, MeasureForm, PlanForm, VisitForm, photo_type
-from ledgers.models import Visit
+from ledgers.models import VisitPhoto
 from teams.locking import (
     EditConflict,
     conflict_details,
@@ -254,13 +254,13 @@ def item_delete(request, kind, pk):
 
 @require_GET
 def visit_photo(request, pk):
-    """The photo evidence of a visit, to users who may see the household only."""
-    visit = get_visible_or_404(Visit.objects.select_related("household"), request.user, pk=pk)
-    if not visit.photo:
-        raise Http404
-    log_access(request, Access.Kind.PHOTO, visit.household)
+    """A photo of a visit, to users who may see the household only."""
+    photo = get_visible_or_404(
+        VisitPhoto.objects.select_related("visit__household"), request.user, pk=pk
+    )
+    log_access(request, Access.Kind.PHOTO, photo.visit.household)
     try:
-        handle = visit.photo.open("rb")
+        handle = photo.photo.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
     kind = photo_type(handle.read(12))

@@ -9,7 +9,15 @@ from PIL import Image
 from assessments.models import Inspection, Rectification
 from households.idnumber import compose_id_number
 from households.models import Household, Person, ReferenceItem
-from ledgers.models import Income, Measure, MeasureCategory, Project, ProjectBudget, Visit
+from ledgers.models import (
+    Income,
+    Measure,
+    MeasureCategory,
+    Project,
+    ProjectBudget,
+    Visit,
+    VisitPhoto,
+)
 from teams.models import (
     Area,
     Member,
@@ -183,6 +191,14 @@ class VisitFactory(factory.django.DjangoModelFactory):
     household = factory.SubFactory(HouseholdFactory)
     date = datetime.date(2017, 3, 1)
     findings = "家中老人慢性病，需要定期买药"
+
+
+class VisitPhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VisitPhoto
+
+    visit = factory.SubFactory(VisitFactory)
+    photo = "visits/x.png"
 
 
 class IncomeFactory(factory.django.DjangoModelFactory):

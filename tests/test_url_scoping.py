@@ -102,6 +102,7 @@ from tests.factories import (
     UserFactory,
     VillageWorkTeamFactory,
     VisitFactory,
+    VisitPhotoFactory,
     WorkGroupFactory,
     WorkRecordFactory,
 )
@@ -521,7 +522,7 @@ URLS = {
         for view in ("item_edit", "item_delete")
         for kind in LEDGER_MODELS
     },
-    "ledgers:visit_photo": Page(kwargs=lambda w: {"pk": w.ledger["visit"].pk}, scope="object"),
+    "ledgers:visit_photo": Page(kwargs=lambda w: {"pk": w.ledger["photo"].pk}, scope="object"),
     # County offices alone import rosters: to anybody else the pages do not exist.
     "roster_import:list": Page(
         scope="list", marker=lambda w: w.import_job.file_name, absent=NOT_IMPORTERS
@@ -886,13 +887,14 @@ def world(
     ledger = {
         "plan": Plan.objects.create(household=household, year=2017, goals="种养结合，年底脱贫"),
         "measure": MeasureFactory(household=household),
-        "visit": VisitFactory(
-            household=household,
-            photo=SimpleUploadedFile("走访.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 60),
-        ),
+        "visit": VisitFactory(household=household),
         "income": IncomeFactory(household=household),
         "guarantee": Guarantee.objects.create(household=household, year=2017),
     }
+    ledger["photo"] = VisitPhotoFactory(
+        visit=ledger["visit"],
+        photo=SimpleUploadedFile("走访.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 60),
+    )
     # Reference rows come from data migrations, which keep no versions: save one.
     poverty_standard, measure_category = (
         PovertyStandard.objects.first(),

@@ -18,6 +18,7 @@ from ledgers.models.ledger import (  # noqa: F401
     Plan,
     PovertyStandard,
     Visit,
+    VisitPhoto,
     visit_photo_path,
 )
 from ledgers.models.projects import (  # noqa: F401

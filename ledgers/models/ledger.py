@@ -202,14 +202,14 @@ class Measure(VersionedModel):
         return self.status in self.OPEN_STATUSES
 
 
-def visit_photo_path(visit, filename):
+def visit_photo_path(photo, filename):
     """A random name under the household's folder: the uploader's file name is not kept."""
     suffix = PurePath(filename).suffix.lower()
-    return f"visits/{visit.household_id}/{uuid.uuid4().hex}{suffix}"
+    return f"visits/{photo.visit.household_id}/{uuid.uuid4().hex}{suffix}"
 
 
 class Visit(VersionedModel):
-    """A visit to the household (走访记录)."""
+    """A visit to the household (走访记录), with its photos (`VisitPhoto`)."""
 
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="visits"
@@ -227,21 +227,6 @@ class Visit(VersionedModel):
     actions = models.TextField(_("what was done"), blank=True)
     requests = models.TextField(_("the household's requests"), blank=True)
     next_step = models.TextField(_("next step"), blank=True)
-    photo = models.FileField(
-        _("photo evidence"),
-        upload_to=visit_photo_path,
-        blank=True,
-        help_text=_("A JPEG, PNG or WebP picture."),
-    )
-    # What the phone recorded in the photo, kept as evidence of the visit; the stored picture
-    # itself carries no metadata (see `ledgers.photos`).
-    photo_taken_at = models.DateTimeField(_("photo taken at"), null=True, blank=True)
-    photo_latitude = models.DecimalField(
-        _("photo latitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    photo_longitude = models.DecimalField(
-        _("photo longitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
     history = HistoricalRecords()
 
     scope_path = "household__village__code"
@@ -255,6 +240,40 @@ class Visit(VersionedModel):
 
     def __str__(self):
         return _("Visit on %(date)s") % {"date": self.date}
+
+
+class VisitPhoto(models.Model):
+    """A photo taken on a visit, as evidence; a visit has any number of them."""
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="photos"
+    )
+    photo = models.FileField(
+        _("photo evidence"),
+        upload_to=visit_photo_path,
+        help_text=_("A JPEG, PNG or WebP picture."),
+    )
+    # What the phone recorded in the photo, kept as evidence of the visit; the stored picture
+    # itself carries no metadata (see `teams.photos`).
+    taken_at = models.DateTimeField(_("photo taken at"), null=True, blank=True)
+    latitude = models.DecimalField(
+        _("photo latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("photo longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    history = HistoricalRecords()
+
+    scope_path = "visit__household__village__code"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+        ordering = ["visit", "pk"]
+
+    def __str__(self):
+        return _("Photo of %(visit)s") % {"visit": self.visit}
 
 
 class Income(VersionedModel):

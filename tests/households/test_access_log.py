@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from households.models import Access
-from tests.factories import VisitFactory, picture
+from tests.factories import VisitFactory, VisitPhotoFactory, picture
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +20,9 @@ def pages(household):
     """(url, what the log says it was) of every page and download of a household's data."""
     person = household.persons.first()
     village = household.village_id
-    visit = VisitFactory(
-        household=household, photo=SimpleUploadedFile("走访.jpg", picture(), "image/jpeg")
+    photo = VisitPhotoFactory(
+        visit=VisitFactory(household=household),
+        photo=SimpleUploadedFile("走访.jpg", picture(), "image/jpeg"),
     )
     return [
         (reverse("households:detail", args=[household.pk]), Access.Kind.FILE, household.number),
@@ -31,7 +32,7 @@ def pages(household):
         (reverse("ledgers:ledger", args=[household.pk]), Access.Kind.LEDGER, household.number),
         (reverse("ledgers:print", args=[household.pk]), Access.Kind.PRINT, household.number),
         (reverse("ledgers:history", args=[household.pk]), Access.Kind.HISTORY, household.number),
-        (reverse("ledgers:visit_photo", args=[visit.pk]), Access.Kind.PHOTO, household.number),
+        (reverse("ledgers:visit_photo", args=[photo.pk]), Access.Kind.PHOTO, household.number),
         (reverse("households:village_register", args=[village]), Access.Kind.REGISTER, ""),
         (reverse("households:village_register_xlsx", args=[village]), Access.Kind.EXPORT, ""),
         (reverse("ledgers:export") + f"?area={village}", Access.Kind.EXPORT, ""),

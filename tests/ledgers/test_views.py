@@ -3,13 +3,14 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from households.models import Household
-from ledgers.models import Income, Measure, MeasureCategory, PovertyStandard, Visit
+from ledgers.models import Income, Measure, MeasureCategory, PovertyStandard, Visit, VisitPhoto
 from tests.factories import (
     AreaFactory,
     HouseholdFactory,
@@ -18,6 +19,7 @@ from tests.factories import (
     MemberFactory,
     PersonFactory,
     VisitFactory,
+    VisitPhotoFactory,
     picture,
 )
 
@@ -32,7 +34,7 @@ def ledger_url(household):
 def item_urls(household):
     """Every URL of the app that names something of the household."""
     measure = MeasureFactory(household=household)
-    visit = VisitFactory(household=household, photo="visits/x.png")
+    photo = VisitPhotoFactory(visit=VisitFactory(household=household))
     return [
         ledger_url(household),
         reverse("ledgers:print", args=[household.pk]),
@@ -40,7 +42,7 @@ def item_urls(household):
         reverse("ledgers:item_create", args=[household.pk, "visit"]),
         reverse("ledgers:item_edit", args=["measure", measure.pk]),
         reverse("ledgers:item_delete", args=["measure", measure.pk]),
-        reverse("ledgers:visit_photo", args=[visit.pk]),
+        reverse("ledgers:visit_photo", args=[photo.pk]),
         reverse("ledgers:export") + "?area=449901101201",
     ]
 
@@ -175,7 +177,7 @@ def test_ledger_page_shows_family_and_every_section(
     IncomeFactory(household=household, year=2017)
     client = as_user(township_cadre)
     client.get(ledger_url(household))
-    with django_assert_num_queries(17):  # 16, and the access log row
+    with django_assert_num_queries(18):  # 16, the visits' photos, and the access log row
         response = client.get(ledger_url(household))
     body = response.content.decode()
     for text in ["陈户主", "李配偶", "因病", "发放鸡苗200只", "家中老人慢性病", "4900.00"]:
@@ -297,7 +299,7 @@ def post_photo(client, household, content, name):
     url = reverse("ledgers:item_create", args=[household.pk, "visit"])
     return client.post(
         url,
-        {"date": "2017-05-02", "findings": "拍照留证", "photo": SimpleUploadedFile(name, content)},
+        {"date": "2017-05-02", "findings": "拍照留证", "photos": SimpleUploadedFile(name, content)},
     )
 
 
@@ -306,12 +308,12 @@ def test_photo_is_stored_outside_the_web_root_and_served_in_scope_only(
 ):
     response = post_photo(as_user(township_cadre), household, PNG, "../../evil.jpg")
     assert response.status_code == 302
-    visit = Visit.objects.get()
-    assert visit.photo.name.startswith(f"visits/{household.pk}/")
-    assert visit.photo.name.endswith(".png")
-    stored = (media / visit.photo.name).read_bytes()
+    photo = Visit.objects.get().photos.get()
+    assert photo.photo.name.startswith(f"visits/{household.pk}/")
+    assert photo.photo.name.endswith(".png")
+    stored = (media / photo.photo.name).read_bytes()
     assert stored.startswith(b"\x89PNG")
-    url = reverse("ledgers:visit_photo", args=[visit.pk])
+    url = reverse("ledgers:visit_photo", args=[photo.pk])
     served = as_user(township_cadre).get(url)
     assert served["Content-Type"] == "image/png"
     assert b"".join(served.streaming_content) == stored
@@ -324,7 +326,7 @@ def test_deleting_a_visit_in_place_deletes_its_photo_once_committed(
     client = as_user(township_cadre)
     post_photo(client, household, PNG, "a.png")
     visit = Visit.objects.get()
-    stored = media / visit.photo.name
+    stored = media / visit.photos.get().photo.name
     assert stored.exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -340,6 +342,7 @@ def test_a_rolled_back_visit_deletion_keeps_its_photo(
 ):
     post_photo(as_user(township_cadre), household, PNG, "a.png")
     visit = Visit.objects.get()
+    stored = media / visit.photos.get().photo.name
     # The error rolls the deletion back, so the block holds both.
     with (  # noqa: PT012
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -350,7 +353,7 @@ def test_a_rolled_back_visit_deletion_keeps_its_photo(
         raise RuntimeError("undone")
     assert callbacks == []
     assert Visit.objects.exists()
-    assert (media / visit.photo.name).exists()
+    assert stored.exists()
 
 
 def test_photo_that_is_not_a_picture_is_refused(as_user, township_cadre, household, media):
@@ -420,13 +423,14 @@ def test_a_phone_photo_is_stored_without_metadata_its_time_and_place_kept_as_evi
     response = post_photo(as_user(township_cadre), household, upload, "IMG_0001.jpg")
     assert response.status_code == 302
     visit = Visit.objects.get()
-    stored = (media / visit.photo.name).read_bytes()
+    photo = visit.photos.get()
+    stored = (media / photo.photo.name).read_bytes()
     assert b"SERIAL-123456" not in stored
     assert b"Exif" not in stored
     assert not Image.open(io.BytesIO(stored)).getexif()
-    assert visit.photo.name.endswith(".jpg")
-    assert str(timezone.localtime(visit.photo_taken_at)).startswith("2017-05-02 10:12:30")
-    assert (visit.photo_latitude, visit.photo_longitude) == (Decimal("23.125"), Decimal("113.25"))
+    assert photo.photo.name.endswith(".jpg")
+    assert str(timezone.localtime(photo.taken_at)).startswith("2017-05-02 10:12:30")
+    assert (photo.latitude, photo.longitude) == (Decimal("23.125"), Decimal("113.25"))
     ledger = as_user(township_cadre).get(ledger_url(household)).content.decode()
     assert "拍摄于 2017-05-02 10:12" in ledger
     assert "23.125" in ledger
@@ -440,3 +444,60 @@ def test_a_picture_that_cannot_be_read_is_refused(as_user, township_cadre, house
     assert response.status_code == 200
     assert "无法读取" in response.content.decode()
     assert not Visit.objects.exists()
+
+
+def test_a_visit_keeps_several_photos_and_loses_the_ones_ticked(
+    as_user, township_cadre, household, media, django_capture_on_commit_callbacks
+):
+    """A visit once held one photo: the cadre had to choose which to keep."""
+    client = as_user(township_cadre)
+    url = reverse("ledgers:item_create", args=[household.pk, "visit"])
+    uploads = [SimpleUploadedFile(f"{n}.png", PNG) for n in range(3)]
+    response = client.post(url, {"date": "2017-05-02", "findings": "三张照片", "photos": uploads})
+    assert response.status_code == 302
+    visit = Visit.objects.get()
+    first, second, third = visit.photos.all()
+    assert all(photo.history.count() == 1 for photo in (first, second, third))
+    edit = reverse("ledgers:item_edit", args=["visit", visit.pk])
+    form = client.get(edit).content.decode()
+    assert 'name="remove_photos"' in form
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            edit,
+            {"date": "2017-05-02", "findings": "三张照片", "version": visit.version,
+             "remove_photos": [second.pk], "photos": [SimpleUploadedFile("4.png", PNG)]},
+        )  # fmt: skip
+    assert response.status_code == 302
+    kept = list(visit.photos.values_list("pk", flat=True))
+    assert len(kept) == 3
+    assert {first.pk, third.pk} <= set(kept)
+    assert second.pk not in kept
+    assert not (media / second.photo.name).exists()
+    assert (media / first.photo.name).exists()
+
+
+def test_more_photos_than_a_visit_keeps_are_refused_with_nothing_written(
+    as_user, township_cadre, household, media, settings
+):
+    settings.VISIT_MAX_PHOTOS = 2
+    url = reverse("ledgers:item_create", args=[household.pk, "visit"])
+    uploads = [SimpleUploadedFile(f"{n}.png", PNG) for n in range(3)]
+    response = as_user(township_cadre).post(
+        url, {"date": "2017-05-02", "findings": "太多照片", "photos": uploads}
+    )
+    assert response.status_code == 200
+    assert "每次走访最多保存 2 张照片" in response.content.decode()
+    assert not Visit.objects.exists()
+    assert not VisitPhoto.objects.exists()
+    assert not list(media.rglob("*.png"))
+
+
+def test_one_bad_picture_among_several_refuses_them_all(as_user, township_cadre, household, media):
+    url = reverse("ledgers:item_create", args=[household.pk, "visit"])
+    uploads = [SimpleUploadedFile("a.png", PNG), SimpleUploadedFile("b.jpg", b"<html>")]
+    response = as_user(township_cadre).post(
+        url, {"date": "2017-05-02", "findings": "一张坏照片", "photos": uploads}
+    )
+    assert "只接受 JPEG、PNG 或 WebP 图片" in response.content.decode()
+    assert not Visit.objects.exists()
+    assert not VisitPhoto.objects.exists()
