@@ -5,6 +5,7 @@ from django.urls import URLResolver, include, path
 from django.views.i18n import set_language
 
 from assessments import views as assessment_views
+from ledgers import views as ledger_views
 from teams import two_factor
 from teams import views as team_views
 
@@ -26,6 +27,7 @@ def guarded_by_the_admin(urls):
 urlpatterns = [
     path("", assessment_views.home, name="home"),
     path("healthz", team_views.healthz, name="healthz"),
+    path("sw.js", ledger_views.service_worker, name="service_worker"),
     path("accounts/login/", two_factor.LoginView.as_view(), name="login"),
     path("accounts/relogged/", two_factor.relogged, name="relogged"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, Q
@@ -16,6 +18,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequ
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -250,6 +253,18 @@ def item_delete(request, kind, pk):
             return _section_response(request, household, kind)
     template = "ledgers/_delete.html" if is_fragment(request) else "ledgers/item_delete.html"
     return TemplateResponse(request, template, context, status=status(context))
+
+
+@login_not_required
+@require_GET
+def service_worker(request):
+    """static/js/sw.js at the site's root, so that it may keep the ledger pages (a worker
+    covers only the paths under its own), never cached by the browser."""
+    path = finders.find("js/sw.js")
+    response = FileResponse(open(path, "rb"), content_type="text/javascript")  # noqa: SIM115
+    response["Service-Worker-Allowed"] = "/"
+    add_never_cache_headers(response)
+    return response
 
 
 @require_GET

@@ -164,6 +164,9 @@ def browser():
         pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium.")
     from playwright.sync_api import sync_playwright
 
+    # Routes see the service worker's own requests (the offline tests cut them): without this
+    # a context set offline still lets the worker reach the server.
+    os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = "1"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,

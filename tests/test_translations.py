@@ -45,3 +45,16 @@ def test_no_string_shows_the_translation_of_another_catalogue():
                         f"{catalogue.parts[-5]}: {msgid!r} is {ours}, shows {shown}"
                     )
     assert not shown_otherwise, "\n".join(shown_otherwise)
+
+
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_translation_says_the_same_thing_twice(catalogue):
+    """The edit-conflict message said everything twice (a translation pasted twice)."""
+    with catalogue.with_suffix(".mo").open("rb") as compiled:
+        entries = gettext.GNUTranslations(compiled)._catalog
+    doubled = []
+    for key, text in entries.items():
+        half = len(text) // 2
+        if len(text) > 20 and text[:half].strip() == text[half:].strip():
+            doubled.append(key)
+    assert doubled == []

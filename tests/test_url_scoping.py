@@ -382,6 +382,7 @@ URLS = {
     # The county's dashboard for the offices above it, which land on their own level.
     "home": Page(scope="list", query="area=449901", marker=lambda w: w.team.township.name),
     "healthz": Page(public=True),
+    "service_worker": Page(public=True),
     "login": Page(public=True),
     "logout": Page(method="post", public=True, status=LOGIN),
     "password_change": Page(),
@@ -798,8 +799,9 @@ def public_views(patterns=None, namespace=""):
 
 def test_only_the_login_the_language_switch_and_the_health_check_are_public():
     """LoginRequiredMiddleware guards every view; a view opened to anonymous users is a
-    decision, listed here."""
-    assert sorted(public_views()) == ["healthz", "login", "set_language"]
+    decision, listed here. The service worker is a static script (no data): a browser fetches
+    it again without asking, logged in or not."""
+    assert sorted(public_views()) == ["healthz", "login", "service_worker", "set_language"]
 
 
 def pattern_name(key):

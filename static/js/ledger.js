@@ -87,7 +87,21 @@
         credentials: "same-origin",
       });
     } catch (error) {
-      say(form, texts.offline);
+      if (texts.offline !== "1") {
+        say(form, texts.noNetwork);
+        return;
+      }
+      // No network: the save waits on the phone and goes when the network is back.
+      const heading = form.closest(".inline-form").querySelector("h3");
+      const label = `${document.querySelector("h1").textContent.trim()} · ${heading.textContent.trim()}`;
+      await window.bangfuOutbox.add(form, label);
+      drafts.forget(form);
+      const queued = document.createElement("p");
+      queued.className = "message info saved-note";
+      queued.setAttribute("role", "status");
+      queued.textContent = texts.queued;
+      slot.innerHTML = "";
+      slot.closest("[data-section]").querySelector("h2").after(queued);
       return;
     }
     if (atLogin(response)) {

@@ -51,7 +51,7 @@ def test_big_phone_photos_are_made_smaller_and_keep_their_time_and_place(
     form.locator("input[name=photos]").set_input_files([str(photo) for photo in photos])
     note = form.locator(".photo-note")
     note.wait_for()
-    page.wait_for_function("document.querySelector('.photo-note').textContent.includes('KB')")
+    page.wait_for_function("() => document.querySelector('.photo-note').textContent.includes('KB')")
     sent = int(re.search(r"→ (\d+) KB", note.text_content()).group(1))
     assert sent < 3000  # two photos of 6.5 MB each
     form.locator("button[type=submit]").click()

@@ -39,6 +39,7 @@ def test_leader_pays_within_the_budget_and_the_county_sees_it_in_the_fund_ledger
 
     # The county office sets its budget.
     page.click("text=退出登录")
+    page.wait_for_url("**/accounts/login/**")  # the phone's kept data goes first
     login_page("county")
     page.goto(f"/ledgers/projects/{project.pk}/edit/")
     page.fill("input[name=budget_fiscal]", "10000")
@@ -46,6 +47,7 @@ def test_leader_pays_within_the_budget_and_the_county_sees_it_in_the_fund_ledger
     page.locator(".message.success").wait_for()
     assert project.budgets.get(source="fiscal").amount == 10000
     page.click("text=退出登录")
+    page.wait_for_url("**/accounts/login/**")  # the phone's kept data goes first
     login_page("leader")
     page.goto(f"/ledgers/projects/{project.pk}/")
 
@@ -84,6 +86,7 @@ def test_leader_pays_within_the_budget_and_the_county_sees_it_in_the_fund_ledger
 
     # The county office finds the payment in the township's fund ledger.
     page.click("text=退出登录")
+    page.wait_for_url("**/accounts/login/**")  # the phone's kept data goes first
     login_page("county")
     page.locator("#funds").get_by_role("link", name="示例东1镇").click()
     assert "示例东1镇" in page.text_content("h1")
