@@ -212,7 +212,7 @@
     worker.postMessage({ type: "keep", urls, fragments, days: Number(body.dataset.localDays || 7) });
   }
 
-  window.bangfuOutbox = { add, flush, clear };
+  window.bangfuOutbox = { add };
   if (body.dataset.offline !== "1") return;
 
   document.addEventListener("submit", (event) => {

@@ -96,8 +96,7 @@ def test_the_cadre_records_offline_and_it_reaches_the_server_when_back_online(
     assert not Visit.objects.exists()
     assert not Income.objects.exists()
 
-    online(context)
-    page.evaluate("window.bangfuOutbox.flush()")
+    online(context)  # the page hears "online" and sends the queue by itself
     page.locator("#outbox").wait_for(state="detached", timeout=20_000)
     visit = Visit.objects.get(household=household)
     assert visit.findings == "离线记录：修缮屋顶"
@@ -122,7 +121,6 @@ def test_an_edit_changed_on_the_server_meanwhile_comes_back_as_a_conflict(phone,
     Visit.objects.filter(pk=visit.pk).update(findings="服务器上改的记录", version=visit.version + 1)
 
     online(context)
-    page.evaluate("window.bangfuOutbox.flush()")
     page.locator("#outbox .outbox-answer").wait_for(timeout=20_000)
     answer = page.text_content("#outbox")
     assert "服务器上改的记录" in answer  # what is stored now, beside the cadre's own
