@@ -45,10 +45,14 @@ def photo_type(head: bytes):
 
 
 class LedgerForm(VersionedForm):
-    """A ledger record of ``household``: cadres are chosen among its township team."""
+    """A ledger record of ``household``: cadres are chosen among its township team; what has
+    happened (``past_dates``) is dated neither in the future nor before the household was
+    registered (a visit dated 2030 kept a household off the overdue lists for years)."""
 
     #: Fields holding a team member, narrowed to the household's township team.
     member_fields = []
+    #: Date fields of what has already happened.
+    past_dates = []
 
     def __init__(self, *args, household, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,6 +64,23 @@ class LedgerForm(VersionedForm):
         own = getattr(self.user, "member", None)
         for name in self.member_fields:
             self.default(name, household.contact_cadre_id or (own and own.pk))
+
+    def clean(self):
+        cleaned = super().clean()
+        registered = self.instance.household.registered_on
+        for name in self.past_dates:
+            day = cleaned.get(name)
+            if day is None:
+                continue
+            if day > timezone.localdate():
+                self.add_error(name, _("This date is in the future."))
+            elif registered and day < registered:
+                self.add_error(
+                    name,
+                    _("The household was registered on %(date)s; this date is before it.")
+                    % {"date": registered.isoformat()},
+                )
+        return cleaned
 
     def default(self, name, value):
         """Propose ``value`` for a field the new record has no value for yet."""
@@ -76,6 +97,7 @@ class LedgerForm(VersionedForm):
 
 class PlanForm(LedgerForm):
     member_fields = ["responsible"]
+    past_dates = ["agreed_on"]
 
     class Meta:
         model = Plan
@@ -139,6 +161,7 @@ class VisitForm(LedgerForm):
     VISIT_MAX_PHOTOS in all), each checked and stored without its metadata."""
 
     member_fields = ["cadre"]
+    past_dates = ["date"]
     photos = PhotosField(
         label=_("photo evidence"),
         required=False,

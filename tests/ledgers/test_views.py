@@ -501,3 +501,24 @@ def test_one_bad_picture_among_several_refuses_them_all(as_user, township_cadre,
     assert "只接受 JPEG、PNG 或 WebP 图片" in response.content.decode()
     assert not Visit.objects.exists()
     assert not VisitPhoto.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        (TODAY + datetime.timedelta(days=1), "日期不能晚于今天"),
+        (datetime.date(2030, 1, 1), "日期不能晚于今天"),
+        (datetime.date(1999, 5, 2), "该户建档日期为 2016-03-01"),
+    ],
+)
+def test_a_visit_is_not_dated_in_the_future_or_before_registration(
+    as_user, township_cadre, household, day, message
+):
+    """A visit dated 2030 hid the household from the overdue lists for years."""
+    household.registered_on = datetime.date(2016, 3, 1)
+    household.save()
+    url = reverse("ledgers:item_create", args=[household.pk, "visit"])
+    response = as_user(township_cadre).post(url, {"date": day.isoformat(), "findings": "走访"})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Visit.objects.exists()
