@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from households.models.reference import ReferenceItem
 from households.models.registry import Household, _recorded_by
+from teams.phones import validate_phone
 from teams.scope import ScopedQuerySet
 
 
@@ -20,7 +21,9 @@ class PublicNotice(models.Model):
         help_text=_("For the public notices: the last day objections are accepted."),
     )
     issued_by = models.CharField(_("issued by"), max_length=100, blank=True)
-    complaint_phone = models.CharField(_("complaint phone"), max_length=30, blank=True)
+    complaint_phone = models.CharField(
+        _("complaint phone"), max_length=30, blank=True, validators=[validate_phone]
+    )
 
     class Meta:
         abstract = True

@@ -23,6 +23,7 @@ from households.sensitive import EncryptedTextField, mask_account, mask_all, mas
 from teams import codes
 from teams.locking import VersionedModel, VersionedQuerySet, VersionedScopedQuerySet
 from teams.models import Area, Member
+from teams.phones import validate_phone
 from teams.scope import ScopedQuerySet, scope_of
 
 
@@ -153,7 +154,7 @@ class Household(VersionedModel):
         related_name="+",
         limit_choices_to={"kind": ReferenceItem.Kind.CAUSE},
     )
-    phone = EncryptedTextField(_("phone"), blank=True)
+    phone = EncryptedTextField(_("phone"), blank=True, validators=[validate_phone])
     bank_name = models.CharField(_("bank"), max_length=100, blank=True)
     bank_account = EncryptedTextField(_("bank account"), blank=True)
     housing = models.CharField(

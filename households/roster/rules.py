@@ -41,6 +41,7 @@ from households.roster.plan import HouseholdRow, PersonRow
 from households.roster.reading import RosterRefused
 from households.sensitive import mask_phone
 from teams import codes
+from teams.phones import is_phone
 
 #: The suffixes of registered names that rosters leave out, and what stands for them there:
 #: the division list says 墩背村民委员会 or 墩背村委会, a roster 墩背村.
@@ -68,7 +69,6 @@ def area_key(name: str) -> str:
 
 SEPARATORS = re.compile(r"[、,，;；\s]+")
 HOUSEHOLD_NUMBER = re.compile(r"[0-9]{17}")  # ASCII only: \d also takes other scripts' digits
-PHONE = re.compile(r"[\d\-+ ()]{5,20}")
 DATE = re.compile(r"([0-9]{4})(?:[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?|([0-9]{2})([0-9]{2}))")
 REPAIR_PHONE_NUMBER = "phone_number"
 REPAIRS = {
@@ -372,7 +372,7 @@ class Rules:
         phone = text.translate(FULL_WIDTH)
         if phone != text:
             self.report.repairs[REPAIR_FULL_WIDTH] += 1
-        if phone and not PHONE.fullmatch(phone):
+        if phone and not is_phone(phone):
             shown = mask_phone(phone) if len(phone) >= 8 else phone
             self.problem(row, self.names["phone"], shown, _("This is not a phone number."))
             return ""

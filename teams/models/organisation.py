@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from teams import codes
 from teams.locking import VersionedModel, VersionedQuerySet, VersionedScopedQuerySet
 from teams.models.areas import Area
+from teams.phones import validate_phone
 from teams.scope import ScopedQuerySet
 
 
@@ -113,7 +114,9 @@ class Unit(models.Model):
         ),
     )
     head = models.CharField(_("head of unit"), max_length=50, blank=True)
-    head_phone = models.CharField(_("head's phone"), max_length=30, blank=True)
+    head_phone = models.CharField(
+        _("head's phone"), max_length=30, blank=True, validators=[validate_phone]
+    )
     area = models.ForeignKey(
         Area,
         verbose_name=_("area"),
@@ -150,7 +153,9 @@ class Team(VersionedModel):
     )
     established = models.DateField(_("date set up"))
     office_address = models.CharField(_("office address"), max_length=200, blank=True)
-    office_phone = models.CharField(_("office phone"), max_length=30, blank=True)
+    office_phone = models.CharField(
+        _("office phone"), max_length=30, blank=True, validators=[validate_phone]
+    )
     tasks = models.TextField(_("tasks of the team"), blank=True)
     history = HistoricalRecords()
 
@@ -191,7 +196,7 @@ class Member(VersionedModel):
         Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="members"
     )
     name = models.CharField(_("full name"), max_length=50)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone])
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     post = models.CharField(
         _("post"),
@@ -300,7 +305,9 @@ class VillageWorkTeam(models.Model):
         related_name="village_work_teams",
     )
     captain = models.CharField(_("captain"), max_length=50)
-    captain_phone = models.CharField(_("captain's phone"), max_length=30, blank=True)
+    captain_phone = models.CharField(
+        _("captain's phone"), max_length=30, blank=True, validators=[validate_phone]
+    )
     members = models.TextField(_("members"), blank=True, help_text=_("One name per line."))
     arrived = models.DateField(_("date arrived"), null=True, blank=True)
     history = HistoricalRecords()

@@ -224,3 +224,16 @@ def test_only_the_contact_cadre_the_leader_and_the_county_change_phone_account_a
     assert client.post(url, person_data(person, id_number=new)).status_code == 302
     person.refresh_from_db()
     assert person.id_number == (new if allowed else stored)
+
+
+@pytest.mark.parametrize("phone", ["abc", "电话待补", "((((((", "1234"])
+def test_a_phone_that_is_not_a_phone_number_is_refused_and_nothing_changes(
+    as_user, county_officer, household, phone
+):
+    """ "abc" was accepted and printed on the public board."""
+    url = reverse("households:edit", args=[household.pk])
+    response = as_user(county_officer).post(url, household_data(household, phone=phone))
+    assert response.status_code == 200
+    assert "这不是电话号码" in response.content.decode()
+    household.refresh_from_db()
+    assert household.phone == "13812341234"

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from teams.models import Member, Team
+from teams.phones import is_phone
 from tests.factories import AreaFactory, MemberFactory, UnitFactory, VillageWorkTeamFactory
 
 
@@ -216,3 +217,22 @@ def test_unit_choices_are_narrowed_to_the_scope(as_user, county_officer, east_te
         .context["form"]
     )
     assert {u.name for u in form.fields["unit"].queryset} == {"本县单位", "省直单位"}
+
+
+@pytest.mark.parametrize("phone", ["abc", "电话"])
+def test_a_cadres_phone_must_be_a_phone_number(as_user, township_leader, east_team, phone):
+    response = as_user(township_leader).post(
+        reverse("teams:member_create", args=[east_team.pk]),
+        {"name": "新成员", "role": "member", "source": "cadre", "joined": "2017-01-01",
+         "phone": phone},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "这不是电话号码" in response.content.decode()
+    assert not east_team.members.filter(name="新成员").exists()
+
+
+def test_phone_numbers_as_offices_write_them_are_accepted():
+    for phone in ["13812341234", "0763-1234567", "(0763) 1234567", "+86 138 1234 1234"]:
+        assert is_phone(phone), phone
+    for text in ["abc", "电话待补", "((((((", "1234", ""]:
+        assert not is_phone(text), text
