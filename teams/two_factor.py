@@ -7,6 +7,7 @@ all staff (`teams.middleware.require_two_factor` enforces all of this).
 """
 
 import base64
+import math
 
 import segno
 from django import forms
@@ -18,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -68,10 +70,17 @@ class CodeForm(forms.Form):
     def clean_code(self):
         code = self.cleaned_data["code"].strip()
         # django-otp's throttling: each wrong code doubles the wait before the next try.
-        allowed, _details = self.device.verify_is_allowed()
+        allowed, details = self.device.verify_is_allowed()
         if not allowed:
+            # One wrong code already asks for a second's wait: say how long, not "too many".
+            until = details.get("locked_until") if details else None
+            seconds = math.ceil((until - timezone.now()).total_seconds()) if until else 60
             raise ValidationError(
-                _("Too many wrong codes. Wait a minute, then enter the code your app shows now.")
+                _(
+                    "A wrong code was entered just before: wait %(seconds)s seconds, then "
+                    "enter the code your app shows now."
+                ),
+                params={"seconds": max(seconds, 1)},
             )
         if not self.device.verify_token(code):
             raise ValidationError(

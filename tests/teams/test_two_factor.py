@@ -80,12 +80,14 @@ def test_wrong_code_gives_a_chinese_message_and_opens_nothing(client, officer):
     assert client.get(reverse("teams:list")).status_code == 302
 
 
-def test_codes_are_throttled_after_a_wrong_one(client, officer):
+def test_codes_are_throttled_after_a_wrong_one_and_the_page_says_how_long(client, officer):
+    """One wrong code said 错误次数过多: it is one, and the wait is a second."""
     device = totp_device(officer)
     password_login(client, officer)
     client.post(VERIFY, {"code": "000000" if totp_code(device) != "000000" else "111111"})
-    response = client.post(VERIFY, {"code": totp_code(device)})
-    assert "错误次数过多" in response.content.decode()
+    page = client.post(VERIFY, {"code": totp_code(device)}).content.decode()
+    assert "错误次数过多" not in page
+    assert "请等 1 秒后" in page
     assert client.get(reverse("teams:list")).status_code == 302
 
 
