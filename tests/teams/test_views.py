@@ -236,3 +236,15 @@ def test_phone_numbers_as_offices_write_them_are_accepted():
         assert is_phone(phone), phone
     for text in ["abc", "电话待补", "((((((", "1234", ""]:
         assert not is_phone(text), text
+
+
+@pytest.mark.parametrize(
+    ("user", "sees_admin"),
+    [("county_officer", True), ("city_officer", False), ("township_cadre", False)],
+)
+def test_only_offices_that_may_change_records_see_the_admin_link(
+    db, as_user, request, user, sees_admin
+):
+    """A read-only city account saw 管理后台 and a site of forms it may not use."""
+    page = as_user(request.getfixturevalue(user)).get(reverse("ledgers:mine")).content.decode()
+    assert (f'href="{reverse("admin:index")}"' in page) is sees_admin
