@@ -28,9 +28,10 @@ run: setup
 browser:
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
 
-# LibreOffice's converter, for the import tests of files written by the real program.
+# LibreOffice writes the real files the tests import or attach: Calc the rosters (.xls, .ods,
+# .csv), Writer the old Word documents (.doc).
 office:
-	@command -v soffice >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui; }
+	@dpkg -s libreoffice-calc-nogui libreoffice-writer-nogui >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui libreoffice-writer-nogui; }
 
 # nginx, for the test of the client address behind the documented proxy.
 nginx:

@@ -147,7 +147,9 @@ class AttachmentForm(forms.ModelForm):
     class Meta:
         model = WorkRecordAttachment
         fields = ["file"]
-        help_texts = {"file": _("PDF, JPG, PNG, Word (docx) or Excel (xlsx).")}
+        help_texts = {
+            "file": _("PDF, JPG, PNG, Word (doc, docx), Excel (xls, xlsx) or WPS (wps, et).")
+        }
 
     def clean_file(self):
         """A picture is stored without its metadata (a phone's GPS position, make, serial)."""

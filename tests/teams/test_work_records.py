@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from teams.models import Member, WorkRecord, WorkRecordAttachment
 from tests.factories import MemberFactory, UserFactory, WorkRecordFactory, picture
+from tests.households.test_import_real_files import libreoffice
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = picture()
@@ -281,3 +282,57 @@ def test_an_attached_picture_is_stored_without_its_metadata(
     assert b"SERIAL-123456" not in data
     assert not Image.open(io.BytesIO(data)).getexif()
     assert WorkRecordAttachment.objects.get().name == "现场.jpg"
+
+
+@pytest.fixture(scope="module")
+def old_office_files(tmp_path_factory):
+    """A Word 97 document and an Excel 97 workbook written by LibreOffice. WPS Office's .wps
+    and .et are the same compound files (WPS is not installable here): the same bytes serve."""
+    directory = tmp_path_factory.mktemp("office")
+    (directory / "签到表.txt").write_text("签到表\n张三\n李四\n", encoding="utf-8")
+    (directory / "台账.csv").write_text("户主,人数\n陈户主,3\n", encoding="utf-8")
+    [doc] = libreoffice(directory, "doc", directory / "签到表.txt")
+    [xls] = libreoffice(directory, "xls", directory / "台账.csv")
+    return {"doc": doc.read_bytes(), "xls": xls.read_bytes()}
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("签到表.doc", "doc"), ("签到表.wps", "doc"), ("台账.xls", "xls"), ("台账.et", "xls")],
+)
+def test_old_office_and_wps_files_are_attached(
+    as_user, township_cadre, east_team, media_root, old_office_files, name, kind
+):
+    """.doc/.xls/.wps/.et attachments were refused: offices still send them."""
+    record = WorkRecordFactory(team=east_team)
+    content = old_office_files[kind]
+    response = as_user(township_cadre).post(
+        reverse("teams:attachment_add", args=[record.pk]),
+        {"file": SimpleUploadedFile(name, content)},
+    )
+    assert response.status_code == 302
+    assert WorkRecordAttachment.objects.get().name == name
+    assert stored_files(media_root)[0].read_bytes() == content
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "message"),
+    [
+        ("伪装.xls", "doc", "不是 XLS 文件"),  # a Word document named as a workbook
+        ("伪装.doc", "xls", "不是 DOC 文件"),
+        ("伪装.et", "bare", "不是 ET 文件"),  # a compound-file header and nothing else
+    ],
+)
+def test_old_office_files_are_checked_by_their_content(
+    as_user, township_cadre, east_team, media_root, old_office_files, name, kind, message
+):
+    record = WorkRecordFactory(team=east_team)
+    content = old_office_files.get(kind, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
+    response = as_user(township_cadre).post(
+        reverse("teams:attachment_add", args=[record.pk]),
+        {"file": SimpleUploadedFile(name, content)},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not WorkRecordAttachment.objects.exists()
+    assert stored_files(media_root) == []
