@@ -167,6 +167,10 @@ class VisitForm(LedgerForm):
         required=False,
         help_text=_("JPEG, PNG or WebP pictures; several may be chosen at once."),
     )
+    #: Shown (as a box to tick) only when the household already has a visit on that day.
+    same_day = forms.BooleanField(
+        label=_("This is another visit on the same day"), required=False, widget=forms.HiddenInput
+    )
     remove_photos = forms.ModelMultipleChoiceField(
         label=_("Remove photos"),
         queryset=VisitPhoto.objects.none(),
@@ -225,6 +229,23 @@ class VisitForm(LedgerForm):
 
     def clean(self):
         cleaned = super().clean()
+        day = cleaned.get("date")
+        twin = (
+            Visit.objects.unscoped()
+            .filter(household=self.instance.household, date=day)
+            .exclude(pk=self.instance.pk)
+        )
+        if day and not cleaned.get("same_day") and twin.exists():
+            # The same visit entered twice passed without a word.
+            self.fields["same_day"].widget = forms.CheckboxInput()
+            self.add_error(
+                "date",
+                _(
+                    "The household already has a visit on %(date)s. If this is another one, "
+                    "tick the box below."
+                )
+                % {"date": day.isoformat()},
+            )
         kept = 0 if self.instance._state.adding else self.instance.photos.count()
         kept -= len(cleaned.get("remove_photos") or [])
         if kept + len(cleaned.get("photos") or []) > settings.VISIT_MAX_PHOTOS:

@@ -522,3 +522,23 @@ def test_a_visit_is_not_dated_in_the_future_or_before_registration(
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Visit.objects.exists()
+
+
+def test_the_same_visit_twice_is_caught_and_a_second_visit_that_day_confirmed(
+    as_user, township_cadre, household
+):
+    """The same visit entered twice passed without a word."""
+    VisitFactory(household=household, date=datetime.date(2017, 5, 2))
+    client = as_user(township_cadre)
+    url = reverse("ledgers:item_create", args=[household.pk, "visit"])
+    data = {"date": "2017-05-02", "findings": "第二次"}
+    response = client.post(url, data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "该户 2017-05-02 已有走访记录" in page
+    assert 'type="checkbox" name="same_day"' in page
+    assert Visit.objects.count() == 1
+    assert client.post(url, {**data, "same_day": "on"}).status_code == 302
+    assert Visit.objects.count() == 2
+    other_day = client.post(url, {"date": "2017-05-03", "findings": "另一天"})
+    assert other_day.status_code == 302
