@@ -65,6 +65,7 @@ def test_the_cadre_records_offline_and_it_reaches_the_server_when_back_online(
     context, page = phone
     ledger = reverse("ledgers:ledger", args=[household.pk])
     assert ledger in page.evaluate(KEPT)
+    assert not page.locator(".outbox-count").is_visible()  # nothing waits: no badge
     kept = int(page.evaluate("document.body.dataset.keptBytes"))
     print(f"kept for one household: {kept} bytes")
 
@@ -93,6 +94,7 @@ def test_the_cadre_records_offline_and_it_reaches_the_server_when_back_online(
     form.locator("button[type=submit]").click()
     page.locator("#incomes .saved-note").wait_for()
     assert "待同步 2" in page.text_content("#outbox h2")
+    assert page.locator(".outbox-count").is_visible()
     assert not Visit.objects.exists()
     assert not Income.objects.exists()
 
