@@ -439,13 +439,13 @@ def township_figures(user, area: Area | None, year: int, today: datetime.date):
 
 def take_snapshot(year: int, today: datetime.date) -> FiguresSnapshot:
     """Compute every township's figures of ``year`` and replace the year's snapshot with them."""
-    taken_at = timezone.now()
+    taken_at, day = timezone.now(), as_of(year, today)
     places = place_figures(
         Household.objects.unscoped(), Person.objects.unscoped(), year, today, by_village=False
     )
     with transaction.atomic():
         snapshot, _created = FiguresSnapshot.objects.select_for_update().get_or_create(
-            year=year, defaults={"day": as_of(year, today), "taken_at": taken_at}
+            year=year, defaults={"day": day, "taken_at": taken_at}
         )
         snapshot.townships.all().delete()
         snapshot.breakdown.all().delete()
@@ -473,7 +473,7 @@ def take_snapshot(year: int, today: datetime.date) -> FiguresSnapshot:
             ),
             batch_size=5_000,
         )
-        snapshot.day, snapshot.taken_at, snapshot.requested_at = as_of(year, today), taken_at, None
+        snapshot.day, snapshot.taken_at, snapshot.requested_at = day, taken_at, None
         snapshot.save()
     return snapshot
 

@@ -52,14 +52,6 @@
     if (link.dataset.into) slot.scrollIntoView({ block: "start" });
   }
 
-  // After a new login the form's CSRF token is stale: take the one of a fresh copy.
-  async function freshToken(form) {
-    const response = await fetch(form.action, { headers, credentials: "same-origin" });
-    const page = new DOMParser().parseFromString(await response.text(), "text/html");
-    const token = page.querySelector("input[name=csrfmiddlewaretoken]");
-    if (token) form.elements.csrfmiddlewaretoken.value = token.value;
-  }
-
   function waitForLogin(form, slot) {
     const link = document.createElement("a");
     link.href = `${texts.loginUrl}?next=${encodeURIComponent(texts.reloggedUrl)}`;
@@ -71,7 +63,9 @@
       if (event.key !== "bangfu:login" || !event.newValue) return;
       window.removeEventListener("storage", again);
       localStorage.removeItem("bangfu:login");
-      await freshToken(form);
+      // After a new login the form's CSRF token is stale: take the one of a fresh copy.
+      const token = await window.bangfuOutbox.token(form.action);
+      if (token) form.elements.csrfmiddlewaretoken.value = token;
       submit(form, slot);
     });
   }

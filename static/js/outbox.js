@@ -57,6 +57,7 @@
     await show();
   }
 
+  // The CSRF token of a fresh copy of the form at ``action``; null at the login page.
   async function token(action) {
     const response = await fetch(action, { headers, credentials: "same-origin" });
     if (response.redirected) return null; // at the login page: the session has ended
@@ -212,7 +213,7 @@
     worker.postMessage({ type: "keep", urls, fragments, days: Number(body.dataset.localDays || 7) });
   }
 
-  window.bangfuOutbox = { add };
+  window.bangfuOutbox = { add, token };
   if (body.dataset.offline !== "1") return;
 
   document.addEventListener("submit", (event) => {

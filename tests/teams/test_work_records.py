@@ -107,6 +107,15 @@ def test_record_list_query_count_is_constant(
         client.get(url)
 
 
+def attach(client, team, name, content):
+    """Post ``content`` as ``name`` to a new work record of ``team``."""
+    record = WorkRecordFactory(team=team)
+    return client.post(
+        reverse("teams:attachment_add", args=[record.pk]),
+        {"file": SimpleUploadedFile(name, content)},
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "content"),
     [
@@ -119,11 +128,7 @@ def test_record_list_query_count_is_constant(
 def test_allowed_files_are_attached_outside_the_web_root(
     as_user, township_cadre, east_team, media_root, settings, name, content
 ):
-    record = WorkRecordFactory(team=east_team)
-    response = as_user(township_cadre).post(
-        reverse("teams:attachment_add", args=[record.pk]),
-        {"file": SimpleUploadedFile(name, content)},
-    )
+    response = attach(as_user(township_cadre), east_team, name, content)
     assert response.status_code == 302
     attachment = WorkRecordAttachment.objects.get()
     assert attachment.name == name
@@ -149,11 +154,7 @@ def test_allowed_files_are_attached_outside_the_web_root(
 def test_bad_or_spoofed_files_are_refused_and_nothing_is_saved(
     as_user, township_cadre, east_team, media_root, name, content, message
 ):
-    record = WorkRecordFactory(team=east_team)
-    response = as_user(township_cadre).post(
-        reverse("teams:attachment_add", args=[record.pk]),
-        {"file": SimpleUploadedFile(name, content)},
-    )
+    response = attach(as_user(township_cadre), east_team, name, content)
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not WorkRecordAttachment.objects.exists()
@@ -304,12 +305,8 @@ def test_old_office_and_wps_files_are_attached(
     as_user, township_cadre, east_team, media_root, old_office_files, name, kind
 ):
     """.doc/.xls/.wps/.et attachments were refused: offices still send them."""
-    record = WorkRecordFactory(team=east_team)
     content = old_office_files[kind]
-    response = as_user(township_cadre).post(
-        reverse("teams:attachment_add", args=[record.pk]),
-        {"file": SimpleUploadedFile(name, content)},
-    )
+    response = attach(as_user(township_cadre), east_team, name, content)
     assert response.status_code == 302
     assert WorkRecordAttachment.objects.get().name == name
     assert stored_files(media_root)[0].read_bytes() == content
@@ -326,12 +323,8 @@ def test_old_office_and_wps_files_are_attached(
 def test_old_office_files_are_checked_by_their_content(
     as_user, township_cadre, east_team, media_root, old_office_files, name, kind, message
 ):
-    record = WorkRecordFactory(team=east_team)
     content = old_office_files.get(kind, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
-    response = as_user(township_cadre).post(
-        reverse("teams:attachment_add", args=[record.pk]),
-        {"file": SimpleUploadedFile(name, content)},
-    )
+    response = attach(as_user(township_cadre), east_team, name, content)
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not WorkRecordAttachment.objects.exists()
