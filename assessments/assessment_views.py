@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
@@ -22,34 +22,49 @@ from assessments.forms import (
 )
 from assessments.models import CadreAssessment, Outcome, TeamAssessment
 from config.replica import replica_reads
-from households.exports import append_row, workbook_response
 from teams.locking import save_or_conflict, status
 from teams.models import Team
 from teams.permissions import may
 from teams.scope import get_visible_or_404
+from teams.tables import COUNT, DATE, MONEY, PERCENT, SCORE, Column, workbook_response, write_table
 
-#: Team metrics shown and exported, in order: key → heading.
-TEAM_COLUMNS = {
-    "in_poverty": gettext_lazy("Households still in poverty"),
-    "coverage": gettext_lazy("Coverage"),
-    "visits": gettext_lazy("Visits made"),
-    "visited": gettext_lazy("Households visited"),
-    "planned": gettext_lazy("Households with a yearly plan"),
-    "plan_completion": gettext_lazy("Measures done"),
-    "exited": gettext_lazy("Exited"),
-    "exit_target": gettext_lazy("Exit target"),
-    "paid": gettext_lazy("Project funds paid (yuan)"),
-    "budgeted": gettext_lazy("Project budgets (yuan)"),
-    "funds_against_budget": gettext_lazy("Funds paid against project budgets"),
-}
+
+def _metric(key, label, kind=COUNT):
+    return Column(label, value=lambda assessment: assessment.metrics.get(key), kind=kind)
+
+
+#: Team metrics shown and exported, in order.
+TEAM_COLUMNS = [
+    _metric("in_poverty", gettext_lazy("Households still in poverty")),
+    _metric("coverage", gettext_lazy("Coverage"), PERCENT),
+    _metric("visits", gettext_lazy("Visits made")),
+    _metric("visited", gettext_lazy("Households visited")),
+    _metric("planned", gettext_lazy("Households with a yearly plan")),
+    _metric("plan_completion", gettext_lazy("Measures done"), PERCENT),
+    _metric("exited", gettext_lazy("Exited")),
+    _metric("exit_target", gettext_lazy("Exit target")),
+    _metric("paid", gettext_lazy("Project funds paid (yuan)"), MONEY),
+    _metric("budgeted", gettext_lazy("Project budgets (yuan)"), MONEY),
+    _metric("funds_against_budget", gettext_lazy("Funds paid against project budgets"), PERCENT),
+]
 #: Cadre metrics, likewise.
-CADRE_COLUMNS = {
-    "households": gettext_lazy("Households linked"),
-    "visits": gettext_lazy("Visits made"),
-    "exited": gettext_lazy("Exited"),
-    "measures": gettext_lazy("Measures"),
-    "plan_completion": gettext_lazy("Measures done"),
-}
+CADRE_COLUMNS = [
+    _metric("households", gettext_lazy("Households linked")),
+    _metric("visits", gettext_lazy("Visits made")),
+    _metric("exited", gettext_lazy("Exited")),
+    _metric("measures", gettext_lazy("Measures")),
+    _metric("plan_completion", gettext_lazy("Measures done"), PERCENT),
+]
+#: What follows the metrics of a team or a cadre.
+VERDICT_COLUMNS = [
+    Column(gettext_lazy("Score"), value=lambda assessment: assessment.score, kind=SCORE),
+    Column(gettext_lazy("Grade"), value=lambda assessment: assessment.get_grade_display()),
+    Column(
+        pgettext_lazy("assessment", "Comment"),
+        value=lambda assessment: assessment.comment,
+        width=30,
+    ),
+]
 
 
 def _year(request):
@@ -85,7 +100,7 @@ def _outcomes(user, year):
 def _with_metrics(assessments, columns):
     """(assessment, [its metric of each column]) of each assessment."""
     return [
-        (assessment, [assessment.metrics.get(key) for key in columns]) for assessment in assessments
+        (assessment, [column.shown(assessment) for column in columns]) for assessment in assessments
     ]
 
 
@@ -156,9 +171,7 @@ def _team_assessment_page(request, assessment, *, form=None, outcome_form=None, 
         "assessments/team_assessment.html",
         {
             "assessment": assessment,
-            "metrics": [
-                (label, assessment.metrics.get(key)) for key, label in TEAM_COLUMNS.items()
-            ],
+            "metrics": [(column.label, column.shown(assessment)) for column in TEAM_COLUMNS],
             "cadres": CadreAssessment.objects.visible_to(request.user)
             .filter(member__team=team, year=assessment.year)
             .select_related("member")
@@ -245,9 +258,7 @@ def cadre_assessment_edit(request, pk):
     context = {
         "form": form,
         "title": str(assessment),
-        "context_lines": [
-            (label, assessment.metrics.get(key)) for key, label in CADRE_COLUMNS.items()
-        ],
+        "context_lines": [(column.label, column.shown(assessment)) for column in CADRE_COLUMNS],
     }
     if form.is_valid() and save_or_conflict(form, context):
         messages.success(request, _("Assessment saved."))
@@ -260,69 +271,30 @@ def assessment_xlsx(request):
     """The yearly report: teams with metrics, score and grade; cadres; outcomes."""
     year = _year(request).chosen_year()
     user = request.user
+    township = Column(_("Township"), value=lambda row: row.team.township.name)
     book = Workbook()
     sheet = book.active
     sheet.title = _("Teams")
-    append_row(
-        sheet,
-        [
-            _("Township"),
-            *map(str, TEAM_COLUMNS.values()),
-            _("Score"),
-            _("Grade"),
-            pgettext("assessment", "Comment"),
-        ],
+    columns = [township, *TEAM_COLUMNS, *VERDICT_COLUMNS]
+    write_table(sheet, columns, _assessments(user, year))
+    cadre_columns = [
+        Column(_("Township"), value=lambda row: row.member.team.township.name),
+        Column(_("Cadre"), value=lambda row: row.member.name),
+        *CADRE_COLUMNS,
+        *VERDICT_COLUMNS,
+    ]
+    write_table(
+        book.create_sheet(_("Cadres")), cadre_columns, _cadre_assessments(user, year), frozen=2
     )
-    for assessment in _assessments(user, year):
-        append_row(
-            sheet,
-            [
-                assessment.team.township.name,
-                *(assessment.metrics.get(key) for key in TEAM_COLUMNS),
-                assessment.score,
-                assessment.get_grade_display(),
-                assessment.comment,
-            ],
-        )
-    sheet = book.create_sheet(_("Cadres"))
-    append_row(
-        sheet,
-        [
-            _("Township"),
-            _("Cadre"),
-            *map(str, CADRE_COLUMNS.values()),
-            _("Score"),
-            _("Grade"),
-            pgettext("assessment", "Comment"),
-        ],
-    )
-    for assessment in _cadre_assessments(user, year):
-        append_row(
-            sheet,
-            [
-                assessment.member.team.township.name,
-                assessment.member.name,
-                *(assessment.metrics.get(key) for key in CADRE_COLUMNS),
-                assessment.score,
-                assessment.get_grade_display(),
-                assessment.comment,
-            ],
-        )
-    sheet = book.create_sheet(_("Outcomes"))
-    append_row(sheet, [_("Township"), _("Outcome"), _("Cadre"), _("Date"), _("Deadline"),
-                  _("Responsible person"), _("Note"), _("Closed on")])  # fmt: skip
-    for outcome in _outcomes(user, year):
-        append_row(
-            sheet,
-            [
-                outcome.team.township.name,
-                outcome.get_kind_display(),
-                outcome.member.name if outcome.member else "",
-                outcome.date,
-                outcome.deadline,
-                outcome.owner,
-                outcome.note,
-                outcome.closed_on,
-            ],
-        )
+    outcome_columns = [
+        township,
+        Column(_("Outcome"), value=lambda row: row.get_kind_display()),
+        Column(_("Cadre"), value=lambda row: row.member.name if row.member else ""),
+        Column(_("Date"), value=lambda row: row.date, kind=DATE),
+        Column(_("Deadline"), value=lambda row: row.deadline, kind=DATE),
+        Column(_("Responsible person"), value=lambda row: row.owner),
+        Column(_("Note"), value=lambda row: row.note, width=30),
+        Column(_("Closed on"), value=lambda row: row.closed_on, kind=DATE),
+    ]
+    write_table(book.create_sheet(_("Outcomes")), outcome_columns, _outcomes(user, year))
     return workbook_response(book, f"年度考核-{year}.xlsx")

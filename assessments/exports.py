@@ -3,22 +3,27 @@ page), one of attributes and causes."""
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from assessments.dashboard import HOUSEHOLD_FIGURES
-from households.exports import append_row
 from teams.models import Area
+from teams.tables import COUNT, Column, write_table
 
 
-def _row(label, row):
+def _columns(level):
+    """The dashboard's columns; a row is (label, AreaRow)."""
     return [
-        label,
-        *(row.households[name] for name in HOUSEHOLD_FIGURES),
-        row.persons,
-        row.target,
-        row.six_haves_missing,
-        row.long_absent,
-        row.overdue,
+        Column(level.label, value=lambda row: row[0], width=16),
+        *(
+            Column(label, value=lambda row, name=name: row[1].households[name], kind=COUNT)
+            for name, label in HOUSEHOLD_FIGURES.items()
+        ),
+        Column(_("Persons still in poverty"), value=lambda row: row[1].persons, kind=COUNT),
+        Column(_("Exit target"), value=lambda row: row[1].target, kind=COUNT),
+        Column(_("六有 items missing"), value=lambda row: row[1].six_haves_missing, kind=COUNT),
+        Column(_("Long-absent stationed cadres"), value=lambda row: row[1].long_absent, kind=COUNT),
+        Column(
+            _("Rectifications past their deadline"), value=lambda row: row[1].overdue, kind=COUNT
+        ),
     ]
 
 
@@ -27,42 +32,22 @@ def dashboard_workbook(dashboard):
     sheet = book.active
     level = dashboard.child_level or Area.Level.TOWNSHIP
     sheet.title = str(level.label)
-    append_row(
-        sheet,
-        [
-            _("%(area)s dashboard %(year)s, as of %(day)s")
-            % {
-                "area": dashboard.area.name if dashboard.area else _("All areas"),
-                "year": dashboard.year,
-                "day": dashboard.day,
-            }
-        ],
-    )
-    sheet["A1"].font = Font(size=14, bold=True)
-    append_row(
-        sheet,
-        [
-            str(level.label),
-            *(str(label) for label in HOUSEHOLD_FIGURES.values()),
-            _("Persons still in poverty"),
-            _("Exit target"),
-            _("六有 items missing"),
-            _("Long-absent stationed cadres"),
-            _("Rectifications past their deadline"),
-        ],
-    )
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in dashboard.rows:
-        append_row(sheet, _row(row.area.name, row))
-    append_row(sheet, _row(_("Total"), dashboard.totals))
-    sheet.freeze_panes = "B3"
-    for title, rows in [
+    title = _("%(area)s dashboard %(year)s, as of %(day)s") % {
+        "area": dashboard.area.name if dashboard.area else _("All areas"),
+        "year": dashboard.year,
+        "day": dashboard.day,
+    }
+    rows = [(row.area.name, row) for row in dashboard.rows]
+    rows.append((_("Total"), dashboard.totals))
+    write_table(sheet, _columns(level), rows, title=title)
+    for heading, breakdown in [
         (_("Attributes"), dashboard.by_attribute),
         (_("Causes"), dashboard.by_cause),
     ]:
-        sheet = book.create_sheet(title)
-        append_row(sheet, [title, _("Households still in poverty"), _("Persons still in poverty")])
-        for (_pk, name), households, persons in rows:
-            append_row(sheet, [name or _("Not recorded"), households, persons])
+        columns = [
+            Column(heading, value=lambda row: row[0][1] or _("Not recorded"), width=18),
+            Column(_("Households still in poverty"), value=lambda row: row[1], kind=COUNT),
+            Column(_("Persons still in poverty"), value=lambda row: row[2], kind=COUNT),
+        ]
+        write_table(book.create_sheet(heading), columns, breakdown)
     return book

@@ -12,10 +12,10 @@ from assessments.forms import DashboardForm, FigureFilter
 from assessments.trends import area_trends
 from assessments.trends import charts as trend_charts
 from config.replica import replica_reads
-from households.exports import workbook_response
 from households.models import Household
 from ledgers.selectors import with_ledger_summary
 from teams.models import Team
+from teams.tables import workbook_response
 
 
 @replica_reads

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from households import coverage, services
-from households.exports import register_workbook, workbook_response
+from households.exports import register_workbook
 from households.forms import (
     AssessmentForm,
     CadreForm,
@@ -45,6 +45,7 @@ from teams.locking import save_or_conflict, status
 from teams.models import Area, Member, Team
 from teams.permissions import may, refusal
 from teams.scope import get_visible_or_404
+from teams.tables import workbook_response
 
 Status = Household.Status
 

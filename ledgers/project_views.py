@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from households.exports import workbook_response
 from households.models import Household
 from ledgers import funds, supervision
 from ledgers.exports import fund_workbook
@@ -26,6 +25,7 @@ from teams.locking import save_or_conflict, status
 from teams.models import Area
 from teams.permissions import may
 from teams.scope import get_visible_or_404
+from teams.tables import workbook_response
 
 
 def project_for(request, pk):
@@ -206,7 +206,9 @@ def _fund_ledger(projects, payments):
     return {
         "projects": rows,
         "sources": supervision.budget_against_paid(projects),
-        "payments": payments.select_related("project", "household").order_by("date", "pk"),
+        "payments": payments.select_related("project")
+        .prefetch_related(Prefetch("household", Household.objects.with_head()))
+        .order_by("date", "pk"),
         "printed_on": timezone.localdate(),
     }
 

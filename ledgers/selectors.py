@@ -5,13 +5,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from io import BytesIO
 from itertools import chain
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import (
     Count,
+    DateField,
+    DecimalField,
     Exists,
-    Field,
-    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -24,7 +24,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from households.exports import append_row
 from households.models import Household, HouseholdQuerySet
 from ledgers.models import (
     Guarantee,
@@ -36,6 +35,7 @@ from ledgers.models import (
     Project,
     Visit,
 )
+from teams.tables import COUNT, DATE, MONEY, TEXT, Column, write_table
 
 #: A page's template context.
 Context = dict[str, Any]
@@ -231,55 +231,56 @@ def ledger_changes(household: Household, limit: int = 200) -> list[Any]:
     return changes
 
 
-def _fields(model: type[Model], names: Iterable[str]) -> list[str]:
-    return [str(cast(Field[Any, Any], model._meta.get_field(name)).verbose_name) for name in names]
+def _kind(field: Any) -> str:
+    if isinstance(field, DecimalField):
+        return MONEY
+    if isinstance(field, DateField):
+        return DATE
+    return TEXT
+
+
+def _record_value(row: Any, field: Any) -> Any:
+    if getattr(field, "choices", None):
+        return str(getattr(row, f"get_{field.name}_display")())
+    if field.is_relation:
+        return str(getattr(row, field.name) or "")
+    return getattr(row, field.name)
 
 
 def ledgers_workbook(households: HouseholdQuerySet) -> bytes:
-    """An .xlsx of the ledgers of ``households``: a summary sheet and one sheet per record."""
+    """An .xlsx of the ledgers of ``households``: a summary sheet and one sheet per record,
+    each record beside its household's number and head."""
     book = Workbook(write_only=True)
     # Any: the rows carry the summary's annotations (last_visit, open_measures, income_*).
     summarised: Any = with_ledger_summary(
         households.select_related("village", "main_cause", "contact_cadre").with_head()
     ).order_by("number")
     by_year = standards()
-    numbers = {}
-    sheet = book.create_sheet(_("Households"))
-    append_row(
-        sheet,
-        [
-            _("Household number"),
-            _("Village"),
-            _("Head of household"),
-            _("Main cause"),
-            _("Contact cadre"),
-            _("Status"),
-            _("Last visit"),
-            _("Open measures"),
-            _("Income year"),
-            _("Per-capita disposable income"),
-            _("Against the lines"),
-        ],
-    )
-    for household in summarised.iterator(chunk_size=2000):
-        numbers[household.pk] = household.number
-        verdict = standing(household.income_per_capita, by_year.get(household.income_year))
-        append_row(
-            sheet,
-            [
-                household.number,
-                household.village.name,
-                household.head.name if household.head else "",
-                str(household.main_cause or ""),
-                str(household.contact_cadre or ""),
-                household.get_status_display(),
-                household.last_visit,
-                household.open_measures,
-                household.income_year,
-                household.income_per_capita,
-                str(verdict[1]) if verdict else "",
-            ],
-        )
+    names: dict[int, tuple[str, str]] = {}  # household pk: (number, head's name)
+
+    def named(household: Any) -> Any:
+        names[household.pk] = (household.number, household.head.name if household.head else "")
+        return household
+
+    def verdict(household: Any) -> str:
+        found = standing(household.income_per_capita, by_year.get(household.income_year))
+        return str(found[1]) if found else ""
+
+    summary = [
+        Column(_("Household number"), value=lambda h: h.number, width=20),
+        Column(_("Head of household"), value=lambda h: names[h.pk][1]),
+        Column(_("Village"), value=lambda h: h.village.name),
+        Column(_("Main cause"), value=lambda h: str(h.main_cause or "")),
+        Column(_("Contact cadre"), value=lambda h: str(h.contact_cadre or "")),
+        Column(_("Status"), value=lambda h: h.get_status_display()),
+        Column(_("Last visit"), value=lambda h: h.last_visit, kind=DATE),
+        Column(_("Open measures"), value=lambda h: h.open_measures, kind=COUNT),
+        Column(_("Income year"), value=lambda h: h.income_year),
+        Column(_("Per-capita disposable income"), value=lambda h: h.income_per_capita, kind=MONEY),
+        Column(_("Against the lines"), value=verdict),
+    ]
+    rows = (named(household) for household in summarised.iterator(chunk_size=2000))
+    write_table(book.create_sheet(_("Households")), summary, rows, frozen=2)
     # The ledger models, each with its household: Any, as mypy reads them as VersionedModel.
     columns: dict[Any, list[str]] = {
         Plan: ["kind", "year", "goals", "target_income", "responsible", "agreed_on", "agreed_with"],
@@ -298,22 +299,24 @@ def ledgers_workbook(households: HouseholdQuerySet) -> bytes:
         Guarantee: ["year"] + [name for item in Guarantee.ITEMS for name in item],
     }
     related = {Plan: ["responsible"], Measure: ["category", "responsible"], Visit: ["cadre"]}
-    for model, names in columns.items():
+    for model, field_names in columns.items():
+        fields = [model._meta.get_field(name) for name in field_names]
+        record_columns = [
+            Column(_("Household number"), value=lambda r: names.get(r.household_id, ("",))[0]),
+            Column(_("Head of household"), value=lambda r: names.get(r.household_id, ("", ""))[1]),
+            *(
+                Column(
+                    field.verbose_name,
+                    value=lambda r, field=field: _record_value(r, field),
+                    kind=_kind(field),
+                )
+                for field in fields
+            ),
+        ]
+        records = model.objects.filter(household_id__in=households.values("pk"))
+        records = records.select_related(*related.get(model, [])).order_by("household_id", "pk")
         sheet = book.create_sheet(str(model._meta.verbose_name_plural))
-        append_row(sheet, [_("Household number"), *_fields(model, names)])
-        rows = model.objects.filter(household_id__in=households.values("pk"))
-        rows = rows.select_related(*related.get(model, [])).order_by("household_id", "pk")
-        for row in rows.iterator(chunk_size=2000):
-            values = []
-            for name in names:
-                field = model._meta.get_field(name)
-                if getattr(field, "choices", None):
-                    values.append(str(getattr(row, f"get_{name}_display")()))
-                elif field.is_relation:
-                    values.append(str(getattr(row, name) or ""))
-                else:
-                    values.append(getattr(row, name))
-            append_row(sheet, [numbers.get(row.household_id, ""), *values])
+        write_table(sheet, record_columns, records.iterator(chunk_size=2000), frozen=2)
     output = BytesIO()
     book.save(output)
     return output.getvalue()

@@ -432,7 +432,7 @@ def error_workbook(path, problems, output):
     written as text, so nothing the upload held can run as a formula."""
     from openpyxl import Workbook
 
-    from households.exports import append_row
+    from teams.tables import append_row
 
     with RosterFile(path) as roster:
         first = roster.sheet_names[0]

@@ -5,8 +5,8 @@ import pytest
 from django.core.management import call_command
 from python_calamine import CalamineWorkbook
 
-from households.exports import append_row
 from households.models import Disclosure
+from teams.tables import append_row
 from tests.factories import AreaFactory, PersonFactory, reference
 
 pytestmark = pytest.mark.django_db

@@ -287,7 +287,8 @@ def test_village_register_xlsx_has_a_title_frozen_header_and_masked_ids(
     )
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert "石塘1村" in sheet["A1"].value
-    assert sheet.freeze_panes == "A3"
+    assert sheet.freeze_panes == "B3"  # the header and the household number
+    assert sheet.auto_filter.ref.startswith("A2:")
     assert sheet["A2"].value == "户编号"
     assert sheet["F3"].value.startswith("*" * 16)
     assert sheet.column_dimensions["F"].width > 10

@@ -52,12 +52,12 @@ def test_cadre_records_a_visit_a_measure_and_income_in_place(login_page, townshi
     form.locator("[name=production_income]").fill("6000")
     form.locator("[name=production_costs]").fill("1500")
     form.locator("button[type=submit]").click()
-    page.locator("#incomes td", has_text="5500.00").wait_for()
+    page.locator("#incomes td", has_text="5,500.00").wait_for()
     assert Income.objects.get().per_capita == 5500  # (12000 + 6000 − 1500) / 3
 
     page.goto(reverse("ledgers:print", args=[household.pk]))
     book = page.text_content("main")
-    for text in ["陈户主", "生猪出栏，收入稳定", "发放果苗300株", "5500.00"]:
+    for text in ["陈户主", "生猪出栏，收入稳定", "发放果苗300株", "5,500.00"]:
         assert text in book
 
 

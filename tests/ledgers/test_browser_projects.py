@@ -92,5 +92,5 @@ def test_leader_pays_within_the_budget_and_the_county_sees_it_in_the_fund_ledger
     assert "示例东1镇" in page.text_content("h1")
     row = page.locator("tr", has_text="记字第12号")
     assert "石塘村百香果种植" in row.text_content()
-    assert "6000.00" in row.text_content()
+    assert "6,000.00" in row.text_content()
     assert "购买化肥" not in page.text_content("main")

@@ -381,10 +381,10 @@ def test_the_fund_ledger_exports_formula_safe_cells(as_user, township_cadre, pro
     book = load_workbook(
         BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
     )
-    payments = book.worksheets[1]
-    payee = payments.cell(2, 4)
+    payments = book["资金拨付"]
+    payee = payments.cell(3, 4)
     assert (payee.value, payee.data_type, payee.quotePrefix) == ('=HYPERLINK("x")', "s", True)
-    assert payments.cell(2, 8).value == 100
+    assert (payments.cell(3, 9).value, payments.cell(3, 9).number_format) == (100, "#,##0.00")
 
 
 def test_the_printable_fund_ledger_of_a_township(as_user, township_cadre, project):

@@ -180,7 +180,7 @@ def test_ledger_page_shows_family_and_every_section(
     with django_assert_num_queries(18):  # 16, the visits' photos, and the access log row
         response = client.get(ledger_url(household))
     body = response.content.decode()
-    for text in ["陈户主", "李配偶", "因病", "发放鸡苗200只", "家中老人慢性病", "4900.00"]:
+    for text in ["陈户主", "李配偶", "因病", "发放鸡苗200只", "家中老人慢性病", "4,900.00"]:
         assert text in body
     assert response.context["can_edit"]
     assert response.context["plan_against_actual"][0]["planned"] == 3
@@ -389,11 +389,11 @@ def test_export_of_a_village_has_a_sheet_per_record_kind(as_user, township_cadre
     book = load_workbook(io.BytesIO(response.content))
     assert len(book.sheetnames) == 6
     households = list(book.worksheets[0].values)
-    assert households[1][0] == household.number
-    assert households[1][2] == "陈户主"
+    assert households[1][:2] == (household.number, "陈户主")
     incomes = list(book.worksheets[4].values)
-    assert incomes[1][0] == household.number
+    assert incomes[1][:2] == (household.number, "陈户主")
     assert incomes[1][-1] == 4900
+    assert book.worksheets[4].cell(2, len(incomes[0])).number_format == "#,##0.00"
 
 
 def test_export_is_for_a_village_or_township_in_scope(as_user, township_cadre, county_officer):
