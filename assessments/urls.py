@@ -6,6 +6,7 @@ app_name = "assessments"
 urlpatterns = [
     path("dashboard.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
     path("dashboard/<slug:figure>/", views.figure_households, name="figure"),
+    path("dashboard/<slug:figure>.xlsx", views.figure_households_xlsx, name="figure_xlsx"),
     path("trends/", views.trends, name="trends"),
     path("inspections/", inspection_views.inspection_list, name="inspections"),
     path("inspections/new/", inspection_views.inspection_create, name="inspection_create"),

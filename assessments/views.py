@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
 from assessments import dashboard as figures
 from assessments.exports import dashboard_workbook
@@ -15,7 +16,7 @@ from config.replica import replica_reads
 from households.models import Household
 from ledgers.selectors import with_ledger_summary
 from teams.models import Team
-from teams.tables import workbook_response
+from teams.tables import DATE, MONEY, Column, workbook_response, write_table
 
 
 @replica_reads
@@ -92,20 +93,45 @@ def trends(request):
     )
 
 
-@replica_reads
-def figure_households(request, figure):
-    """The households behind one figure of the dashboard, found by the very condition that
-    counted them."""
+def _figure_columns(day, current):
+    """The columns of a figure's list; a past day's say their status, cadre and visit are
+    of then."""
+    then = day.strftime("%Y-%m-%d")
+    return [
+        Column(_("Household number"), value=lambda h: h.number, width=20),
+        Column(_("Head of household"), value=lambda h: h.head.name if h.head else "—"),
+        Column(_("Village"), value=lambda h: f"{h.village.parent.name} {h.village.name}", width=20),
+        Column(_("Main cause"), value=lambda h: str(h.main_cause or "")),
+        Column(
+            _("Contact cadre") if current else _("Contact cadre on %(day)s") % {"day": then},
+            value=lambda h: h.cadre_then or "—",
+        ),
+        Column(
+            _("Status") if current else _("Status on %(day)s") % {"day": then},
+            value=lambda h: h.status_then.label if h.status_then else "—",
+        ),
+        Column(
+            _("Last visit") if current else _("Last visit up to %(day)s") % {"day": then},
+            value=lambda h: h.last_visit,
+            kind=DATE,
+        ),
+        Column(_("Per-capita income"), value=lambda h: h.income_per_capita, kind=MONEY),
+        Column(_("Income year"), value=lambda h: h.income_year, width=8),
+    ]
+
+
+def _figure_list(request, figure):
+    """(households, context) of one figure of the dashboard: the households found by the very
+    condition that counted them."""
     if figure not in figures.HOUSEHOLD_FIGURES:
         raise Http404
-    user = request.user
-    form = FigureFilter(request.GET, user=user)
+    form = FigureFilter(request.GET, user=request.user)
     if not form.is_valid():
         raise Http404
     year = form.chosen_year()
     today = timezone.localdate()
     day = figures.as_of(year, today)
-    households = figures.on_day(form.filter(Household.objects.visible_to(user)), day, today)
+    households = figures.on_day(form.filter(Household.objects.visible_to(request.user)), day, today)
     households = with_ledger_summary(
         households.filter(figures.household_figures(year, day)[figure])
         .annotate(status_then=F("status_on"), cadre_then=F("cadre_on"))
@@ -114,24 +140,46 @@ def figure_households(request, figure):
         .order_by("number"),
         until=day,
     )
+    return households, {
+        "title": figures.HOUSEHOLD_FIGURES[figure],
+        "columns": _figure_columns(day, current=day >= today),
+        "year": year,
+        "day": day,
+        "filters": form.cleaned_data,
+    }
+
+
+def _with_status(households):
+    for household in households:
+        status = household.status_then
+        household.status_then = Household.Status(status) if status else None
+        yield household
+
+
+@replica_reads
+def figure_households(request, figure):
+    households, context = _figure_list(request, figure)
     page = Paginator(households, 50).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    for household in page.object_list:
-        household.status_then = (
-            Household.Status(household.status_then) if household.status_then else None
-        )
+    page.object_list = list(_with_status(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "assessments/figure_households.html",
-        {
-            "page": page,
-            "query": query.urlencode(),
-            "title": figures.HOUSEHOLD_FIGURES[figure],
-            "year": year,
-            "day": day,
-            "current": day >= today,
-            "filters": form.cleaned_data,
-        },
+        {**context, "page": page, "query": query.urlencode(), "figure": figure},
     )
+
+
+@replica_reads
+def figure_households_xlsx(request, figure):
+    """The list behind a figure, every page of it."""
+    households, context = _figure_list(request, figure)
+    title = f"{context['title']} {context['day']:%Y-%m-%d}"
+    area = context["filters"].get("area")
+    if area:
+        title = f"{area.name} {title}"
+    book = Workbook(write_only=True)
+    rows = _with_status(households.iterator(2000))
+    write_table(book.create_sheet(str(context["title"])[:31]), context["columns"], rows,
+                title=title, frozen=2)  # fmt: skip
+    return workbook_response(book, f"{title}.xlsx")

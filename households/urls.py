@@ -6,6 +6,7 @@ from teams.models import Area
 app_name = "households"
 urlpatterns = [
     path("", views.household_list, name="list"),
+    path("households.xlsx", views.household_list_xlsx, name="list_xlsx"),
     path("new/", views.household_create, name="create"),
     path("<int:pk>/", views.household_detail, name="detail"),
     path("<int:pk>/edit/", views.household_edit, name="edit"),

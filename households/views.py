@@ -9,7 +9,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
+from openpyxl import Workbook
 
 from households import coverage, services
 from households.exports import register_workbook
@@ -45,7 +47,7 @@ from teams.locking import save_or_conflict, status
 from teams.models import Area, Member, Team
 from teams.permissions import may, refusal
 from teams.scope import get_visible_or_404
-from teams.tables import workbook_response
+from teams.tables import COUNT, Column, workbook_response, write_table
 
 Status = Household.Status
 
@@ -78,23 +80,40 @@ def _require(allowed):
 MAP_URLS = {Area.Level.COUNTY: "households:county_map", Area.Level.TOWNSHIP: "households:map"}
 
 
-def household_list(request):
-    user = request.user
-    filters = HouseholdFilter(request.GET or None, user=user)
-    by_id_number = IdNumberSearchForm(request.POST or None)
-    households = (
-        Household.objects.visible_to(user)
+#: The columns of the household list, on the page and in its workbook.
+LIST_COLUMNS = [
+    Column(_lazy("Household number"), value=lambda h: h.number, width=20),
+    Column(_lazy("Head of household"), value=lambda h: h.head.name if h.head else "—"),
+    Column(_lazy("Village"), value=lambda h: f"{h.village.parent.name} {h.village.name}", width=20),
+    Column(_lazy("Household size"), value=lambda h: h.size, kind=COUNT),
+    Column(_lazy("Attribute"), value=lambda h: str(h.attribute or "")),
+    Column(_lazy("Main cause"), value=lambda h: str(h.main_cause or "")),
+    Column(_lazy("Contact cadre"), value=lambda h: str(h.contact_cadre or "")),
+    Column(_lazy("Status"), value=lambda h: h.get_status_display()),
+]
+
+
+def _listed(request, filters):
+    """The households of the list: the user's, narrowed by ``filters``."""
+    return filters.filter(
+        Household.objects.visible_to(request.user)
         .select_related("village__parent", "attribute", "main_cause", "contact_cadre")
         .annotate(size=Count("persons", filter=Q(persons__left_on__isnull=True)))
         .with_head()
         .order_by("number")
     )
+
+
+def household_list(request):
+    user = request.user
+    filters = HouseholdFilter(request.GET or None, user=user)
+    by_id_number = IdNumberSearchForm(request.POST or None)
+    households = _listed(request, filters)
     if request.method == "POST":
+        households = _listed(request, HouseholdFilter(None, user=user))
         households = (
             by_id_number.filter(households) if by_id_number.is_valid() else households.none()
         )
-    else:
-        households = filters.filter(households)
     page = Paginator(households, 50).get_page(request.GET.get("page"))
     can_receive = may(user, "move_household")
     query = request.GET.copy()
@@ -104,6 +123,7 @@ def household_list(request):
         "households/household_list.html",
         {
             "page": page,
+            "columns": LIST_COLUMNS,
             "filters": filters,
             "by_id_number": by_id_number,
             "query": query.urlencode(),
@@ -118,6 +138,16 @@ def household_list(request):
             else [],
         },
     )
+
+
+def household_list_xlsx(request):
+    """The household list as filtered on the page, every page of it."""
+    households = _listed(request, HouseholdFilter(request.GET or None, user=request.user))
+    book = Workbook(write_only=True)
+    title = _("Households") + f" {timezone.localdate():%Y-%m-%d}"
+    write_table(book.create_sheet(_("Households")), LIST_COLUMNS, households.iterator(2000),
+                title=title, frozen=2)  # fmt: skip
+    return workbook_response(book, f"{title}.xlsx")
 
 
 def change_history(household):

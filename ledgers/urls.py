@@ -16,6 +16,7 @@ urlpatterns = [
     path("funds/<str:code>/", project_views.township_funds, name="township_funds"),
     path("funds/<str:code>/xlsx/", project_views.township_funds_xlsx, name="township_xlsx"),
     path("mine/", views.my_households, name="mine"),
+    path("mine.xlsx", views.my_households_xlsx, name="mine_xlsx"),
     path("export/", views.export, name="export"),
     path("household/<int:pk>/", views.ledger, name="ledger"),
     path("household/<int:pk>/print/", views.ledger_print, name="print"),

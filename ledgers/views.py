@@ -6,7 +6,7 @@ with a full page and a redirect back to the ledger, so everything works without 
 """
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -38,6 +38,7 @@ from teams.locking import (
 from teams.models import Area
 from teams.permissions import may
 from teams.scope import get_visible_or_404
+from teams.tables import XLSX
 
 #: A household not visited for this long comes first on "my households".
 
@@ -85,11 +86,13 @@ def is_fragment(request):
     return request.headers.get("HX-Request") == "true"
 
 
-def my_households(request):
-    """A contact cadre's households, those not visited for longest first.
+def _mine(request):
+    """(households, context) of 我的帮扶户: a contact cadre's households, those not visited
+    for longest first.
 
     Team members switch to every active household of their scope with ``?all=1``; users who
-    are not team members (county, city, province offices) always see those.
+    are not team members (county, city, province offices) always see those. ``q`` searches
+    names and numbers, ``due=1`` keeps the households whose visit is due.
     """
     member = getattr(request.user, "member", None)
     households = Household.objects.visible_to(request.user).filter(
@@ -107,34 +110,46 @@ def my_households(request):
     ).order_by(F("last_visit").asc(nulls_first=True), "number")
     since = selectors.visits_count_from(timezone.localdate())
     due = Q(last_visit__isnull=True) | Q(last_visit__lt=since)
-    due_count = households.filter(due).count()
     only_due = request.GET.get("due") == "1"
-    if only_due:
-        households = households.filter(due)
+    context = {
+        "member": member,
+        "show_all": show_all,
+        "search": search,
+        "due_count": households.filter(due).count(),
+        "only_due": only_due,
+        "since": since,
+        "query": urlencode(
+            [("all", "1")] * show_all + [("q", search)] * bool(search) + [("due", "1")] * only_due
+        ),
+    }
+    return households.filter(due) if only_due else households, context
+
+
+def my_households(request):
+    households, context = _mine(request)
     page = Paginator(households, 50).get_page(request.GET.get("page"))
     standards = selectors.standards()
     for household in page:
-        household.overdue = household.last_visit is None or household.last_visit < since
+        household.overdue = household.last_visit is None or household.last_visit < context["since"]
         household.standing = selectors.standing(
             household.income_per_capita, standards.get(household.income_year)
         )
-    return render(
-        request,
-        "ledgers/my_households.html",
-        {
-            "page": page,
-            "member": member,
-            "show_all": show_all,
-            "search": search,
-            "due_count": due_count,
-            "only_due": only_due,
-            "query": urlencode(
-                [("all", "1")] * show_all
-                + [("q", search)] * bool(search)
-                + [("due", "1")] * only_due
-            ),
-        },
-    )
+    return render(request, "ledgers/my_households.html", {**context, "page": page})
+
+
+@require_GET
+def my_households_xlsx(request):
+    """The ledgers of the households listed, as the page filters them."""
+    households, _context = _mine(request)
+    log_access(request, Access.Kind.EXPORT, area_code=request.user.area_id or "")
+    content = selectors.ledgers_workbook(Household.objects.filter(pk__in=households.values("pk")))
+    return _xlsx(content, f"帮扶记录簿-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+def _xlsx(content, filename):
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
 
 
 def ledger_context(request, household):
@@ -294,10 +309,4 @@ def export(request):
     content = selectors.ledgers_workbook(
         Household.objects.visible_to(request.user).in_area(area.code)
     )
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    filename = f"ledgers-{area.code}-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return _xlsx(content, f"ledgers-{area.code}-{timezone.localdate():%Y%m%d}.xlsx")

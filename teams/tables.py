@@ -105,14 +105,14 @@ def write_table(
     for index, column in enumerate(columns, start=1):
         width = column.width or max(WIDTHS[column.kind], 2 * len(str(column.label)) + 2)
         sheet.column_dimensions[get_column_letter(index)].width = width
-    header = 1
+    header = 2 if title else 1
+    # A write-only sheet writes its view (the frozen panes) before its first row.
+    sheet.freeze_panes = f"{get_column_letter(frozen + 1)}{header + 1}"
     if title:
         heading = cell(sheet, title, bold=True)
         heading.font = Font(size=14, bold=True)
         sheet.append([heading])
-        header = 2
     sheet.append([cell(sheet, str(column.label), bold=True) for column in columns])
-    sheet.freeze_panes = f"{get_column_letter(frozen + 1)}{header + 1}"
     kinds = [column.kind for column in columns]
     count = 0
     for row in rows:

@@ -423,6 +423,7 @@ URLS = {
     "teams:presence": Page(kwargs=team_pk, scope="object"),
     "teams:absences": Page(scope="list", marker=lambda w: w.presence.member.name),
     "households:list": Page(scope="list", marker=lambda w: w.household.number),
+    "households:list_xlsx": Page(scope="list", marker=lambda w: w.household.number),
     # A cadre of another township creates households there; a former member nowhere.
     "households:create": Page(denied=READ_ONLY | {"former"}),
     "households:detail": Page(kwargs=household_pk, scope="object"),
@@ -501,6 +502,7 @@ URLS = {
     ),
     # Team members see their own households unless they ask for all of their area.
     "ledgers:mine": Page(query="all=1", scope="list", marker=lambda w: w.household.number),
+    "ledgers:mine_xlsx": Page(query="all=1", scope="list", marker=lambda w: w.household.number),
     "ledgers:export": Page(query="area=449901101", scope="object"),
     "ledgers:ledger": Page(kwargs=household_pk, scope="object"),
     "ledgers:print": Page(kwargs=household_pk, scope="object"),
@@ -553,6 +555,11 @@ URLS = {
     "assessments:dashboard_xlsx": Page(),
     "assessments:trends": Page(),
     "assessments:figure": Page(
+        kwargs=lambda w: {"figure": "in_poverty"},
+        scope="list",
+        marker=lambda w: w.household.number,
+    ),
+    "assessments:figure_xlsx": Page(
         kwargs=lambda w: {"figure": "in_poverty"},
         scope="list",
         marker=lambda w: w.household.number,
@@ -1105,7 +1112,7 @@ def outcome(response, marker):
         if location.startswith(reverse(settings.LOGIN_URL)):
             return LOGIN
     if response.status_code == 200 and marker is not None:
-        return SHOWN if marker in response.content.decode() else HIDDEN
+        return SHOWN if marker in body(response) else HIDDEN
     return response.status_code
 
 

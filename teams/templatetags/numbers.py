@@ -16,3 +16,9 @@ def percent(value):
 @register.filter
 def money(value):
     return tables.shown(value, tables.MONEY)
+
+
+@register.filter
+def cell(row, column):
+    """``{{ household|cell:column }}``: a `teams.tables.Column` of a row, as shown."""
+    return column.shown(row)

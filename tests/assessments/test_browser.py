@@ -27,7 +27,9 @@ def test_county_officer_follows_a_dashboard_figure_to_its_households(login_page)
     # The fourth figure column: households still in poverty with no contact cadre.
     row.locator("td").nth(3).locator("a").click()
     assert "/assessments/dashboard/no_cadre/" in page.url
-    numbers = page.locator("#figure-households tbody tr td:first-child").all_text_contents()
+    numbers = page.locator(
+        "#figure-households tbody tr td:first-child a:first-child"
+    ).all_text_contents()
     assert sorted(numbers) == sorted(h.number for h in unlinked)
     assert "无帮扶联系干部" in page.locator("h1").text_content()
 
@@ -52,7 +54,7 @@ def test_a_city_officer_walks_down_to_a_village_and_opens_the_trends(login_page,
     for name in ["示例县", "示例东1镇", "石塘1村"]:
         page.locator("#townships tbody th a", has_text=name).click()
     assert "/assessments/dashboard/in_poverty/" in page.url
-    assert page.locator("#figure-households tbody td").first.text_content() == made.number
+    assert page.locator("#figure-households tbody td a").first.text_content() == made.number
 
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(f"/?year={YEAR}&area=449901")
