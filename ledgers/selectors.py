@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from io import BytesIO
 from itertools import chain
 from typing import Any
@@ -302,13 +303,11 @@ def ledgers_workbook(households: HouseholdQuerySet) -> bytes:
     for model, field_names in columns.items():
         fields = [model._meta.get_field(name) for name in field_names]
         record_columns = [
-            Column(_("Household number"), value=lambda r: names.get(r.household_id, ("",))[0]),
-            Column(_("Head of household"), value=lambda r: names.get(r.household_id, ("", ""))[1]),
+            Column(_("Household number"), value=lambda r: names[r.household_id][0]),
+            Column(_("Head of household"), value=lambda r: names[r.household_id][1]),
             *(
                 Column(
-                    field.verbose_name,
-                    value=lambda r, field=field: _record_value(r, field),
-                    kind=_kind(field),
+                    field.verbose_name, value=partial(_record_value, field=field), kind=_kind(field)
                 )
                 for field in fields
             ),
