@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 	@DEBUG=1 $(PY) manage.py compilemessages -v0 --ignore=$(VENV)
 
-run: export DEBUG ?= 1
+run: export DEMO ?= 1
 run: setup
 	@PY=$(PY) PORT=$(PORT) scripts/run
 

@@ -17,10 +17,14 @@ environ.Env.read_env(BASE_DIR / ".env")
 # The test run (pytest) gets throwaway keys; everything else must set them.
 TESTING = "pytest" in sys.modules
 DEBUG = env.bool("DEBUG", default=False)
+# `make run`: the product as in production (DEBUG off, its own Chinese error pages) on this
+# machine, over plain HTTP, with the development keys and the static files read in place.
+DEMO = env.bool("DEMO", default=False)
+LOCAL = DEBUG or TESTING or DEMO
 
 SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    if not LOCAL:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-never-use-in-production-0123456789"
 
@@ -29,7 +33,7 @@ if not SECRET_KEY:
 FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[])
 FIELD_HASH_KEY = env("FIELD_HASH_KEY", default="")
 if not (FIELD_ENCRYPTION_KEY and FIELD_HASH_KEY):
-    if not (DEBUG or TESTING):
+    if not LOCAL:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY and FIELD_HASH_KEY must be set.")
     FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEY or ["ZGV2ZWxvcG1lbnQta2V5LW5ldmVyLWluLXByb2R1Y3Q="]
     FIELD_HASH_KEY = FIELD_HASH_KEY or "development-hash-key-never-in-production"
@@ -187,10 +191,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not (DEBUG or TESTING)
+        if not LOCAL
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# The demo serves static/ through WhiteNoise as it is, with no collectstatic.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEMO
 # History is read per record (its id, or its household), never by date across records: the
 # date index simple-history puts on every history table only slows every write.
 SIMPLE_HISTORY_DATE_INDEX = False
@@ -212,14 +218,14 @@ TASKS = {
 }
 
 # Security: production defaults, relaxed only for local development.
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG and not TESTING)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not LOCAL)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG or DEMO else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_REFERRER_POLICY = "same-origin"
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not (DEBUG or TESTING))
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not (DEBUG or TESTING))
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not LOCAL)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not LOCAL)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 # Every page, the admin included, runs only the scripts and styles served from static/:
