@@ -91,7 +91,8 @@ class VisitAdmin(LedgerAdmin):
                     for photo in visit.photos.all()
                 ),
             )
-            or None
+            # A read-only callable's None would show as "None".
+            or self.get_empty_value_display()
         )
 
 

@@ -314,7 +314,9 @@ ADMIN_MODELS = {
     AccessFailureLog: AdminModel(
         obj=lambda w: w.access_failure, county=NOTHING, superuser=VIEW | {"delete"}, scoped=False
     ),
-    TOTPDevice: AdminModel(obj=lambda w: w.totp_device, county=NOTHING, scoped=False),
+    TOTPDevice: AdminModel(
+        obj=lambda w: w.totp_device, county=NOTHING, superuser=VIEW | {"delete"}, scoped=False
+    ),
     DBTaskResult: AdminModel(
         obj=lambda w: w.task_result, county=NOTHING, superuser=VIEW, scoped=False
     ),
@@ -357,7 +359,6 @@ def admin_urls(models):
 # as_user gives township personas no device: the code page sends them on to enrolment.
 TOWNSHIP_PERSONAS = ("cadre", "other_cadre", "leader", "outsider", "former")
 team_pk = lambda w: {"pk": w.team.pk}  # noqa: E731
-totp_pk = lambda w: {"pk": w.totp_device.pk}  # noqa: E731
 record_pk = lambda w: {"pk": w.record.pk}  # noqa: E731
 household_pk = lambda w: {"pk": w.household.pk}  # noqa: E731
 village_code = lambda w: {"code": w.household.village_id}  # noqa: E731
@@ -630,8 +631,6 @@ URLS = {
         "password", User, kwargs=lambda w: {"id": w.users["cadre"].pk}, scope="object"
     ),
     # Device secrets are never shown again after enrolment (OTP_ADMIN_HIDE_SENSITIVE_DATA).
-    "admin:otp_totp_totpdevice_config": Admin("secret", TOTPDevice, kwargs=totp_pk),
-    "admin:otp_totp_totpdevice_qrcode": Admin("secret", TOTPDevice, kwargs=totp_pk),
     "admin:households_importjob_import": Admin("import", ImportJob),
     # Without the confirmation form's data the import page comes back with its errors.
     "admin:households_importjob_process_import": Admin("import", ImportJob, method="post"),

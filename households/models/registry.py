@@ -423,6 +423,8 @@ class Person(VersionedModel):
         give the day away (see `mask_id_number`)."""
         return timezone.localdate().year - self.birth_date.year
 
+    age.fget.short_description = _("age")
+
 
 class MemberChangeQuerySet(ScopedQuerySet["MemberChange"]):
     def with_received(self) -> Self:
