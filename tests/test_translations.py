@@ -58,3 +58,17 @@ def test_no_translation_says_the_same_thing_twice(catalogue):
         if len(text) > 20 and text[:half].strip() == text[half:].strip():
             doubled.append(key)
     assert doubled == []
+
+
+def test_a_signature_is_called_one_thing():
+    """The printouts said 签名 in one place and 签字 in another (issue 21)."""
+    found = [
+        str(path.relative_to(ROOT))
+        for path in [
+            *CATALOGUES,
+            *ROOT.glob("*/templates/**/*.html"),
+            *ROOT.glob("templates/**/*.html"),
+        ]
+        if "签字" in path.read_text()
+    ]
+    assert found == []

@@ -15,6 +15,12 @@ def test_cadre_changes_the_head_of_household_on_its_page(login_page, township_ca
     page = login_page("cadre")
     page.goto(household.get_absolute_url())
     form = page.locator(f"form[action$='/{household.pk}/head-change/']")
+    # A cadre's two change forms (members, head), each behind its own button: none shows
+    # until asked for.
+    assert page.locator("details.change-form").count() == 2
+    assert page.locator("details.change-form form:visible").count() == 0
+    page.locator("details", has=form).locator("summary").click()
+    assert page.locator("details.change-form form:visible").count() == 1
 
     form.locator("[name=new_head]").select_option(label="配偶乙")
     form.locator("[name=old_head_relation]").select_option(label="配偶")
