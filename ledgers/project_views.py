@@ -207,7 +207,7 @@ def _fund_ledger(projects, payments):
         "projects": rows,
         "sources": supervision.budget_against_paid(projects),
         "payments": payments.select_related("project")
-        .prefetch_related(Prefetch("household", Household.objects.with_head()))
+        .prefetch_related(Prefetch("household", Household.objects.unscoped().with_head()))
         .order_by("date", "pk"),
         "printed_on": timezone.localdate(),
     }

@@ -142,7 +142,8 @@ def my_households_xlsx(request):
     """The ledgers of the households listed, as the page filters them."""
     households, _context = _mine(request)
     log_access(request, Access.Kind.EXPORT, area_code=request.user.area_id or "")
-    content = selectors.ledgers_workbook(Household.objects.filter(pk__in=households.values("pk")))
+    listed = Household.objects.visible_to(request.user).filter(pk__in=households.values("pk"))
+    content = selectors.ledgers_workbook(listed)
     return _xlsx(content, f"帮扶记录簿-{timezone.localdate():%Y%m%d}.xlsx")
 
 

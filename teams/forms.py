@@ -71,7 +71,16 @@ class VersionedForm(ScopedModelForm):
 class TeamForm(VersionedForm):
     class Meta:
         model = Team
-        fields = ["township", "established", "office_address", "office_phone", "tasks"]
+        fields = [
+            "township",
+            "established",
+            "office_address",
+            "office_phone",
+            "tasks",
+            "work_rules",
+            "discipline_rules",
+            "fund_rules",
+        ]
         widgets = {"established": DATE}
 
     def __init__(self, *args, **kwargs):
@@ -95,6 +104,7 @@ class MemberForm(VersionedForm):
             "unit",
             "duties",
             "tasks",
+            "board_order",
             "phone",
             "joined",
             "left",
@@ -108,11 +118,15 @@ class MemberForm(VersionedForm):
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.team = team
+        self.fields["board_order"].required = False
         self.fields["unit"].queryset = Unit.objects.visible_to(self.user)
         self.fields["user"].queryset = User.objects.visible_to(self.user).filter(
             area__code__startswith=team.township_id
         )
         self.fields["user"].help_text = _("The login account of this member, if any.")
+
+    def clean_board_order(self):
+        return self.cleaned_data["board_order"] or 0
 
     def _get_validation_exclusions(self):
         # The team is set by the view, not the form, but the one-leader and one-deputy

@@ -36,6 +36,7 @@ from teams.models import (
     add_months,
     month_start,
 )
+from teams.models.organisation import RANK_ORDER
 from teams.permissions import may
 from teams.scope import get_visible_or_404
 from teams.services import (
@@ -118,7 +119,7 @@ def team_detail(request, pk):
 def team_board(request, pk):
     """The printable public board (公示牌): names, duties, phones and tasks."""
     team = team_for(request, pk)
-    members = team.members.current().select_related("unit").order_by("role", "name")
+    members = team.members.current().select_related("unit").order_by(*RANK_ORDER)
     return render(request, "teams/team_board.html", {"team": team, "members": members})
 
 

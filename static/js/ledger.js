@@ -123,10 +123,6 @@
   }
 
   document.addEventListener("click", (event) => {
-    if (event.target.closest("[data-print]")) {
-      window.print();
-      return;
-    }
     const link = event.target.closest("a[data-inline]");
     if (link && (link.dataset.into || link.closest("[data-section]"))) {
       event.preventDefault();

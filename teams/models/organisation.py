@@ -157,6 +157,10 @@ class Team(VersionedModel):
         _("office phone"), max_length=30, blank=True, validators=[validate_phone]
     )
     tasks = models.TextField(_("tasks of the team"), blank=True)
+    # 六有 asks for the rules on the wall: the public board prints them.
+    work_rules = models.TextField(_("work rules"), blank=True)
+    discipline_rules = models.TextField(_("discipline rules"), blank=True)
+    fund_rules = models.TextField(_("fund management rules"), blank=True)
     history = HistoricalRecords()
 
     scope_path = "township__code"
@@ -176,6 +180,15 @@ class Team(VersionedModel):
     def clean(self):
         if self.township_id and self.township.level != Area.Level.TOWNSHIP:
             raise ValidationError({"township": _("A team belongs to a township.")})
+
+
+#: Rank order, as the public board lists a team: 组长, 副组长, then the members in the order
+#: the team sets (``order_by(*RANK_ORDER)``; the codes alone sort 副组长 first).
+RANK_ORDER = [
+    models.Case(models.When(role="leader", then=0), models.When(role="deputy", then=1), default=2),
+    "board_order",
+    "name",
+]
 
 
 class Member(VersionedModel):
@@ -217,6 +230,11 @@ class Member(VersionedModel):
     )
     duties = models.CharField(_("division of labour"), max_length=200, blank=True)
     tasks = models.CharField(_("tasks"), max_length=200, blank=True)
+    board_order = models.PositiveSmallIntegerField(
+        _("order on the public board"),
+        default=0,
+        help_text=_("Members of the same role are listed by this number, then by name."),
+    )
     joined = models.DateField(_("date joined"))
     left = models.DateField(_("date left"), null=True, blank=True)
     user = models.OneToOneField(

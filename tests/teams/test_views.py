@@ -77,6 +77,26 @@ def test_public_board_lists_names_duties_phones(as_user, township_cadre, east_te
     assert "13800000001" in body.decode()
 
 
+def test_public_board_lists_by_rank_then_the_teams_order_with_its_rules(
+    as_user, township_leader, east_team
+):
+    """副组长 sorted above 组长 (roles sorted by their codes); the board now follows rank, then
+    the order the team sets, and prints the rules 六有 wants on the wall (issue 21)."""
+    MemberFactory(team=east_team, name="甲队员", board_order=2)
+    MemberFactory(team=east_team, name="乙队员", board_order=1)
+    MemberFactory(team=east_team, name="副组长丙", role=Member.Role.DEPUTY)
+    east_team.work_rules = "每周例会一次"
+    east_team.discipline_rules = "不得收受礼品"
+    east_team.fund_rules = "资金专款专用"
+    east_team.save()
+    body = as_user(township_leader).get(reverse("teams:board", args=[east_team.pk]))
+    text = body.content.decode()
+    order = ["东镇书记", "副组长丙", "乙队员", "甲队员"]
+    assert [text.index(name) for name in order] == sorted(text.index(name) for name in order)
+    for rule in ["每周例会一次", "不得收受礼品", "资金专款专用", "data-print"]:
+        assert rule in text
+
+
 @pytest.mark.parametrize(
     "name", ["teams:detail", "teams:board", "teams:edit", "teams:member_create"]
 )
