@@ -120,7 +120,15 @@ def team_board(request, pk):
     """The printable public board (公示牌): names, duties, phones and tasks."""
     team = team_for(request, pk)
     members = team.members.current().select_related("unit").order_by(*RANK_ORDER)
-    return render(request, "teams/team_board.html", {"team": team, "members": members})
+    rules = [
+        (_("Tasks of the team"), team.tasks),
+        (_("Work rules"), team.work_rules),
+        (_("Discipline rules"), team.discipline_rules),
+        (_("Fund management rules"), team.fund_rules),
+    ]
+    return render(
+        request, "teams/team_board.html", {"team": team, "members": members, "rules": rules}
+    )
 
 
 def team_create(request):
