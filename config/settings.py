@@ -195,8 +195,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# The demo serves static/ through WhiteNoise as it is, with no collectstatic.
-WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEMO
+# Debug and the demo serve static/ through WhiteNoise as it is, with no collectstatic
+# (WhiteNoise's own defaults follow DEBUG alone).
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG or DEMO
 # History is read per record (its id, or its household), never by date across records: the
 # date index simple-history puts on every history table only slows every write.
 SIMPLE_HISTORY_DATE_INDEX = False
