@@ -91,3 +91,28 @@ def test_the_main_tables_fit_1366_pixels(browser, live_server, demo, username, u
         assert found["tables"] == [], (url, found)
         assert found["wrapped"] == [], (url, found)
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("username", "urls"),
+    [
+        ("county", ["/households/", "/assessments/dashboard/in_poverty/", "/households/?q=陈"]),
+        ("east_leader", ["/households/", "/ledgers/mine/?all=1"]),
+    ],
+)
+def test_household_lists_fit_a_360_pixel_phone(browser, live_server, demo, username, urls):
+    """On a phone the household lists become cards, each value under its heading: nothing makes
+    the page wider than the screen."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 360, "height": 740}
+    )
+    page = context.new_page()
+    log_in(page, username)
+    for url in urls:
+        page.goto(url)
+        assert page.locator("main tbody tr").count(), url
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, url
+    labels = page.goto("/households/") and page.locator("main tbody td[data-label]")
+    assert labels.count()
+    context.close()
