@@ -2,13 +2,19 @@
 team leader use fit the screen without sideways scrolling, and dates, numbers and names never
 break inside ("2026-12-" / "02", "王小" / "明")."""
 
+import datetime
+import io
+
+import pypdf
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from assessments.services import assessments_compute
+from households.models import Household
 from teams.models import Team, User
 from tests.conftest import totp_code, totp_device
+from tests.factories import VisitFactory
 
 pytestmark = pytest.mark.browser
 
@@ -115,4 +121,40 @@ def test_household_lists_fit_a_360_pixel_phone(browser, live_server, demo, usern
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, url
     labels = page.goto("/households/") and page.locator("main tbody td[data-label]")
     assert labels.count()
+    context.close()
+
+
+def pdf_pages(page, url):
+    """The text of each A4 page ``url`` prints to, and whether each page is landscape."""
+    page.goto(url)
+    page.emulate_media(media="print")
+    reader = pypdf.PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))
+    return [
+        (sheet.extract_text(), sheet.mediabox.width > sheet.mediabox.height)
+        for sheet in reader.pages
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_printouts_are_a4_with_page_numbers_the_register_landscape(browser, live_server, demo):
+    """The ledger book names its household at the head of every page and numbers the pages
+    (- n / total -); the village register prints on landscape pages."""
+    household = Household.objects.filter(village__parent__code="449901101").first()
+    today = timezone.localdate()
+    for day in range(40):
+        VisitFactory(
+            household=household, date=today - datetime.timedelta(days=day), findings="入户走访" * 30
+        )
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, "east_leader")
+    book = pdf_pages(page, f"/ledgers/household/{household.pk}/print/")
+    assert len(book) > 2
+    for number, (text, landscape) in enumerate(book, start=1):
+        assert household.number in text, number
+        assert f"- {number} / {len(book)} -" in text, number
+        assert not landscape
+    register = pdf_pages(page, f"/households/villages/{household.village.code}/register/")
+    assert all(landscape for _, landscape in register)
+    assert household.number in register[0][0]
     context.close()
