@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from households import views
 from teams.models import Area
@@ -10,7 +11,8 @@ urlpatterns = [
     path("new/", views.household_create, name="create"),
     path("<int:pk>/", views.household_detail, name="detail"),
     path("<int:pk>/edit/", views.household_edit, name="edit"),
-    path("<int:pk>/card/", views.household_card, name="card"),
+    # The card moved to the ledgers app (it shows the measures and incomes).
+    path("<int:pk>/card/", RedirectView.as_view(pattern_name="ledgers:card"), name="card"),
     path("<int:pk>/persons/new/", views.person_create, name="person_create"),
     path("<int:pk>/status/", views.status_change, name="status_change"),
     path("<int:pk>/cadre/", views.cadre_assign, name="cadre_assign"),

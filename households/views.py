@@ -1,4 +1,3 @@
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -591,20 +590,6 @@ def notice_print(request, pk):
     )
     household = Household.objects.visible_to(request.user).for_roster().get(pk=step.household_id)
     return render(request, "households/notice_print.html", {"step": step, "household": household})
-
-
-def household_card(request, pk):
-    """The household card (户有卡), printable, with a QR code linking to the household page."""
-    household = household_for(request, pk)
-    services.log_access(request, Access.Kind.CARD, household)
-    url = request.build_absolute_uri(household.get_absolute_url())
-    qr = segno.make(url, error="m").svg_inline(scale=3)
-    persons = household.persons.current().select_related(*Person.REFERENCES)
-    return render(
-        request,
-        "households/household_card.html",
-        {"household": household, "persons": persons, "qr": qr, "today": timezone.localdate()},
-    )
 
 
 def _village_households(request, village, **filters):

@@ -20,6 +20,7 @@ urlpatterns = [
     path("export/", views.export, name="export"),
     path("household/<int:pk>/", views.ledger, name="ledger"),
     path("household/<int:pk>/print/", views.ledger_print, name="print"),
+    path("household/<int:pk>/card/", views.household_card, name="card"),
     path("household/<int:pk>/history/", views.ledger_history, name="history"),
     path("household/<int:pk>/<slug:kind>/new/", views.item_create, name="item_create"),
     path("<slug:kind>/<int:pk>/edit/", views.item_edit, name="item_edit"),

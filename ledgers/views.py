@@ -8,6 +8,7 @@ with a full page and a redirect back to the ledger, so everything works without 
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles import finders
@@ -181,6 +182,22 @@ def ledger_print(request, pk):
     context = ledger_context(request, household)
     context["printed_on"] = timezone.localdate()
     return render(request, "ledgers/ledger_print.html", context)
+
+
+def household_card(request, pk):
+    """The household card (户有卡), printable: the family, its measures and incomes, the contact
+    cadre's phone, and a QR code linking to the household page."""
+    household = household_for(request, pk)
+    log_access(request, Access.Kind.CARD, household)
+    url = request.build_absolute_uri(household.get_absolute_url())
+    context = {
+        "household": household,
+        "persons": household.persons.current().select_related(*Person.REFERENCES),
+        "qr": segno.make(url, error="m").svg_inline(scale=3),
+        "today": timezone.localdate(),
+        **selectors.ledger_sections(household, ["measure", "income"]),
+    }
+    return render(request, "ledgers/household_card.html", context)
 
 
 def ledger_history(request, pk):

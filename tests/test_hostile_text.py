@@ -206,7 +206,7 @@ def test_text_fields_render_escaped_on_every_page(hostile, as_user, county_offic
         reverse("households:list"),
         reverse("households:detail", args=[household.pk]),
         reverse("households:edit", args=[household.pk]),
-        reverse("households:card", args=[household.pk]),
+        reverse("ledgers:card", args=[household.pk]),
         reverse("households:person_edit", args=[hostile["person"].pk]),
         reverse("households:identification", args=[household.pk]),
         reverse("households:village_register", args=[village.code]),

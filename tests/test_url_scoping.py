@@ -429,7 +429,7 @@ URLS = {
     "households:create": Page(denied=READ_ONLY | {"former"}),
     "households:detail": Page(kwargs=household_pk, scope="object"),
     "households:edit": Page(kwargs=household_pk, scope="object", denied=READ_ONLY),
-    "households:card": Page(kwargs=household_pk, scope="object"),
+    "ledgers:card": Page(kwargs=household_pk, scope="object"),
     "households:person_create": Page(kwargs=household_pk, scope="object", denied=READ_ONLY),
     "households:person_edit": Page(
         kwargs=lambda w: {"pk": w.person.pk}, scope="object", denied=READ_ONLY
@@ -764,6 +764,7 @@ EXEMPT = {
     "admin:jsi18n": "the admin's JavaScript translation catalogue",
     "admin:autocomplete": "goes through each ModelAdmin's get_search_results and get_queryset",
     "admin:view_on_site": "redirects to the object's get_absolute_url, walked above",
+    "households:card": "the card's old address: redirects to ledgers:card, walked above",
     # Unnamed patterns, by route.
     "admin/(?P<url>.*)$": "the admin's catch-all: 404, or the login for anonymous users",
     "admin/<model>/<path:object_id>/": "redirects to the change URL, walked above",

@@ -28,7 +28,7 @@ def pages(household):
         (reverse("households:detail", args=[household.pk]), Access.Kind.FILE, household.number),
         (reverse("households:edit", args=[household.pk]), Access.Kind.EDIT, household.number),
         (reverse("households:person_edit", args=[person.pk]), Access.Kind.EDIT, household.number),
-        (reverse("households:card", args=[household.pk]), Access.Kind.CARD, household.number),
+        (reverse("ledgers:card", args=[household.pk]), Access.Kind.CARD, household.number),
         (reverse("ledgers:ledger", args=[household.pk]), Access.Kind.LEDGER, household.number),
         (reverse("ledgers:print", args=[household.pk]), Access.Kind.PRINT, household.number),
         (reverse("ledgers:history", args=[household.pk]), Access.Kind.HISTORY, household.number),
@@ -80,7 +80,7 @@ def test_the_admin_change_page_of_a_household_or_person_is_logged(
 def test_the_county_office_finds_who_opened_a_household(
     as_user, township_cadre, county_officer, household
 ):
-    as_user(township_cadre).get(reverse("households:card", args=[household.pk]))
+    as_user(township_cadre).get(reverse("ledgers:card", args=[household.pk]))
     page = as_user(county_officer).get(
         reverse("admin:households_access_changelist") + f"?q={household.number}"
     )

@@ -78,7 +78,7 @@ def test_everything_shown_of_a_person_leaves_at_least_1000_numbers(
     village = household.village_id
     pages = [
         reverse("households:detail", args=[household.pk]),
-        reverse("households:card", args=[household.pk]),
+        reverse("ledgers:card", args=[household.pk]),
         reverse("ledgers:ledger", args=[household.pk]),
         reverse("ledgers:print", args=[household.pk]),
         reverse("households:village_register", args=[village]),

@@ -16,7 +16,7 @@ def urls(household):
     return [
         ("get", reverse("households:detail", args=[household.pk])),
         ("get", reverse("households:edit", args=[household.pk])),
-        ("get", reverse("households:card", args=[household.pk])),
+        ("get", reverse("ledgers:card", args=[household.pk])),
         ("get", reverse("households:person_create", args=[household.pk])),
         ("get", reverse("households:identification", args=[household.pk])),
         ("post", reverse("households:status_change", args=[household.pk])),
@@ -137,7 +137,7 @@ def test_pages_show_sensitive_values_masked(as_user, county_officer, household):
     id_number = household.persons.first().id_number
     for url in [
         household.get_absolute_url(),
-        reverse("households:card", args=[household.pk]),
+        reverse("ledgers:card", args=[household.pk]),
         reverse("households:village_register", args=[household.village_id]),
     ]:
         body = as_user(county_officer).get(url).content.decode()
@@ -274,7 +274,7 @@ def test_county_officer_records_identification_steps(as_user, county_officer):
 
 
 def test_card_has_a_qr_code_linking_to_the_household(as_user, township_cadre, household):
-    body = as_user(township_cadre).get(reverse("households:card", args=[household.pk])).content
+    body = as_user(township_cadre).get(reverse("ledgers:card", args=[household.pk])).content
     assert b"<svg" in body
     assert "户主甲" in body.decode()
 

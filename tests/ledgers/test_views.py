@@ -542,3 +542,23 @@ def test_the_same_visit_twice_is_caught_and_a_second_visit_that_day_confirmed(
     assert Visit.objects.count() == 2
     other_day = client.post(url, {"date": "2017-05-03", "findings": "另一天"})
     assert other_day.status_code == 302
+
+
+def test_the_household_card_shows_the_measures_the_income_and_the_cadres_phone(
+    as_user, township_cadre, household
+):
+    """户有卡 as the household keeps it on the wall: what is done for it, what it earns and whom
+    to call — and its old address (under /households/) still leads to it."""
+    township_cadre.member.phone = "0751-8881234"
+    township_cadre.member.save()
+    MeasureFactory(household=household)
+    IncomeFactory(household=household, year=2017)
+    client = as_user(township_cadre)
+    response = client.get(reverse("ledgers:card", args=[household.pk]))
+    body = response.content.decode()
+    for text in ["陈户主", "发放鸡苗200只", "4,900.00", "0751-8881234", "<svg"]:
+        assert text in body
+    assert "data-inline" not in body  # a printout, not the ledger's forms
+    old = client.get(f"/households/{household.pk}/card/")
+    assert old.status_code == 302
+    assert old["Location"] == reverse("ledgers:card", args=[household.pk])
