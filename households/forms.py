@@ -17,11 +17,13 @@ from households.models import (
     Person,
     ReferenceItem,
 )
+from households.notices import NoticeError, check_notice
 from households.sensitive import mask_account, mask_all, mask_phone
 from households.services import disclosure_log
 from teams.forms import DATE, VersionedForm
 from teams.models import Area, Member
 from teams.permissions import may
+from teams.phones import validate_phone
 
 
 def _reference_choices(form, **kinds):
@@ -373,6 +375,47 @@ class IdentificationStepForm(forms.ModelForm):
             "note",
         ]
         widgets = {"date": DATE, "notice_until": DATE, "note": forms.Textarea(attrs={"rows": 2})}
+
+
+class VillageNoticeForm(forms.Form):
+    """What the printed public notice of a village states: its period, who issues it and where
+    to complain (the rules of notices.check_notice). Filled in on the page before printing."""
+
+    date = forms.DateField(label=_("Notice from"), widget=DATE)
+    notice_until = forms.DateField(label=_("Notice until"), widget=DATE)
+    issued_by = forms.CharField(label=_("Issued by"), max_length=100)
+    complaint_phone = forms.CharField(
+        label=_("Complaint phone"), max_length=30, validators=[validate_phone]
+    )
+
+    @classmethod
+    def for_village(cls, village, team, data):
+        """The form as sent, or else filled with the usual values: a period of the shortest
+        length starting today, the village committee, the township team's office phone."""
+        if "issued_by" in data:
+            return cls(data)
+        today = timezone.localdate()
+        initial = {
+            "date": today,
+            "notice_until": today + datetime.timedelta(days=settings.NOTICE_MIN_DAYS - 1),
+            "issued_by": _("%(village)s villagers' committee") % {"village": village.name},
+            "complaint_phone": team.office_phone if team else "",
+        }
+        return cls({name: str(value) for name, value in initial.items()})
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            try:
+                check_notice(
+                    date=data["date"],
+                    notice_until=data["notice_until"],
+                    issued_by=data["issued_by"],
+                    phone=data["complaint_phone"],
+                )
+            except NoticeError as error:
+                raise ValidationError(str(error)) from error
+        return data
 
 
 class ObjectionForm(forms.Form):

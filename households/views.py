@@ -32,6 +32,7 @@ from households.forms import (
     ReceiveHouseholdForm,
     RevealForm,
     StatusChangeForm,
+    VillageNoticeForm,
 )
 from households.models import (
     Access,
@@ -624,10 +625,17 @@ def village_notice(request, code):
     households = _village_households(
         request, village, publicly_displayed=True, status__in=Household.ACTIVE_STATUSES
     )
+    team = Team.objects.visible_to(request.user).filter(township_id=village.parent_id).first()
+    form = VillageNoticeForm.for_village(village, team, request.GET)
     return render(
         request,
         "households/village_notice.html",
-        {"village": village, "households": households, "today": timezone.localdate()},
+        {
+            "village": village,
+            "households": households,
+            "form": form,
+            "notice": form.cleaned_data if form.is_valid() else None,
+        },
     )
 
 

@@ -1,8 +1,10 @@
+import datetime
 import io
 
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from households.models import Disclosure, Household, Person
 from tests.factories import AreaFactory, HouseholdFactory, PersonFactory, reference
@@ -350,3 +352,58 @@ def test_the_change_history_names_the_fields_changed_and_not_the_version(
     household.save()
     rows = as_user(county_officer).get(household.get_absolute_url()).context["history"]
     assert rows[0]["changed"] == ["开户银行"]
+
+
+def test_the_village_notice_states_its_period_issuer_and_complaint_phone(
+    as_user, township_cadre, household, east_team
+):
+    """By default: seven days from today, the village committee, the team's office phone; the
+    officer changes them on the page and the printout says what was set."""
+    east_team.office_phone = "0751-8881234"
+    east_team.save()
+    url = reverse("households:village_notice", args=[household.village_id])
+    client = as_user(township_cadre)
+    today = timezone.localdate()
+    body = client.get(url).content.decode()
+    until = today + datetime.timedelta(days=6)
+    assert f"{today:%Y-%m-%d} – {until:%Y-%m-%d}" in body
+    assert "石塘1村村民委员会" in body
+    assert "0751-8881234" in body
+    body = client.get(
+        url,
+        {
+            "date": "2026-12-01",
+            "notice_until": "2026-12-10",
+            "issued_by": "示例东1镇人民政府",
+            "complaint_phone": "12317",
+        },
+    ).content.decode()
+    assert "2026-12-01 – 2026-12-10" in body
+    assert "示例东1镇人民政府" in body
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"notice_until": "2026-12-03"}, "公示期不少于 7 天"),
+        ({"complaint_phone": "abc"}, "这不是电话号码"),
+        ({"issued_by": ""}, "这个字段是必填项"),
+        ({"date": "2026-13-01"}, "输入一个有效的日期"),
+    ],
+)
+def test_a_village_notice_without_its_terms_prints_blanks_and_says_why(
+    as_user, township_cadre, household, change, message
+):
+    terms = {
+        "date": "2026-12-01",
+        "notice_until": "2026-12-10",
+        "issued_by": "示例东1镇人民政府",
+        "complaint_phone": "12317",
+    }
+    response = as_user(township_cadre).get(
+        reverse("households:village_notice", args=[household.village_id]), terms | change
+    )
+    body = response.content.decode()
+    assert message in body
+    assert response.context["notice"] is None
+    assert "______ – ______" in body
