@@ -20,7 +20,7 @@ from households.models import (
 from households.notices import NoticeError, check_notice
 from households.sensitive import mask_account, mask_all, mask_phone
 from households.services import disclosure_log
-from teams.forms import DATE, VersionedForm
+from teams.forms import DATE, VersionedForm, group_choices, group_villages
 from teams.models import Area, Member
 from teams.permissions import may
 from teams.phones import validate_phone
@@ -143,12 +143,25 @@ class HouseholdForm(SensitiveFieldsForm):
             self.fields["village"].queryset = self.fields["village"].queryset.filter(
                 level=Area.Level.VILLAGE
             )
+            group_villages(self.fields["village"])
 
     def clean_phone(self):
         return self.kept("phone", "".join(self.cleaned_data["phone"].split()))
 
     def clean_bank_account(self):
         return self.kept("bank_account", "".join(self.cleaned_data["bank_account"].split()))
+
+
+def group_households(field):
+    """Households under their township and village, each as its number and head."""
+    field.queryset = field.queryset.with_head()
+    group_choices(
+        field,
+        lambda household: f"{household.village.parent.name} {household.village.name}",
+        "village_id",
+        "number",
+        related=["village__parent"],
+    )
 
 
 def _health_choices():
@@ -254,6 +267,7 @@ class HouseholdFilter(forms.Form):
         self.fields["township"].queryset = areas.filter(level=Area.Level.TOWNSHIP)
         self.fields["township"].label = _("Township")
         self.fields["village"].queryset = areas.filter(level=Area.Level.VILLAGE)
+        group_villages(self.fields["village"])
         self.fields["village"].label = _("Village")
         self.fields["status"].label = _("Status")
         self.fields["attribute"].label = _("Household attribute")
@@ -520,6 +534,7 @@ class ReceiveHouseholdForm(forms.Form):
         self.fields["village"].queryset = Area.objects.visible_to(user).filter(
             level=Area.Level.VILLAGE
         )
+        group_villages(self.fields["village"])
 
 
 class MoveOutForm(forms.Form):

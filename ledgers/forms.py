@@ -8,6 +8,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from households.forms import group_households
 from households.models import Household
 from ledgers.models import (
     FundSource,
@@ -352,7 +353,8 @@ class ProjectForm(VersionedForm):
             del fields["township"]
             households = households.filter(village__parent_id=self.instance.township_id)
             plans = plans.filter(household__village__parent_id=self.instance.township_id)
-        fields["beneficiaries"].queryset = households.order_by("number")
+        fields["beneficiaries"].queryset = households
+        group_households(fields["beneficiaries"])
         fields["plans"].queryset = plans.order_by("household__number", "-kind", "year")
         if not may(self.user, "fund_projects"):
             # Budgets, acceptance and closing are the county's: a team leader plans and runs
@@ -428,11 +430,10 @@ class PaymentForm(forms.ModelForm):
     def __init__(self, *args, project, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["amount"].validators.append(MinValueValidator(Decimal("0.01")))
-        self.fields["household"].queryset = (
-            Household.objects.visible_to(user)
-            .filter(village__parent_id=project.township_id)
-            .order_by("number")
+        self.fields["household"].queryset = Household.objects.visible_to(user).filter(
+            village__parent_id=project.township_id
         )
+        group_households(self.fields["household"])
         self.initial.setdefault("date", timezone.localdate())
 
 

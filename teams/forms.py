@@ -1,4 +1,5 @@
 import calendar
+import itertools
 import math
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +33,34 @@ from teams.photos import PhotoError, without_metadata
 #: An <input type=date> reads only ISO dates; the Chinese locale would write 2017/03/01, which the
 #: browser drops, leaving a required date blank.
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class GroupedIterator(ModelChoiceIterator):
+    """A choice field's options under one heading per group (<optgroup>), the groups in the
+    queryset's order: ``field.group(obj)`` names the group of each option."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for group, objects in itertools.groupby(self.queryset, key=self.field.group):
+            yield (group, [self.choice(obj) for obj in objects])
+
+
+def group_choices(field, group, *order, related=()):
+    """Show ``field``'s options grouped by ``group`` (a function of an option), ordered by
+    ``order`` (group first); ``related`` are the relations ``group`` and the labels read."""
+    field.iterator = GroupedIterator
+    field.group = group
+    # Setting the queryset hands the widget its choices: after the iterator.
+    field.queryset = field.queryset.select_related(*related).order_by(*order)
+
+
+def group_villages(field):
+    """Villages under their township, in code order: a county has hundreds of villages and the
+    same village name in several townships."""
+    group_choices(
+        field, lambda village: village.parent.name, "parent__code", "code", related=["parent"]
+    )
 
 
 class ScopedModelForm(forms.ModelForm):
