@@ -207,15 +207,75 @@ class AttachmentForm(forms.ModelForm):
         return upload
 
 
-class SixHavesCheckForm(ScopedModelForm):
-    class Meta:
-        model = SixHavesCheck
-        fields = ["item", "met", "evidence", "checked_on"]
-        widgets = {"checked_on": DATE}
+class SixHavesChecklistForm(forms.Form):
+    """The 六有 checklist as the inspector walks it: one row per item (met, missing, or not
+    checked this time, with the evidence), one date; each checked row is one SixHavesCheck.
+    The rows start from the team's latest checks, so only what changed needs touching."""
 
-    def __init__(self, *args, team, **kwargs):
+    MET, MISSING = "met", "missing"
+    checked_on = forms.DateField(label=_("Date checked"), widget=DATE)
+
+    def __init__(self, *args, team, statuses, **kwargs):
         super().__init__(*args, **kwargs)
-        self.instance.team = team
+        self.team = team
+        self.initial.setdefault("checked_on", timezone.localdate())
+        self.rows = []
+        for status in statuses:
+            item, latest = status.item, status.latest
+            result = forms.ChoiceField(
+                label=item.name,
+                required=False,
+                choices=[
+                    ("", _("Not checked this time")),
+                    (self.MET, _("met")),
+                    (self.MISSING, _("missing")),
+                ],
+            )
+            evidence = forms.CharField(
+                label=_("Evidence"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[f"result_{item.pk}"] = result
+            self.fields[f"evidence_{item.pk}"] = evidence
+            if latest is not None:
+                self.initial.setdefault(
+                    f"result_{item.pk}", self.MET if latest.met else self.MISSING
+                )
+                self.initial.setdefault(f"evidence_{item.pk}", latest.evidence)
+            self.rows.append((item, self[f"result_{item.pk}"], self[f"evidence_{item.pk}"]))
+
+    def clean_checked_on(self):
+        checked_on = self.cleaned_data["checked_on"]
+        if checked_on > timezone.localdate():
+            raise ValidationError(_("This date is in the future."))
+        return checked_on
+
+    def clean(self):
+        data = super().clean()
+        checked = [item for item, _result, _evidence in self.rows if data.get(f"result_{item.pk}")]
+        for item in checked:
+            if data[f"result_{item.pk}"] == self.MET and not data[f"evidence_{item.pk}"].strip():
+                self.add_error(f"evidence_{item.pk}", _("Say what shows that the item is met."))
+        if not checked and not self.errors:
+            raise ValidationError(_("Mark at least one item as met or missing."))
+        return data
+
+    def save(self, user):
+        """Record a check of every row marked met or missing; returns them."""
+        data = self.cleaned_data
+        return [
+            SixHavesCheck.objects.create(
+                team=self.team,
+                item=item,
+                met=data[f"result_{item.pk}"] == self.MET,
+                evidence=data[f"evidence_{item.pk}"],
+                checked_on=data["checked_on"],
+                checked_by=user,
+            )
+            for item, _result, _evidence in self.rows
+            if data[f"result_{item.pk}"]
+        ]
 
 
 class WorkGroupForm(VersionedForm):

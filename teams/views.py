@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Max, Prefetch
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -19,7 +19,7 @@ from teams.forms import (
     AttachmentForm,
     MemberForm,
     PresenceMonthForm,
-    SixHavesCheckForm,
+    SixHavesChecklistForm,
     TeamForm,
     WorkGroupForm,
     WorkRecordForm,
@@ -309,22 +309,21 @@ def six_haves(request, pk):
 
 
 def six_haves_check(request, pk):
+    """The whole 六有 checklist in one form."""
     team = team_for(request, pk)
     if not may(request.user, "manage_team", team=team):
         raise PermissionDenied
-    form = SixHavesCheckForm(
-        request.POST or None,
-        team=team,
-        user=request.user,
-        initial={"item": request.GET.get("item"), "checked_on": timezone.localdate()},
+    form = SixHavesChecklistForm(
+        request.POST or None, team=team, statuses=six_haves_status([team])[team.pk]
     )
     if form.is_valid():
-        form.instance.checked_by = request.user
-        check = form.save()
-        messages.success(request, _("The check of %(item)s was recorded.") % {"item": check.item})
+        with transaction.atomic():
+            checks = form.save(request.user)
+        messages.success(
+            request, _("%(count)s items of the 六有 checklist checked.") % {"count": len(checks)}
+        )
         return redirect("teams:six_haves", team.pk)
-    title = _("Check a 六有 item")
-    return render(request, "teams/work_form.html", {"form": form, "team": team, "title": title})
+    return render(request, "teams/six_haves_form.html", {"form": form, "team": team})
 
 
 def six_haves_shortfalls(request):

@@ -100,9 +100,10 @@ def test_leader_records_a_meeting_with_minutes_presence_and_a_six_haves_check(
 
     # A 六有 item checked from the team page.
     page.goto(east_team.get_absolute_url())
-    page.locator("tr", has_text="固定办公场所").get_by_role("link", name="检查").click()
-    page.check("input[name=met]")
-    page.fill("textarea[name=evidence]", "镇政府二楼办公室")
+    page.get_by_role("link", name="检查六有").click()
+    row = page.locator("tr", has_text="固定办公场所")
+    row.locator("select").select_option(label="已达标")
+    row.locator("textarea").fill("镇政府二楼办公室")
     page.click("main button[type=submit]")
     page.locator(".message.success").wait_for()
     check = SixHavesCheck.objects.get()

@@ -92,23 +92,68 @@ def test_shortfall_list_query_count_is_constant(
         client.get(reverse("teams:six_haves_shortfalls"))
 
 
-def test_leader_records_a_check(as_user, township_leader, east_team):
-    response = as_user(township_leader).post(
-        reverse("teams:six_haves_check", args=[east_team.pk]),
-        {"item": item("攻坚图").pk, "met": "on", "evidence": "已张贴", "checked_on": "2017-03-01"},
+def checklist(**rows):
+    """The checklist form's data: {item name: (result, evidence)}, the other rows untouched."""
+    data = {"checked_on": "2017-03-01"}
+    for each in SixHavesItem.objects.all():
+        result, evidence = rows.get(each.name, ("", ""))
+        data |= {f"result_{each.pk}": result, f"evidence_{each.pk}": evidence}
+    return data
+
+
+def test_leader_checks_the_whole_checklist_in_one_form(as_user, township_leader, east_team):
+    """Six rows, one date: the rows marked met or missing are recorded, the others left."""
+    client = as_user(township_leader)
+    url = reverse("teams:six_haves_check", args=[east_team.pk])
+    form = client.get(url).context["form"]
+    assert [each.name for each, _result, _evidence in form.rows] == [
+        each.name for each in SixHavesItem.objects.all()
+    ]
+    response = client.post(
+        url,
+        checklist(
+            固定办公场所=("met", "镇政府二楼"), 公示牌=("missing", ""), 攻坚图=("met", "已张贴")
+        ),
     )
     assert response.url == reverse("teams:six_haves", args=[east_team.pk])
-    check = SixHavesCheck.objects.get()
-    assert check.team == east_team
-    assert check.met
-    assert check.checked_by == township_leader
+    checks = {c.item.name: c for c in SixHavesCheck.objects.all()}
+    assert set(checks) == {"固定办公场所", "公示牌", "攻坚图"}
+    assert checks["固定办公场所"].met
+    assert not checks["公示牌"].met
+    assert checks["攻坚图"].evidence == "已张贴"
+    assert {c.checked_by for c in checks.values()} == {township_leader}
+    assert {c.team for c in checks.values()} == {east_team}
+    # The next check starts from these results.
+    again = client.get(url).context["form"]
+    assert again.initial[f"result_{item('公示牌').pk}"] == "missing"
+    assert again.initial[f"evidence_{item('固定办公场所').pk}"] == "镇政府二楼"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "请至少将一项标为达标或缺失"),
+        ({"固定办公场所": ("met", " ")}, "请写明达标的依据"),
+        ({"固定办公场所": ("met", "有"), "checked_on": "2099-01-01"}, "日期不能晚于今天"),
+        ({"固定办公场所": ("great", "有")}, "选择一个有效的选项"),
+    ],
+)
+def test_a_bad_checklist_says_why_and_records_nothing(
+    as_user, township_leader, east_team, data, message
+):
+    date = data.pop("checked_on", "2017-03-01")
+    response = as_user(township_leader).post(
+        reverse("teams:six_haves_check", args=[east_team.pk]),
+        checklist(**data) | {"checked_on": date},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not SixHavesCheck.objects.exists()
 
 
 def test_plain_member_cannot_record_checks(as_user, township_cadre, east_team):
     url = reverse("teams:six_haves_check", args=[east_team.pk])
-    response = as_user(township_cadre).post(
-        url, {"item": item("攻坚图").pk, "met": "on", "checked_on": "2017-03-01"}
-    )
+    response = as_user(township_cadre).post(url, checklist(攻坚图=("met", "已张贴")))
     assert response.status_code == 403
     assert not SixHavesCheck.objects.exists()
 
