@@ -124,6 +124,13 @@ class TeamForm(VersionedForm):
 
 
 class MemberForm(VersionedForm):
+    #: Shown (as a box to tick) only when the team already has a serving member of that name.
+    same_name = forms.BooleanField(
+        label=_("This is another person of the same name"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
     class Meta:
         model = Member
         fields = [
@@ -157,6 +164,29 @@ class MemberForm(VersionedForm):
 
     def clean_board_order(self):
         return self.cleaned_data["board_order"] or 0
+
+    def clean(self):
+        cleaned = super().clean()
+        name = cleaned.get("name")
+        twin = (
+            self.instance.team.members.current()
+            .filter(name=name)
+            .exclude(pk=self.instance.pk)
+            .first()
+        )
+        if twin and not cleaned.get("same_name"):
+            # The same member entered twice passed without a word.
+            self.fields["same_name"].widget = forms.CheckboxInput()
+            post = twin.post or twin.get_role_display()
+            self.add_error(
+                "name",
+                _(
+                    "%(name)s already serves in this team (%(post)s, since %(joined)s). If this "
+                    "is another person, tick the box below."
+                )
+                % {"name": name, "post": post, "joined": twin.joined},
+            )
+        return cleaned
 
     def _get_validation_exclusions(self):
         # The team is set by the view, not the form, but the one-leader and one-deputy

@@ -187,6 +187,31 @@ def test_team_leader_adds_a_member(as_user, township_leader, east_team):
     assert east_team.members.filter(name="新成员").exists()
 
 
+def test_the_same_member_twice_is_caught_until_confirmed(as_user, township_leader, east_team):
+    """A second 东镇书记 while the first still serves: refused with who serves, then accepted
+    once the leader ticks that it is another person of the same name."""
+    url = reverse("teams:member_create", args=[east_team.pk])
+    data = {"name": "东镇书记", "role": "member", "source": "cadre", "joined": "2017-01-01"}
+    client = as_user(township_leader)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "东镇书记 已在本工作组任职（书记，自 2016-06-01 起）" in body
+    assert 'type="checkbox" name="same_name"' in body
+    assert east_team.members.filter(name="东镇书记").count() == 1
+    assert client.post(url, data | {"same_name": "on"}).status_code == 302
+    assert east_team.members.filter(name="东镇书记").count() == 2
+
+
+def test_a_member_who_left_may_join_again(as_user, township_leader, east_team):
+    MemberFactory(team=east_team, name="老成员", left=datetime.date(2018, 1, 1))
+    response = as_user(township_leader).post(
+        reverse("teams:member_create", args=[east_team.pk]),
+        {"name": "老成员", "role": "member", "source": "cadre", "joined": "2019-01-01"},
+    )
+    assert response.status_code == 302
+
+
 def test_plain_member_cannot_edit_the_team(as_user, township_cadre, east_team):
     url = reverse("teams:member_create", args=[east_team.pk])
     response = as_user(township_cadre).post(
