@@ -436,15 +436,20 @@ def cadre_metrics(members: Iterable[Member], year: int) -> dict[int, Metrics]:
 
 @transaction.atomic
 def assessments_compute(*, teams: Iterable[Team], year: int) -> int:
-    """Snapshot the metrics of ``year`` into each team's and each current cadre's assessment,
-    keeping the scores, grades and comments already given. Returns the teams assessed."""
+    """Snapshot the metrics of ``year`` into each team's assessment and the assessment of
+    each cadre who served in that year, keeping the scores, grades and comments already given;
+    an ungraded assessment of a cadre who did not serve that year goes. Returns the teams
+    assessed."""
     teams = list(teams)
     now = timezone.now()
     for pk, values in team_metrics(teams, year).items():
         TeamAssessment.objects.update_or_create(
             team_id=pk, year=year, defaults={"metrics": values, "computed_at": now}
         )
-    members = list(Member.objects.filter(team__in=teams).current())
+    members = list(Member.objects.filter(team__in=teams).served_in(year))
+    CadreAssessment.objects.filter(
+        member__team__in=teams, year=year, score__isnull=True, grade=""
+    ).exclude(member__in=members).delete()
     for pk, values in cadre_metrics(members, year).items():
         CadreAssessment.objects.update_or_create(
             member_id=pk, year=year, defaults={"metrics": values, "computed_at": now}

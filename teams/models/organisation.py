@@ -1,5 +1,6 @@
 """The organisation: accounts, dispatching units, township teams and their members."""
 
+import datetime
 from typing import Self
 
 from django.conf import settings
@@ -34,6 +35,13 @@ class UnitQuerySet(ScopedQuerySet):
 class MemberQuerySet(VersionedQuerySet, ScopedQuerySet["Member"]):
     def current(self) -> Self:
         return self.filter(left__isnull=True)
+
+    def served_in(self, year: int) -> Self:
+        """The members who served at some time in ``year``: joined by its end, not left
+        before it began (a yearly assessment is of them)."""
+        return self.filter(joined__lte=datetime.date(year, 12, 31)).filter(
+            Q(left__isnull=True) | Q(left__gte=datetime.date(year, 1, 1))
+        )
 
     def serving(self, township_id: str) -> Self:
         """The members who may act for a household of the township: current members of its

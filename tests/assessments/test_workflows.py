@@ -6,7 +6,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import ExitReview, ExitStep, Outcome, Rectification, TeamAssessment
+from assessments.models import (
+    CadreAssessment,
+    ExitReview,
+    ExitStep,
+    Outcome,
+    Rectification,
+    TeamAssessment,
+)
 from households.models import Household, StatusChange
 from ledgers.funds import record_payment, reverse_payment
 from ledgers.models import Guarantee, Measure
@@ -14,6 +21,7 @@ from tests.assessments.conftest import YEAR
 from tests.factories import (
     InspectionFactory,
     MeasureFactory,
+    MemberFactory,
     ProjectBudgetFactory,
     ProjectFactory,
     RectificationFactory,
@@ -314,3 +322,21 @@ def test_exit_rule_and_the_ledger_read_every_guarantee_alike(east_households):
         proposed = services.exit_candidates(Household.objects.all(), YEAR).exists()
         expected = Guarantee.State.NOT_MET not in states
         assert proposed == guarantee.all_met == expected, states
+
+
+def test_a_year_is_assessed_on_the_members_who_served_in_it(east_team):
+    """A member who joined later is not in an earlier year's assessment; one who left during
+    the year is; an ungraded assessment left from before is removed, a graded one kept."""
+    joined_later = MemberFactory(team=east_team, joined=datetime.date(YEAR + 1, 3, 1))
+    left_during = MemberFactory(team=east_team, left=datetime.date(YEAR, 6, 30))
+    left_before = MemberFactory(team=east_team, left=datetime.date(YEAR - 1, 12, 31))
+    serving = MemberFactory(team=east_team)
+    graded = MemberFactory(team=east_team, joined=datetime.date(YEAR + 1, 1, 1))
+    for member in (joined_later, graded):  # as an earlier computation had left them
+        CadreAssessment.objects.create(member=member, year=YEAR)
+    CadreAssessment.objects.filter(member=graded).update(grade="good")
+    services.assessments_compute(teams=[east_team], year=YEAR)
+    assessed = set(CadreAssessment.objects.filter(year=YEAR).values_list("member", flat=True))
+    assert {left_during.pk, serving.pk, graded.pk} <= assessed
+    assert joined_later.pk not in assessed
+    assert left_before.pk not in assessed
