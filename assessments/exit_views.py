@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from assessments import services
@@ -16,6 +17,32 @@ from households.models import Household
 from ledgers.selectors import standards
 from teams.permissions import may, refusal
 from teams.scope import get_visible_or_404
+from teams.tables import MONEY, Column, list_workbook, wants_workbook
+
+
+def _village(household):
+    return f"{household.village.parent.name} {household.village.name}"
+
+
+CANDIDATE_COLUMNS = [
+    Column(_lazy("Household number"), value=lambda h: h.number, width=20),
+    Column(_lazy("Head of household"), value=lambda h: h.head.name if h.head else "—"),
+    Column(_lazy("Village"), value=_village, width=20),
+    Column(_lazy("Contact cadre"), value=lambda h: str(h.contact_cadre or "")),
+    Column(_lazy("Per-capita income"), value=lambda h: h.per_capita, kind=MONEY),
+]
+REVIEW_COLUMNS = [
+    Column(_lazy("Household number"), value=lambda r: r.household.number, width=20),
+    Column(_lazy("Village"), value=lambda r: _village(r.household), width=20),
+    Column(_lazy("Per-capita income"), value=lambda r: r.per_capita, kind=MONEY),
+    Column(
+        _lazy("Steps"),
+        value=lambda r: "、".join(
+            f"{step.get_step_display()}（{step.get_outcome_display()}）" for step in r.steps.all()
+        ),
+        width=50,
+    ),
+]
 
 
 def exit_review_list(request):
@@ -36,6 +63,12 @@ def exit_review_list(request):
         .prefetch_related("steps")
         .order_by("household__number")
     )
+    if wants_workbook(request):
+        return list_workbook(
+            _("Exit reviews %(year)s") % {"year": year},
+            (_("Reviews under way and done"), REVIEW_COLUMNS, reviews),
+            (_("Households meeting the exit rule"), CANDIDATE_COLUMNS, candidates),
+        )
     return render(
         request,
         "assessments/exit_review_list.html",

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from assessments.forms import (
     InspectionForm,
@@ -21,6 +22,35 @@ from assessments.models import Inspection, Rectification
 from teams.locking import save_or_conflict, status
 from teams.permissions import may
 from teams.scope import get_visible_or_404
+from teams.tables import DATE, Column, list_workbook, wants_workbook
+
+INSPECTION_COLUMNS = [
+    Column(_lazy("Date"), value=lambda i: i.date, kind=DATE),
+    Column(_lazy("Township"), value=lambda i: i.team.township.name),
+    Column(_lazy("Kind"), value=lambda i: i.get_kind_display()),
+    Column(_lazy("Inspectors"), value=lambda i: i.inspectors, width=20),
+    Column(_lazy("Findings"), value=lambda i: i.findings, width=60),
+]
+
+
+def rectification_state(item, today):
+    """What the list says of an item: closed (on a day), past its deadline, or open."""
+    if item.closed_on:
+        return _("Closed %(day)s") % {"day": f"{item.closed_on:%Y-%m-%d}"}
+    return _("Past its deadline") if item.deadline < today else _("Open")
+
+
+def rectification_columns(today):
+    return [
+        Column(_lazy("Township"), value=lambda r: r.inspection.team.township.name),
+        Column(_lazy("Inspection"), value=lambda r: r.inspection.date, kind=DATE),
+        Column(_lazy("What to fix"), value=lambda r: r.item, width=40),
+        Column(_lazy("Responsible person"), value=lambda r: r.owner),
+        Column(_lazy("Deadline"), value=lambda r: r.deadline, kind=DATE),
+        Column(_lazy("State"), value=lambda r: rectification_state(r, today)),
+        Column(_lazy("Progress"), value=lambda r: r.progress, width=40),
+        Column(_lazy("Evidence"), value=lambda r: r.evidence, width=30),
+    ]
 
 
 def _require_county(user):
@@ -34,6 +64,8 @@ def inspection_list(request):
         .select_related("team__township")
         .order_by("-date", "-pk")
     )
+    if wants_workbook(request):
+        return list_workbook(_("Inspections"), (_("Inspections"), INSPECTION_COLUMNS, inspections))
     page = Paginator(inspections, 50).get_page(request.GET.get("page"))
     return render(request, "assessments/inspection_list.html", {"page": page})
 
@@ -89,6 +121,9 @@ def rectification_list(request):
         Rectification.objects.visible_to(request.user).select_related("inspection__team__township"),
         today,
     ).order_by("closed_on", "deadline", "pk")
+    if wants_workbook(request):
+        title = _("Rectification items")
+        return list_workbook(title, (title, rectification_columns(today), rectifications))
     page = Paginator(rectifications, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

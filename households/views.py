@@ -47,7 +47,14 @@ from teams.locking import save_or_conflict, status
 from teams.models import Area, Member, Team
 from teams.permissions import may, refusal
 from teams.scope import get_visible_or_404
-from teams.tables import COUNT, Column, workbook_response, write_table
+from teams.tables import (
+    COUNT,
+    Column,
+    list_workbook,
+    wants_workbook,
+    workbook_response,
+    write_table,
+)
 
 Status = Household.Status
 
@@ -90,6 +97,26 @@ LIST_COLUMNS = [
     Column(_lazy("Main cause"), value=lambda h: str(h.main_cause or "")),
     Column(_lazy("Contact cadre"), value=lambda h: str(h.contact_cadre or "")),
     Column(_lazy("Status"), value=lambda h: h.get_status_display()),
+]
+
+
+COVERAGE_HOUSEHOLDS = [
+    LIST_COLUMNS[0],
+    LIST_COLUMNS[1],
+    Column(_lazy("Village"), value=lambda h: h.village.name),
+    Column(_lazy("Contact cadre"), value=lambda h: str(h.contact_cadre or "—")),
+]
+CADRE_LOAD_COLUMNS = [
+    Column(_lazy("Cadre"), value=lambda load: load.cadre.name),
+    Column(_lazy("Post"), value=lambda load: load.cadre.post),
+    Column(_lazy("Households"), value=lambda load: len(load.households), kind=COUNT),
+    Column(
+        _lazy("Linked households"),
+        value=lambda load: "、".join(
+            f"{h.number} {h.head.name if h.head else ''}".strip() for h in load.households
+        ),
+        width=80,
+    ),
 ]
 
 
@@ -651,14 +678,17 @@ def township_coverage(request, code):
     team = get_visible_or_404(
         Team.objects.select_related("township__parent"), request.user, township__code=code
     )
+    found = coverage.team_coverage(team, _area_households(request, code))
+    if wants_workbook(request):
+        return list_workbook(
+            f"{team.township.name} {_('Coverage of households')}",
+            (_("Households with no contact cadre"), COVERAGE_HOUSEHOLDS, found.unlinked),
+            (_("Households per cadre"), CADRE_LOAD_COLUMNS, found.cadres),
+        )
     return render(
         request,
         "households/township_coverage.html",
-        {
-            "team": team,
-            "coverage": coverage.team_coverage(team, _area_households(request, code)),
-            "limit": settings.MAX_HOUSEHOLDS_PER_CADRE,
-        },
+        {"team": team, "coverage": found, "limit": settings.MAX_HOUSEHOLDS_PER_CADRE},
     )
 
 

@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
 from households.models import Household
@@ -25,7 +26,7 @@ from teams.locking import save_or_conflict, status
 from teams.models import Area
 from teams.permissions import may
 from teams.scope import get_visible_or_404
-from teams.tables import workbook_response
+from teams.tables import DATE, MONEY, Column, list_workbook, wants_workbook, workbook_response
 
 
 def project_for(request, pk):
@@ -42,6 +43,23 @@ def _require_manager(user, township_id):
         raise PermissionDenied
 
 
+PROJECT_COLUMNS = [
+    Column(_lazy("Project"), value=lambda p: p.name, width=30),
+    Column(_lazy("Township"), value=lambda p: p.township.name),
+    Column(_lazy("Category"), value=lambda p: p.get_category_display()),
+    Column(_lazy("Starts on"), value=lambda p: p.starts_on, kind=DATE),
+    Column(_lazy("Ends on"), value=lambda p: p.ends_on, kind=DATE),
+    Column(_lazy("Status"), value=lambda p: p.get_status_display()),
+    Column(_lazy("Budget (yuan)"), value=lambda p: p.budget_total, kind=MONEY),
+    Column(_lazy("Paid (yuan)"), value=lambda p: p.paid_total, kind=MONEY),
+    Column(
+        _lazy("Supervision"),
+        value=lambda p: "、".join(str(label) for _code, label in supervision.flags(p)),
+        width=40,
+    ),
+]
+
+
 def project_list(request):
     """The projects of the user's scope with their totals and flags, filtered."""
     projects = Project.objects.visible_to(request.user).select_related("township")
@@ -56,9 +74,10 @@ def project_list(request):
     projects = supervision.with_flags(projects)
     if chosen.get("flagged"):
         projects = supervision.flagged(projects)
-    page = Paginator(projects.order_by("township", "-starts_on", "pk"), 50).get_page(
-        request.GET.get("page")
-    )
+    projects = projects.order_by("township", "-starts_on", "pk")
+    if wants_workbook(request):
+        return list_workbook(_("Projects"), (_("Projects"), PROJECT_COLUMNS, projects))
+    page = Paginator(projects, 50).get_page(request.GET.get("page"))
     for project in page:
         project.flags = supervision.flags(project)
     query = request.GET.copy()

@@ -17,6 +17,8 @@ from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -128,3 +130,19 @@ def workbook_response(workbook: Any, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     workbook.save(response)
     return response
+
+
+def wants_workbook(request: Any) -> bool:
+    """A list page asked for as its workbook: ``?format=xlsx``, the page's 下载 .xlsx link
+    (templates/_download.html), with the page's own filters and without its pagination."""
+    return request.GET.get("format") == "xlsx"
+
+
+def list_workbook(title: str, *sheets: tuple[Any, Sequence[Column], Iterable[Any]]) -> HttpResponse:
+    """The workbook of a list page: one sheet per (name, columns, rows), each under the title
+    and today's date; the file is named the same way."""
+    book = Workbook(write_only=True)
+    heading = f"{title} {timezone.localdate():%Y-%m-%d}"
+    for name, columns, rows in sheets:
+        write_table(book.create_sheet(str(name)), columns, rows, title=heading)
+    return workbook_response(book, f"{heading}.xlsx")

@@ -2,7 +2,9 @@
 every list downloads as a workbook an office can file (issue 21)."""
 
 import datetime
+import html
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -13,16 +15,19 @@ from django.utils import timezone
 from assessments.models import TeamAssessment
 from households.models import Household
 from ledgers.funds import record_payment
-from teams.tables import MONEY, PERCENT, shown
+from teams.tables import MONEY, PERCENT, XLSX, shown
 from tests.factories import (
     AreaFactory,
     HouseholdFactory,
     IncomeFactory,
+    InspectionFactory,
     PersonFactory,
     ProjectBudgetFactory,
     ProjectFactory,
+    RectificationFactory,
     VisitFactory,
 )
+from tests.workbooks import workbook_text
 
 
 @pytest.fixture
@@ -164,7 +169,64 @@ WORKBOOKS = [
     lambda: reverse("assessments:dashboard_xlsx"),
     lambda: reverse("assessments:assessment_xlsx"),
     lambda: reverse("ledgers:township_xlsx", args=["449901101"]),
+    lambda: reverse("assessments:rectifications") + "?format=xlsx",
+    lambda: reverse("assessments:inspections") + "?format=xlsx",
+    lambda: reverse("assessments:exit_reviews") + "?format=xlsx",
+    lambda: reverse("households:coverage", args=["449901101"]) + "?format=xlsx",
+    lambda: reverse("ledgers:projects") + "?format=xlsx",
 ]
+
+LIST_PAGES = [
+    lambda: reverse("households:list"),
+    lambda: reverse("assessments:figure", args=["in_poverty"]),
+    lambda: reverse("assessments:rectifications") + "?overdue=1",
+    lambda: reverse("assessments:inspections"),
+    lambda: reverse("assessments:exit_reviews"),
+    lambda: reverse("households:coverage", args=["449901101"]),
+    lambda: reverse("ledgers:projects"),
+]
+
+
+@pytest.mark.parametrize("url", LIST_PAGES)
+def test_every_list_page_offers_its_workbook(as_user, county_officer, households, url):
+    """The 下载 .xlsx link of each list page gives a workbook of that list, with the page's
+    filters (and not its page number)."""
+    client = as_user(county_officer)
+    body = client.get(url()).content.decode()
+    links = re.findall(r'<a class="button[^"]*" href="([^"]+)">下载 .xlsx</a>', body)
+    assert len(links) == 1, url()
+    link = html.unescape(links[0])
+    if "overdue=1" in url():
+        assert "overdue=1" in link
+    response = client.get(link if link.startswith("/") else url().split("?")[0] + link)
+    assert response["Content-Type"] == XLSX
+    assert openpyxl.load_workbook(io.BytesIO(response.content)).worksheets
+
+
+def test_the_rectification_workbook_lists_what_the_page_lists(as_user, county_officer, east_team):
+    """Filtered to the items past their deadline: the open one past its deadline only."""
+    inspection = InspectionFactory(team=east_team)
+    today = timezone.localdate()
+    for item, deadline, closed in [
+        ("公示牌缺联系电话", today - datetime.timedelta(days=3), None),
+        ("攻坚图未更新", today + datetime.timedelta(days=3), None),
+        ("档案缺签名", today - datetime.timedelta(days=9), today),
+    ]:
+        RectificationFactory(
+            inspection=inspection,
+            item=item,
+            deadline=deadline,
+            closed_on=closed,
+            evidence="已补签" if closed else "",
+        )
+    response = as_user(county_officer).get(
+        reverse("assessments:rectifications"), {"overdue": "1", "format": "xlsx"}
+    )
+    text = workbook_text(response.content)
+    assert "公示牌缺联系电话" in text
+    assert "已逾期" in text
+    assert "攻坚图未更新" not in text
+    assert "档案缺签名" not in text
 
 
 @pytest.mark.parametrize("url", WORKBOOKS)
