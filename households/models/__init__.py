@@ -7,6 +7,11 @@ changes, identification steps, contact cadres) are in `households/services.py`.
 One module a concept; every model is importable from here, as before.
 """
 
+from households.models.crosschecks import (  # noqa: F401
+    Finding,
+    ListKind,
+    OutsideList,
+)
 from households.models.identification import (  # noqa: F401
     IdentificationAssessment,
     IdentificationStep,

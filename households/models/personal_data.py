@@ -73,6 +73,7 @@ class Access(PersonalDataLog):
         PHOTO = "photo", _("Visit photo")
         REGISTER = "register", _("Village register")
         EXPORT = "export", _("Export")
+        FINDING = "finding", _("Cross-check finding")
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("what"), max_length=8, choices=Kind.choices)

@@ -183,19 +183,18 @@ def _scan_part(archive, member, kind):
     return far, hidden
 
 
-class RosterFile:
-    """A checked roster file, read sheet by sheet: every visible sheet with a roster header is
-    read (a notes sheet such as 填表说明 has none), under that header; repeated headers,
-    totals and signature rows are skipped and counted; hidden rows are read and noted."""
+class SheetFile:
+    """A checked spreadsheet (xlsx, xls, ods or csv), read as the rows of its visible sheets
+    (`raw_sheets`) in bounded memory; the roster and the outside lists read it."""
 
     def __init__(self, path):
         self.path = Path(path)
         self.kind, far, self._hidden_by_part = check_file(self.path)
         self.hidden = []  # row keys of hidden (or filtered) rows, where the format tells
-        self.skipped = Counter()  # "repeated_header", "footer"
-        self.sheet_names = []
         self._bounded = _bounded_copy(self.path, self.kind) if far else None
-        self.sheets = self._read_sheets()
+
+    def max_rows(self):
+        return settings.ROSTER_MAX_ROWS
 
     def close(self):
         if self._bounded:
@@ -206,6 +205,60 @@ class RosterFile:
 
     def __exit__(self, *_exc):
         self.close()
+
+    def _hidden_rows(self, path, names):
+        """The row keys of the hidden (or filtered) rows of the worksheets ``names``."""
+        if not any(self._hidden_by_part.values()):
+            return []
+        with zipfile.ZipFile(path) as archive:
+            parts = _worksheet_parts(archive)
+        return sorted(
+            index * STRIDE + row
+            for index, name in enumerate(names)
+            for row in self._hidden_by_part.get(parts.get(name), ())
+        )
+
+    def raw_sheets(self):
+        """(name, (row number, cells) from row 1) of every visible worksheet."""
+        if self.kind == CSV:
+            yield self.path.stem, enumerate(_csv_rows(self.path), start=1)
+            return
+        source = Path(self._bounded.name) / "bounded" if self._bounded else self.path
+        try:
+            workbook = CalamineWorkbook.from_path(str(source))
+            sheets = [
+                (index, meta.name)
+                for index, meta in enumerate(workbook.sheets_metadata)
+                if meta.visible == SheetVisibleEnum.Visible and meta.typ == SheetTypeEnum.WorkSheet
+            ]
+            if self.kind == XLSX:
+                self.hidden = self._hidden_rows(source, [name for _i, name in sheets])
+            for index, name in sheets:
+                sheet = workbook.get_sheet_by_index(index)
+                if sheet.height > self.max_rows() + HEADER_SEARCH_ROWS:
+                    raise RosterRefused(
+                        _("The file has more than %(limit)s rows; split it into several files.")
+                        % {"limit": self.max_rows()}
+                    )
+                yield name, _numbered_rows(sheet)
+        except (CalamineError, ValueError, IndexError) as exc:
+            raise RosterRefused(_("The file is damaged and cannot be read.")) from exc
+
+
+class RosterFile(SheetFile):
+    """A checked roster file, read sheet by sheet: every visible sheet with a roster header is
+    read (a notes sheet such as 填表说明 has none), under that header; repeated headers,
+    totals and signature rows are skipped and counted; hidden rows are read and noted."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.skipped = Counter()  # "repeated_header", "footer"
+        self.sheet_names = []
+        try:
+            self.sheets = self._read_sheets()
+        except BaseException:
+            self.close()
+            raise
 
     def _read_sheets(self):
         """[(sheet index, its rows' iterator positioned after the header, the header)]."""
@@ -270,44 +323,6 @@ class RosterFile:
                 if order:
                     cells = [cells[i] if i is not None and i < len(cells) else "" for i in order]
                 yield offset + number, cells
-
-    def _hidden_rows(self, path, names):
-        """The row keys of the hidden (or filtered) rows of the worksheets ``names``."""
-        if not any(self._hidden_by_part.values()):
-            return []
-        with zipfile.ZipFile(path) as archive:
-            parts = _worksheet_parts(archive)
-        return sorted(
-            index * STRIDE + row
-            for index, name in enumerate(names)
-            for row in self._hidden_by_part.get(parts.get(name), ())
-        )
-
-    def raw_sheets(self):
-        """(name, (row number, cells) from row 1) of every visible worksheet."""
-        if self.kind == CSV:
-            yield self.path.stem, enumerate(_csv_rows(self.path), start=1)
-            return
-        source = Path(self._bounded.name) / "bounded" if self._bounded else self.path
-        try:
-            workbook = CalamineWorkbook.from_path(str(source))
-            sheets = [
-                (index, meta.name)
-                for index, meta in enumerate(workbook.sheets_metadata)
-                if meta.visible == SheetVisibleEnum.Visible and meta.typ == SheetTypeEnum.WorkSheet
-            ]
-            if self.kind == XLSX:
-                self.hidden = self._hidden_rows(source, [name for _i, name in sheets])
-            for index, name in sheets:
-                sheet = workbook.get_sheet_by_index(index)
-                if sheet.height > settings.ROSTER_MAX_ROWS + HEADER_SEARCH_ROWS:
-                    raise RosterRefused(
-                        _("The roster has more than %(limit)s rows; split it into several files.")
-                        % {"limit": settings.ROSTER_MAX_ROWS}
-                    )
-                yield name, _numbered_rows(sheet)
-        except (CalamineError, ValueError, IndexError) as exc:
-            raise RosterRefused(_("The file is damaged and cannot be read.")) from exc
 
 
 def _numbered_rows(sheet):
