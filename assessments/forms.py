@@ -11,7 +11,8 @@ from assessments.models import (
     Rectification,
     TeamAssessment,
 )
-from households.models import ReferenceItem
+from households.import_views import RosterUploadForm
+from households.models import Finding, ListKind, ReferenceItem
 from teams.forms import DATE, ScopedModelForm, VersionedForm
 from teams.models import Area, Member
 
@@ -239,3 +240,80 @@ class ReturnToPovertyForm(forms.Form):
         self.fields["cadre"].queryset = Member.objects.visible_to(user).serving(
             household.township_id
         )
+
+
+class ListUploadForm(RosterUploadForm):
+    """Another department's list to match against a county's registry (issue 22)."""
+
+    kind = forms.ModelChoiceField(ListKind.objects.all(), label=_("List"))
+    as_of = forms.DateField(label=_("The list is as of"), widget=DATE)
+    field_order = ["county", "kind", "as_of", "file"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = _("List (.xlsx, .xls, .ods or .csv)")
+        self.fields["file"].help_text = _(
+            "Columns: 证件号码 (required), 姓名 and 乡镇 (optional), any detail columns. The "
+            "file is not kept; only the matches are."
+        )
+        self.initial.setdefault("as_of", timezone.localdate())
+
+    def clean_as_of(self):
+        as_of = self.cleaned_data["as_of"]
+        if as_of > timezone.localdate():
+            raise forms.ValidationError(_("This date is in the future."))
+        return as_of
+
+
+class FindingFilter(forms.Form):
+    """The worklist's filters: what is pending by default."""
+
+    PENDING = "pending"
+    township = forms.ModelChoiceField(
+        label=_("Township"), queryset=Area.objects.none(), to_field_name="code", required=False
+    )
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False)
+
+    def __init__(self, *args, user, labels, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["township"].queryset = Area.objects.visible_to(user).filter(
+            level=Area.Level.TOWNSHIP
+        )
+        self.fields["kind"].choices = [("", _("All kinds")), *labels.items()]
+        self.fields["state"].choices = [
+            (self.PENDING, _("To act on (to review or confirmed)")),
+            ("", _("All states")),
+            *Finding.State.choices,
+        ]
+
+    def filter(self, findings):
+        data = self.cleaned_data if self.is_valid() else {"state": self.PENDING}
+        if data.get("township"):
+            findings = findings.in_area(data["township"].code)
+        if data.get("kind"):
+            findings = findings.filter(kind=data["kind"])
+        state = data.get("state", self.PENDING) if self.is_bound else self.PENDING
+        if state == self.PENDING:
+            findings = findings.pending()
+        elif state:
+            findings = findings.filter(state=state)
+        return findings
+
+
+class FindingReviewForm(forms.Form):
+    confirmed = forms.TypedChoiceField(
+        label=_("What the review found"),
+        coerce=lambda value: value == "confirmed",
+        choices=[
+            ("confirmed", _("Confirmed: the finding is true")),
+            ("dismissed", _("Dismissed: the finding is not true")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: checked at the household on 3 December, the car was sold."),
+    )
+    reviewed_on = forms.DateField(label=_("Reviewed on"), widget=DATE)

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from assessments import assessment_views, exit_views, inspection_views, views
+from assessments import (
+    assessment_views,
+    crosscheck_views,
+    exit_views,
+    inspection_views,
+    views,
+)
 
 app_name = "assessments"
 urlpatterns = [
@@ -29,6 +35,10 @@ urlpatterns = [
         exit_views.exit_objection_resolve,
         name="exit_objection_resolve",
     ),
+    path("crosschecks/", crosscheck_views.crosschecks, name="crosschecks"),
+    path("crosschecks/rules/", crosscheck_views.quality_run, name="quality_run"),
+    path("findings/", crosscheck_views.findings, name="findings"),
+    path("findings/<int:pk>/", crosscheck_views.finding, name="finding"),
     path("yearly/", assessment_views.assessment_list, name="assessments"),
     path("yearly/compute/", assessment_views.assessment_compute, name="assessment_compute"),
     path("yearly/report/", assessment_views.assessment_report, name="assessment_report"),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from assessments import dashboard as figures
+from assessments.crosscheck_views import finding_counts
 from assessments.exports import dashboard_workbook
 from assessments.forms import DashboardForm, FigureFilter
 from assessments.trends import area_trends
@@ -58,6 +59,7 @@ def _dashboard_page(request):
             "columns": figures.HOUSEHOLD_FIGURES,
             "chart": figures.chart(dashboard),
             "snapshot_minutes": settings.FIGURES_SNAPSHOT_MINUTES,
+            "finding_counts": finding_counts(request.user),
         },
     )
 

@@ -11,6 +11,7 @@ from households.models import (
     Disclosure,
     Household,
     IdentificationStep,
+    ListKind,
     Person,
     ReferenceItem,
     StatusChange,
@@ -48,6 +49,14 @@ class SensitiveAdmin(ScopedAdmin):
             household = obj if isinstance(obj, Household) else obj.household
             log_access(request, Access.Kind.FILE, household)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+@admin.register(ListKind)
+class ListKindAdmin(ReferenceAdmin):
+    """The kinds of outside list a county matches (七不进, 不漏一户): editable reference data."""
+
+    list_display = ["name", "code", "department", "effect", "proposes_exclusion", "order"]
+    list_editable = ["order"]
 
 
 @admin.register(ReferenceItem)

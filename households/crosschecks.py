@@ -257,3 +257,27 @@ def _leads(outside: OutsideList, chunk: list[ListRow], townships: dict[str, Area
             )
         )
     return leads
+
+
+class ReviewError(ValueError):
+    """The review was refused; the message is for the user."""
+
+
+def finding_review(
+    finding: Finding, *, confirmed: bool, reason: str, by: User, reviewed_on: datetime.date
+) -> Finding:
+    """A person's review of a finding: confirmed (the household is flagged for the county and,
+    on an excluding list, held from registration) or dismissed, always with the reason; the
+    history keeps every review. A finding the data no longer shows cannot be reviewed."""
+    if finding.state == Finding.State.CLEARED:
+        raise ReviewError(_("This finding is no longer found in the data."))
+    if not reason.strip():
+        raise ReviewError(_("Say what the review found (for example: the car was sold in 2025)."))
+    if reviewed_on > timezone.localdate():
+        raise ReviewError(_("This date is in the future."))
+    finding.state = Finding.State.CONFIRMED if confirmed else Finding.State.DISMISSED
+    finding.reason = reason.strip()
+    finding.reviewed_by = by
+    finding.reviewed_on = reviewed_on
+    finding.save()
+    return finding

@@ -49,7 +49,7 @@ class RosterUploadForm(forms.Form):
             )
         if not upload.name.lower().endswith(ROSTER_SUFFIXES):
             raise forms.ValidationError(
-                _("Upload the roster as a workbook (.xlsx, .xls, .ods) or a CSV file (.csv).")
+                _("Upload a workbook (.xlsx, .xls, .ods) or a CSV file (.csv).")
             )
         return upload
 

@@ -21,9 +21,11 @@ from households.models import (
     Access,
     CadreAssignment,
     Disclosure,
+    Finding,
     Household,
     IdentificationAssessment,
     IdentificationStep,
+    ListKind,
     MemberChange,
     Objection,
     Person,
@@ -215,6 +217,8 @@ def identification_record_step(
         raise HouseholdError(str(exc)) from exc
     if not responsible.strip():
         raise HouseholdError(_("Name the person responsible for this step."))
+    if step == Step.COUNTY_APPROVAL and outcome == IdentificationStep.Outcome.PASSED:
+        _check_no_excluding_finding(household)
     recorded = IdentificationStep(
         household=household,
         step=step,
@@ -243,6 +247,26 @@ def identification_record_step(
             household=household, to=Status.REGISTERED, date=date, reason=label, by=by
         )
     return recorded
+
+
+def _check_no_excluding_finding(household: Household) -> None:
+    """七不进: a household an excluding list names is not registered while the match waits
+    for review or was confirmed (households.crosschecks)."""
+    excluding = ListKind.objects.filter(effect=ListKind.Effect.EXCLUDING)
+    pending = (
+        Finding.objects.unscoped()
+        .pending()
+        .filter(household=household, kind__in=excluding.values("code"))
+    )
+    names = sorted({str(kind) for kind in excluding.filter(code__in=pending.values("kind"))})
+    if names:
+        raise HouseholdError(
+            _(
+                "The household is on an excluding list (七不进: %(lists)s): review that finding "
+                "before the county approves it."
+            )
+            % {"lists": "、".join(names)}
+        )
 
 
 def objection_record(

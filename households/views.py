@@ -244,6 +244,7 @@ def household_detail(request, pk):
                 "person__came_from__household__village", "destination"
             ).with_received(),
             "history": change_history(household),
+            "findings": household.findings.pending(),
             "can_edit": may(user, "keep_household"),
             "can_reveal": may(user, "reveal", household=household),
             "can_manage": may(user, "keep_registry"),

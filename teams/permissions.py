@@ -83,6 +83,14 @@ PERMISSIONS = {
         COUNTY,
     ),
     "assess": (_("Assess teams and cadres; inspections and rectifications"), COUNTY),
+    "review_findings": (
+        _("Review the findings of cross-checks and data-quality rules: confirm or dismiss"),
+        {Role.LEADER, *COUNTY},
+    ),
+    "import_lists": (
+        _("Match other departments' lists against the registry; run the data-quality rules"),
+        COUNTY,
+    ),
     "create_teams": (_("Set up teams; change records in the admin site"), COUNTY),
 }
 

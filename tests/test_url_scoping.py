@@ -50,9 +50,12 @@ from households import services
 from households.models import (
     Access,
     Disclosure,
+    Finding,
     Household,
     IdentificationStep,
+    ListKind,
     Objection,
+    OutsideList,
     Person,
     ReferenceItem,
     StatusChange,
@@ -250,6 +253,7 @@ ADMIN_MODELS = {
     Presence: AdminModel(obj=lambda w: w.presence, county=MANAGE, marker=lambda p: p.member.name),
     # The registry: the county keeps it; its logs are written by the workflows alone.
     ReferenceItem: AdminModel(obj=lambda w: w.reference_item, county=VIEW, scoped=False),
+    ListKind: AdminModel(obj=lambda w: w.outside_list.kind, county=VIEW, scoped=False),
     Household: AdminModel(obj=lambda w: w.household, county=MANAGE, marker=lambda h: h.number),
     Person: AdminModel(obj=lambda w: w.person, county=MANAGE, marker=lambda p: p.name),
     StatusChange: AdminModel(
@@ -599,6 +603,14 @@ URLS = {
         method="post", status=302, denied=frozenset({"cadre", "leader", "city", "outsider"})
     ),
     "assessments:assessment_report": Page(scope="list", marker=lambda w: w.team.township.name),
+    # Cross-checks: the county matches lists and runs the rules; everyone reads the findings
+    # of their area (a leader or the county reviews them on the finding's page).
+    "assessments:crosschecks": Page(
+        scope="list", marker=lambda w: w.outside_list.file_name, absent=NOT_IMPORTERS
+    ),
+    "assessments:quality_run": Page(method="post", status=302, absent=NOT_IMPORTERS),
+    "assessments:findings": Page(scope="list", marker=lambda w: w.finding.detail),
+    "assessments:finding": Page(kwargs=lambda w: {"pk": w.finding.pk}, scope="object"),
     "assessments:assessment_xlsx": Page(),
     "assessments:team_assessment": Page(
         kwargs=lambda w: {"pk": w.team_assessment.pk}, scope="object"
@@ -711,6 +723,7 @@ ACTIONS = {
         ],
         ("keep_registry", None),
     ),
+    **dict.fromkeys(["assessments:crosschecks", "assessments:quality_run"], ("import_lists", None)),
     **{
         f"ledgers:{view} {kind}": ("keep_ledger", HOUSEHOLD)
         for view in ("item_create", "item_edit", "item_delete")
@@ -747,6 +760,7 @@ NO_VERSIONS = [
     User,
     SixHavesItem,
     ReferenceItem,
+    ListKind,
     StatusChange,
     IdentificationStep,
     Disclosure,
@@ -971,6 +985,12 @@ def world(
         reason="投靠亲属",
         by=other_county_officer,
     )
+    outside_list = OutsideList.objects.create(
+        kind=ListKind.objects.get(code="vehicle"),
+        county=county_officer.area,
+        as_of=timezone.localdate(),
+        file_name="东县车辆名单.xlsx",
+    )
     return SimpleNamespace(
         arriving=moved.changes.get(),
         team=east_team,
@@ -982,6 +1002,16 @@ def world(
         ),
         six_haves_item=SixHavesItem.objects.first(),
         six_haves_check=SixHavesCheckFactory(team=east_team, met=False),
+        outside_list=outside_list,
+        finding=Finding.objects.create(
+            area=east_team.township,
+            kind="vehicle",
+            outside_list=outside_list,
+            household=household,
+            person=person,
+            detail="号牌号码：粤J·东镇车",
+            found_on=timezone.localdate(),
+        ),
         group=WorkGroupFactory(team=east_team, name="东镇第一片区组"),
         presence=presence,
         reference_item=ReferenceItem.objects.first(),

@@ -164,4 +164,4 @@ class Finding(models.Model):
         return f"{self.kind} {self.household or self.masked_name}"
 
     def get_absolute_url(self):
-        return reverse("households:finding", args=[self.pk])
+        return reverse("assessments:finding", args=[self.pk])

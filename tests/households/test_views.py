@@ -79,8 +79,9 @@ def test_detail_query_count_does_not_grow_with_members(
     client = as_user(county_officer)
     url = household.get_absolute_url()
     client.get(url)
-    # … and the choices of the member change and head change forms, and the access log row
-    with django_assert_num_queries(22) as before:
+    # … and the choices of the member change and head change forms, the pending findings
+    # and the access log row
+    with django_assert_num_queries(23) as before:
         client.get(url)
     for _ in range(4):
         PersonFactory(household=household, relation=reference("relation", "子"))
