@@ -4,18 +4,25 @@ cycle (2017), inspections with rectification items (one of them overdue) and exi
 Skips what exists (natural keys), so running the seed twice changes nothing.
 """
 
+import csv
 import datetime
 import random
+import tempfile
+from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
-from assessments import services
+from assessments import quality, services
 from assessments.models import ExitReview, ExitStep, ExitTarget, Inspection, Outcome, exited_in
-from households.models import Household
+from households.crosschecks import crosscheck_import
+from households.idnumber import compose_id_number
+from households.models import Household, ListKind, OutsideList, Person
 from teams.models import Area, Team
 
 COUNTY = "449901"
 CYCLE = 2017
+LEAD_BORN = datetime.date(1956, 4, 2)
 FINDINGS = [
     ("部分贫困户帮扶记录簿未按月更新，走访记录缺少照片佐证。", "补齐帮扶记录簿走访记录和照片"),
     ("公示牌未更新帮扶干部联系电话。", "更新公示牌干部信息"),
@@ -55,7 +62,43 @@ def seed(seed: int) -> int:
     _outcomes(teams)
     _exit_reviews()
     _exit_targets(rng)
+    _crosschecks()
     return created
+
+
+def _crosschecks():
+    """A vehicle list naming a member of the first township and a 低保 list naming somebody in
+    no household (a lead), matched as a county office would; then the data-quality rules."""
+    county = Area.objects.get(code=COUNTY)
+    if not OutsideList.objects.filter(county=county).exists():
+        member = (
+            Person.objects.unscoped()
+            .current()
+            .filter(
+                household__village__parent__code__startswith=COUNTY, household__status="registered"
+            )
+            .order_by("household__number")
+            .first()
+        )
+        lists = [
+            ("vehicle", ["姓名", "身份证号", "号牌号码", "车辆类型"],
+             [member.name, member.id_number, "粤J·D8866", "小型轿车"]),
+            ("dibao", ["姓名", "身份证号", "乡镇", "保障金额"],
+             ["黄某某", compose_id_number(COUNTY, LEAD_BORN, 28), "示例东1镇", "380"]),
+        ]  # fmt: skip
+        with tempfile.TemporaryDirectory() as workdir:
+            for code, header, row in lists:
+                path = Path(workdir) / f"{code}.csv"
+                with path.open("w", encoding="utf-8", newline="") as out:
+                    csv.writer(out).writerows([header, row])
+                crosscheck_import(
+                    path,
+                    kind=ListKind.objects.get(code=code),
+                    county=county,
+                    as_of=timezone.localdate(),
+                    file_name=f"示例县{ListKind.objects.get(code=code).name}.csv",
+                )
+    quality.run_rules(Household.objects.unscoped().in_area(COUNTY))
 
 
 def _exit_targets(rng):

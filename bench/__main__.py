@@ -19,9 +19,9 @@ def main():
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from bench import areas, dashboard, roster_import
+    from bench import areas, crosschecks, dashboard, roster_import
 
-    modules = [roster_import, areas, dashboard]
+    modules = [roster_import, areas, dashboard, crosschecks]
     # `python -m bench dashboard` runs the named benchmarks only.
     if names := sys.argv[1:]:
         modules = [module for module in modules if module.__name__.split(".")[-1] in names]

@@ -124,6 +124,11 @@ def seed(rng: random.Random, count: int) -> int:
             old = new
         if household.contact_cadre:
             CadreAssignment.objects.create(household=household, cadre=cadre, start=REGISTERED_ON)
+        # 应保尽保: the head of a household without ability to work, or of the 低保 attribute,
+        # receives 低保, save one household in ten (what the data-quality rule is for).
+        needs_dibao = (
+            household.ability.name == "无劳动能力" or household.attribute.name == "低保贫困户"
+        )
         members = [("户主", 25, 80), *FAMILY[: pick(rng, SIZES) - 1]]
         for relation, low, high in members:
             id_number = compose_id_number(COUNTY, born(rng, low, high), rng.randrange(1000))
@@ -146,5 +151,6 @@ def seed(rng: random.Random, count: int) -> int:
                 disability_grade="3" if health == "残疾" else "",
                 medical_insurance=rng.random() < 0.95,
                 pension_insurance=rng.random() < 0.6,
+                dibao=needs_dibao and relation == "户主" and serial % 10 != 3,
             )
     return count

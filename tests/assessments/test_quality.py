@@ -166,3 +166,13 @@ def test_running_again_clears_what_is_gone_and_keeps_reviews(village):
     states = dict(Finding.objects.values_list("household", "state"))
     assert states == {fixed.pk: "cleared", dismissed.pk: "dismissed"}
     assert Finding.objects.get(household=fixed).history.count() == 2
+
+
+def test_the_command_runs_the_rules_of_an_area(village, capsys):
+    from django.core.management import call_command
+
+    dangerous = household(village, housing=Household.Housing.DANGEROUS)
+    guarantee(dangerous, housing="met")
+    call_command("quality_rules", "--area", "449901", "--year", str(YEAR))
+    assert "housing_conflict: 1 new" in capsys.readouterr().out
+    assert Finding.objects.get().household == dangerous
