@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from assessments.forms import FindingFilter, FindingReviewForm, ListUploadForm
@@ -23,6 +24,7 @@ from households.roster import RosterRefused
 from households.services import log_access
 from teams.permissions import may
 from teams.scope import get_visible_or_404
+from teams.tables import DATE, Column, list_workbook, wants_workbook
 
 
 def _county_office(request):
@@ -82,6 +84,30 @@ def quality_run(request):
     return redirect("assessments:findings")
 
 
+def finding_columns(labels):
+    """The worklist's columns, masked as on the page."""
+    return [
+        Column(_lazy("Kind"), value=lambda f: labels.get(f.kind, f.kind)),
+        Column(_lazy("Township"), value=lambda f: f.area.name),
+        Column(
+            _lazy("Household"), value=lambda f: f.household.number if f.household else "", width=20
+        ),
+        Column(
+            _lazy("Person"),
+            value=lambda f: (
+                f"{f.person.name} {f.person.masked_id_number}"
+                if f.person
+                else f"{f.masked_name} {f.masked_id_number}"
+            ),
+            width=28,
+        ),
+        Column(_lazy("Detail"), value=lambda f: f.detail, width=40),
+        Column(_lazy("Found on"), value=lambda f: f.found_on, kind=DATE),
+        Column(_lazy("State"), value=lambda f: f.get_state_display()),
+        Column(_lazy("Reason"), value=lambda f: f.reason, width=40),
+    ]
+
+
 def findings(request):
     """The worklist: the findings of the user's area, what waits for action first."""
     labels = kind_labels()
@@ -90,6 +116,9 @@ def findings(request):
         Finding.objects.visible_to(request.user).select_related("household", "person", "area")
     ).order_by("state", "area_id", "kind", "household__number", "pk")
     log_access(request, Access.Kind.FINDING, area_code=request.user.scope_code or "")
+    if wants_workbook(request):
+        title = _("Cross-checks and data quality")
+        return list_workbook(title, (title, finding_columns(labels), rows))
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     for finding in page:
         finding.label = labels.get(finding.kind, finding.kind)

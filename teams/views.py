@@ -12,6 +12,7 @@ from django.http import FileResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -46,6 +47,7 @@ from teams.services import (
     stationed_members,
     uncovered_villages,
 )
+from teams.tables import DATE, Column, list_workbook, wants_workbook
 
 
 @login_not_required
@@ -66,12 +68,47 @@ def team_for(request, pk):
     return get_visible_or_404(Team.objects.select_related("township__parent"), request.user, pk=pk)
 
 
+TEAM_COLUMNS = [
+    Column(_lazy("Township"), value=lambda t: t.township.name),
+    Column(_lazy("County"), value=lambda t: t.township.parent.name if t.township.parent else ""),
+    Column(_lazy("Date set up"), value=lambda t: t.established, kind=DATE),
+    Column(_lazy("Office phone"), value=lambda t: t.office_phone),
+]
+SHORTFALL_COLUMNS = [
+    Column(_lazy("Team"), value=lambda row: row[0].township.name),
+    Column(
+        _lazy("Items missing"),
+        value=lambda row: "、".join(
+            f"{status.item.name}（{status.missing_since:%Y-%m-%d}）"
+            if status.missing_since
+            else status.item.name
+            for status in row[1]
+        ),
+        width=60,
+    ),
+]
+ABSENCE_COLUMNS = [
+    Column(_lazy("Stationed cadre"), value=lambda m: m.name),
+    Column(_lazy("Township"), value=lambda m: m.team.township.name),
+    Column(
+        _lazy("Days on site"),
+        value=lambda m: "、".join(f"{e.month:%Y-%m} {e.days_on_site}" for e in m.recent),
+        width=30,
+    ),
+    Column(_lazy("Dispatching unit"), value=lambda m: str(m.unit or "")),
+    Column(_lazy("Head of unit"), value=lambda m: m.unit.head if m.unit else ""),
+    Column(_lazy("Head's phone"), value=lambda m: m.unit.head_phone if m.unit else ""),
+]
+
+
 def team_list(request):
     teams = (
         Team.objects.visible_to(request.user)
         .select_related("township__parent")
         .order_by("township_id")
     )
+    if wants_workbook(request):
+        return list_workbook(_("Township teams"), (_("Township teams"), TEAM_COLUMNS, teams))
     page = Paginator(teams, 50).get_page(request.GET.get("page"))
     return render(request, "teams/team_list.html", {"page": page})
 
@@ -337,6 +374,9 @@ def six_haves_shortfalls(request):
         for team in teams
         if not all(status.met for status in statuses[team.pk])
     ]
+    if wants_workbook(request):
+        title = _("Teams short of 六有")
+        return list_workbook(title, (title, SHORTFALL_COLUMNS, short))
     page = Paginator(short, 50).get_page(request.GET.get("page"))
     return render(
         request, "teams/six_haves_shortfalls.html", {"page": page, "team_count": len(teams)}
@@ -450,6 +490,9 @@ def absences(request):
     latest = Presence.objects.visible_to(request.user).aggregate(month=Max("month"))["month"]
     month = parse_month(request.GET.get("month")) or latest or month_start(timezone.localdate())
     cadres = long_absences(Member.objects.visible_to(request.user), until=month)
+    if wants_workbook(request):
+        title = _("Long-absent stationed cadres")
+        return list_workbook(title, (title, ABSENCE_COLUMNS, cadres))
     page = Paginator(cadres, 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -174,6 +174,10 @@ WORKBOOKS = [
     lambda: reverse("assessments:exit_reviews") + "?format=xlsx",
     lambda: reverse("households:coverage", args=["449901101"]) + "?format=xlsx",
     lambda: reverse("ledgers:projects") + "?format=xlsx",
+    lambda: reverse("assessments:findings") + "?format=xlsx",
+    lambda: reverse("teams:list") + "?format=xlsx",
+    lambda: reverse("teams:six_haves_shortfalls") + "?format=xlsx",
+    lambda: reverse("teams:absences") + "?format=xlsx",
 ]
 
 LIST_PAGES = [
@@ -184,6 +188,10 @@ LIST_PAGES = [
     lambda: reverse("assessments:exit_reviews"),
     lambda: reverse("households:coverage", args=["449901101"]),
     lambda: reverse("ledgers:projects"),
+    lambda: reverse("assessments:findings"),
+    lambda: reverse("teams:list"),
+    lambda: reverse("teams:six_haves_shortfalls"),
+    lambda: reverse("teams:absences"),
 ]
 
 
