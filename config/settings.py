@@ -279,6 +279,8 @@ ROSTER_MAX_UNCOMPRESSED_BYTES = env.int("ROSTER_MAX_UNCOMPRESSED_BYTES", default
 ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=100_000)
 #: The most rows an outside list for a cross-check may have (a province's vehicle register).
 CROSSCHECK_MAX_ROWS = env.int("CROSSCHECK_MAX_ROWS", default=2_000_000)
+#: ... and bytes: the page takes what a web request may carry, the command up to this.
+CROSSCHECK_MAX_BYTES = env.int("CROSSCHECK_MAX_BYTES", default=300 * 1024 * 1024)
 # Days an uploaded roster is kept for its report and error workbook; an imported one is deleted
 # at once (`manage.py purge_rosters`, run daily, deletes the rest).
 ROSTER_FILE_RETENTION_DAYS = env.int("ROSTER_FILE_RETENTION_DAYS", default=7)

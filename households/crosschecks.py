@@ -76,6 +76,9 @@ class ListFile(SheetFile):
     def max_rows(self):
         return settings.CROSSCHECK_MAX_ROWS
 
+    def max_bytes(self):
+        return settings.CROSSCHECK_MAX_BYTES
+
     def rows(self, problems) -> Iterator[ListRow]:
         hasher = keyed_hasher()
         today = timezone.localdate()

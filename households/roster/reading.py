@@ -59,16 +59,16 @@ FOOTER = re.compile(
 )
 
 
-def check_file(path) -> tuple[str, bool, dict]:
+def check_file(path, max_bytes=None) -> tuple[str, bool, dict]:
     """Refuse anything but a plain, reasonably sized roster file before any parser sees it.
 
     Returns its kind (xlsx, ods, xls or csv, told by its content, not its name), whether its
     sheets reach far beyond any roster (then `RosterFile` reads a bounded copy), and the
     hidden rows of each worksheet part of an xlsx (found on the same pass)."""
-    if path.stat().st_size > settings.ROSTER_MAX_BYTES:
+    max_bytes = max_bytes or settings.ROSTER_MAX_BYTES
+    if path.stat().st_size > max_bytes:
         raise RosterRefused(
-            _("The file is larger than %(limit)s MB.")
-            % {"limit": settings.ROSTER_MAX_BYTES // (1024 * 1024)}
+            _("The file is larger than %(limit)s MB.") % {"limit": max_bytes // (1024 * 1024)}
         )
     with path.open("rb") as file:
         head = file.read(8)
@@ -189,12 +189,15 @@ class SheetFile:
 
     def __init__(self, path):
         self.path = Path(path)
-        self.kind, far, self._hidden_by_part = check_file(self.path)
+        self.kind, far, self._hidden_by_part = check_file(self.path, self.max_bytes())
         self.hidden = []  # row keys of hidden (or filtered) rows, where the format tells
         self._bounded = _bounded_copy(self.path, self.kind) if far else None
 
     def max_rows(self):
         return settings.ROSTER_MAX_ROWS
+
+    def max_bytes(self):
+        return settings.ROSTER_MAX_BYTES
 
     def close(self):
         if self._bounded:
