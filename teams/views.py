@@ -47,7 +47,7 @@ from teams.services import (
     stationed_members,
     uncovered_villages,
 )
-from teams.tables import DATE, Column, list_workbook, wants_workbook
+from teams.tables import COUNT, DATE, Column, list_workbook, wants_workbook
 
 
 @login_not_required
@@ -228,6 +228,15 @@ def member_edit(request, pk):
 # Work records (工作制度): study sessions, meetings, analysis sessions, situation reports.
 
 
+RECORD_COLUMNS = [
+    Column(_lazy("Date"), value=lambda r: r.date, kind=DATE),
+    Column(_lazy("Kind"), value=lambda r: r.get_kind_display()),
+    Column(_lazy("Title"), value=lambda r: r.title, width=40),
+    Column(_lazy("Attendees"), value=lambda r: r.attendee_count, kind=COUNT),
+    Column(_lazy("Attachments"), value=lambda r: r.attachment_count, kind=COUNT),
+]
+
+
 def record_list(request, pk):
     team = team_for(request, pk)
     records = team.work_records.order_by("-date", "-pk").annotate(
@@ -237,6 +246,9 @@ def record_list(request, pk):
     kind = request.GET.get("kind", "")
     if kind in WorkRecord.Kind.values:
         records = records.filter(kind=kind)
+    if wants_workbook(request):
+        title = f"{team.township.name} {_('Work records')}"
+        return list_workbook(title, (_("Work records"), RECORD_COLUMNS, records))
     page = Paginator(records, 25).get_page(request.GET.get("page"))
     return render(
         request,

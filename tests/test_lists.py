@@ -15,6 +15,7 @@ from django.utils import timezone
 from assessments.models import TeamAssessment
 from households.models import Household
 from ledgers.funds import record_payment
+from teams.models import Team
 from teams.tables import MONEY, PERCENT, XLSX, shown
 from tests.factories import (
     AreaFactory,
@@ -192,6 +193,7 @@ LIST_PAGES = [
     lambda: reverse("teams:list"),
     lambda: reverse("teams:six_haves_shortfalls"),
     lambda: reverse("teams:absences"),
+    lambda: reverse("teams:records", args=[Team.objects.get(township="449901101").pk]),
 ]
 
 
