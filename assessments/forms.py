@@ -281,6 +281,7 @@ class FindingFilter(forms.Form):
             level=Area.Level.TOWNSHIP
         )
         self.fields["kind"].choices = [("", _("All kinds")), *labels.items()]
+        self.fields["state"].initial = self.PENDING
         self.fields["state"].choices = [
             (self.PENDING, _("To act on (to review or confirmed)")),
             ("", _("All states")),
