@@ -60,13 +60,46 @@ class ListReport:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """Where a sheet's columns are: the ID number, the name, the township, the details."""
+
+    at_id: int
+    at_name: int | None
+    at_township: int | None
+    details: list[tuple[int, str]]
+
+
+@dataclass(frozen=True)
 class ListRow:
-    where: str  # "Sheet1 第 7 行"
+    """A readable row. Only its hash is compared; the rest is read from its cells for the few
+    rows that become findings (a million-row list has few)."""
+
     id_hash: str
-    masked_id: str
-    name: str
-    township: str
-    detail: str
+    id_number: str
+    cells: list
+    layout: Layout
+
+    def text(self, index):
+        return (
+            str(self.cells[index]).strip() if index is not None and index < len(self.cells) else ""
+        )
+
+    @property
+    def name(self):
+        return self.text(self.layout.at_name)
+
+    @property
+    def township(self):
+        return self.text(self.layout.at_township)
+
+    @property
+    def masked_id(self):
+        return mask_id_number(self.id_number)
+
+    @property
+    def detail(self):
+        pairs = ((name, self.text(index)) for index, name in self.layout.details)
+        return "；".join(f"{name}：{value}" for name, value in pairs if value)[:300]
 
 
 class ListFile(SheetFile):
@@ -85,40 +118,28 @@ class ListFile(SheetFile):
         found = False
         for sheet, rows in self.raw_sheets():
             rows = iter(rows)
-            header = None
+            layout = None
             for number, cells in rows:
-                header = _header(cells)
-                if header or number >= HEADER_SEARCH_ROWS:
+                layout = _header(cells)
+                if layout or number >= HEADER_SEARCH_ROWS:
                     break
-            if not header:
+            if not layout:
                 continue
             found = True
-            at_id, at_name, at_township, details = header
+            at_id = layout.at_id
             for number, cells in rows:
-                texts = [str(cell).strip() for cell in cells]
-                if not any(texts) or _header(cells) or any(FOOTER.match(t) for t in texts):
-                    continue
-                where = _("%(sheet)s row %(row)s") % {"sheet": sheet, "row": number}
                 raw = cells[at_id] if at_id < len(cells) else ""
                 try:
                     id_number, _repairs = normalise_id_number(raw, today)
                 except ValidationError as error:
-                    problems.append((where, " ".join(error.messages)))
+                    # Only a row without a readable number can be blank, a repeated header or
+                    # a totals or signature row: skipped; anything else is reported.
+                    texts = [str(cell).strip() for cell in cells]
+                    if any(texts) and not _header(cells) and not any(map(FOOTER.match, texts)):
+                        where = _("%(sheet)s row %(row)s") % {"sheet": sheet, "row": number}
+                        problems.append((where, " ".join(error.messages)))
                     continue
-
-                def text(index, texts=texts):
-                    return texts[index] if index is not None and index < len(texts) else ""
-
-                yield ListRow(
-                    where=where,
-                    id_hash=hasher(id_number),
-                    masked_id=mask_id_number(id_number),
-                    name=text(at_name),
-                    township=text(at_township),
-                    detail="；".join(
-                        f"{name}：{text(index)}" for index, name in details if text(index)
-                    )[:300],
-                )
+                yield ListRow(hasher(id_number), id_number, cells, layout)
         if not found:
             raise ListRefused(
                 _("No header row was found: the list needs an ID number column (证件号码).")
@@ -126,7 +147,7 @@ class ListFile(SheetFile):
 
 
 def _header(cells):
-    """(ID column, name column, township column, [(detail column, name)]) of a header row."""
+    """The `Layout` of a header row, or None."""
     names = ["".join(str(cell).split()).strip("*＊") for cell in cells]
     at_id = next((i for i, name in enumerate(names) if name in ID_HEADERS), None)
     if at_id is None:
@@ -138,7 +159,7 @@ def _header(cells):
         for i, name in enumerate(names)
         if name and i not in (at_id, at_name, at_township) and name not in {"序号", "编号"}
     ]
-    return at_id, at_name, at_township, details
+    return Layout(at_id, at_name, at_township, details)
 
 
 def mask_name(name: str) -> str:
