@@ -81,7 +81,7 @@ class OutsideList(models.Model):
 
 
 class FindingQuerySet(ScopedQuerySet["Finding"]):
-    def pending(self):
+    def pending(self) -> "FindingQuerySet":
         """Findings a person still has to act on: not yet reviewed, or confirmed."""
         return self.filter(state__in=[Finding.State.OPEN, Finding.State.CONFIRMED])
 
