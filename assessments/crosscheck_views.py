@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from assessments.forms import FindingFilter, FindingReviewForm, ListUploadForm
 from assessments.quality import kind_labels, run_rules
 from households.crosschecks import ReviewError, crosscheck_import, finding_review
-from households.models import Access, Finding, Household, OutsideList
+from households.models import Access, Finding, Household, ListKind, OutsideList
 from households.roster import RosterRefused
 from households.services import log_access
 from teams.permissions import may
@@ -163,6 +163,9 @@ def finding(request, pk):
             "label": kind_labels().get(row.kind, row.kind),
             "form": form,
             "can_review": can_review and row.state != Finding.State.CLEARED,
+            "proposes_exclusion": row.state == Finding.State.CONFIRMED
+            and row.household_id
+            and ListKind.objects.filter(code=row.kind, proposes_exclusion=True).exists(),
             "history": row.history.select_related("history_user").order_by("-history_date"),
         },
     )

@@ -227,3 +227,17 @@ def test_the_household_page_says_what_waits_for_it(as_user, township_cadre, east
     body = as_user(township_cadre).get(east_household.get_absolute_url()).content.decode()
     assert row.get_absolute_url() in body
     assert "比对核查或数据质量发现待处理" in body
+
+
+def test_a_confirmed_vehicle_match_proposes_the_exclusion_to_the_county(
+    as_user, county_officer, east_household
+):
+    row = finding(east_household)
+    row.state, row.reason = Finding.State.CONFIRMED, "入户核实属实"
+    row.save()
+    body = as_user(county_officer).get(row.get_absolute_url()).content.decode()
+    assert 'id="proposed-exclusion"' in body
+    assert east_household.get_absolute_url() in body[body.index('id="proposed-exclusion"') :]
+    Finding.objects.filter(pk=row.pk).update(kind="death")  # a death list proposes nothing
+    body = as_user(county_officer).get(row.get_absolute_url()).content.decode()
+    assert 'id="proposed-exclusion"' not in body

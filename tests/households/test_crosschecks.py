@@ -198,3 +198,26 @@ class TestMatchingModel(TestCase):
             found = Finding.objects.values_list("masked_id_number", flat=True)
             assert len(found) == len([n for n in listed if n not in people])
             assert {value[-2:] for value in found} <= expected
+
+
+KINDS = ["vehicle", "property", "payroll", "company", "death", "dibao", "tekun", "disability",
+         "low_income"]  # fmt: skip
+
+
+@pytest.mark.parametrize("code", KINDS)
+def test_every_list_kind_matches_as_its_effect_says(tmp_path, county, registry, code):
+    """An excluding kind finds the registered member, an including kind leads to the person in
+    no household: every seeded kind, one list each."""
+    _registered, head, _candidate = registry
+    path = write_xlsx(
+        tmp_path / f"{code}.xlsx",
+        ["姓名", "证件号码", "备注"],
+        [["陈大", an_id(1), "甲"], ["某", an_id(9), "乙"]],
+    )
+    crosscheck_import(path, kind=kind(code), county=county, as_of=AS_OF)
+    found = Finding.objects.get()
+    if kind(code).effect == ListKind.Effect.EXCLUDING:
+        assert (found.person, found.detail) == (head, "备注：甲")
+    else:
+        assert (found.person, found.masked_name, found.detail) == (None, "某", "")
+    assert set(KINDS) == set(ListKind.objects.values_list("code", flat=True))
