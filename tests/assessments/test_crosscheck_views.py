@@ -100,8 +100,9 @@ def test_a_township_works_through_its_own_worklist(
     assert theirs.detail not in body
     assert client.get(theirs.get_absolute_url()).status_code == 404
     assert Access.objects.filter(kind=Access.Kind.FINDING).count() == 1
-    page = client.get(ours.get_absolute_url())
-    assert "陈东" in page.content.decode()
+    page = client.get(ours.get_absolute_url()).content.decode()
+    assert "陈东" in page
+    assert f">{east_household.number}</a>" in page
     assert Access.objects.filter(
         kind=Access.Kind.FINDING, household_number=east_household.number
     ).exists()
