@@ -11,7 +11,7 @@ from assessments.models import (
     Rectification,
     TeamAssessment,
 )
-from households.import_views import RosterUploadForm
+from households.forms import RosterUploadForm
 from households.models import Finding, ListKind, ReferenceItem
 from teams.forms import DATE, ScopedModelForm, VersionedForm
 from teams.models import Area, Member

@@ -562,3 +562,35 @@ class HeadChangeForm(forms.Form):
     def __init__(self, *args, household, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["new_head"].queryset = household.persons.current().filter(is_head=False)
+
+
+#: The spreadsheet files an upload takes: the roster, and the outside lists of cross-checks.
+ROSTER_SUFFIXES = (".xlsx", ".xls", ".ods", ".csv")
+
+
+class RosterUploadForm(forms.Form):
+    county = forms.ModelChoiceField(Area.objects.none(), label=_("County"))
+    file = forms.FileField(
+        label=_("Roster (.xlsx, .xls, .ods or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ROSTER_SUFFIXES)}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        counties = Area.objects.visible_to(user).filter(level=Area.Level.COUNTY)
+        self.fields["county"].queryset = counties
+        if user.area_id and len(user.area_id) == 6:
+            self.fields["county"].initial = user.area_id
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.ROSTER_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB.")
+                % {"limit": settings.ROSTER_MAX_BYTES // (1024 * 1024)}
+            )
+        if not upload.name.lower().endswith(ROSTER_SUFFIXES):
+            raise forms.ValidationError(
+                _("Upload a workbook (.xlsx, .xls, .ods) or a CSV file (.csv).")
+            )
+        return upload

@@ -2,8 +2,6 @@
 
 import io
 
-from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
@@ -12,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from households.forms import RosterUploadForm
 from households.models import Access, Disclosure, Household
 from households.models.imports import ImportJob
 from households.roster import REPAIRS
@@ -19,39 +18,8 @@ from households.roster.columns import COLUMNS
 from households.roster.reading import RosterRefused, error_workbook
 from households.services import disclosure_log, log_access
 from households.tasks import ImportBusy, import_job_check, import_job_start
-from teams.models import Area
 from teams.permissions import may
 from teams.scope import get_visible_or_404
-
-ROSTER_SUFFIXES = (".xlsx", ".xls", ".ods", ".csv")
-
-
-class RosterUploadForm(forms.Form):
-    county = forms.ModelChoiceField(Area.objects.none(), label=gettext_lazy("County"))
-    file = forms.FileField(
-        label=gettext_lazy("Roster (.xlsx, .xls, .ods or .csv)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ROSTER_SUFFIXES)}),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        counties = Area.objects.visible_to(user).filter(level=Area.Level.COUNTY)
-        self.fields["county"].queryset = counties
-        if user.area_id and len(user.area_id) == 6:
-            self.fields["county"].initial = user.area_id
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.ROSTER_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(limit)s MB.")
-                % {"limit": settings.ROSTER_MAX_BYTES // (1024 * 1024)}
-            )
-        if not upload.name.lower().endswith(ROSTER_SUFFIXES):
-            raise forms.ValidationError(
-                _("Upload a workbook (.xlsx, .xls, .ods) or a CSV file (.csv).")
-            )
-        return upload
 
 
 def _officer(request):
