@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from households.sensitive import EncryptedTextField, Sealed
+from households.sensitive import EncryptedTextField, Sealed, sealer
 
 BATCH = 2000
 
@@ -94,8 +94,9 @@ class BulkWriter:
             )
             pks = [pk for (pk,) in cursor.fetchall()]
             # One COPY, fed lazily: PostgreSQL stores the rows sent while Python prepares more.
+            seal = sealer()
             full_rows = (
-                (pk, *(_encrypt(row, secret, given) if secret else row), *defaults)
+                (pk, *(_encrypt(row, secret, seal) if secret else row), *defaults)
                 for pk, row in zip(pks, rows, strict=True)
             )
             _copy(cursor, model, columns, full_rows, progress)
@@ -182,12 +183,14 @@ def any_array(values, db_type):
     return f"string_to_array(%s, ',')::{db_type}[]", text
 
 
-def _encrypt(row, secret, fields):
+def _encrypt(row, secret, seal):
+    """``row`` with its values at the positions ``secret`` sealed, unless empty or sealed."""
     if all(type(row[i]) is Sealed or not row[i] for i in secret):
         return row
     row = list(row)
     for i in secret:
-        row[i] = fields[i].get_prep_value(row[i])
+        if row[i] and type(row[i]) is not Sealed:
+            row[i] = seal(row[i])
     return row
 
 
