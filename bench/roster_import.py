@@ -1,8 +1,9 @@
 """Roster import at scale: 20,000 generated households (~70,000 persons) into PostgreSQL.
 
 Figures: persons per second; the whole import (parse, normalise, validate, encrypt, write,
-history) against the read floor, the faster of openpyxl's read-only mode and python-calamine
-merely reading the same cells; the import's peak memory; and the time per row against
+history; the fastest of three runs, each into an empty registry) against the read floor, the
+faster of openpyxl's read-only mode and python-calamine merely reading the same cells (the
+fastest of three reads); the import's peak memory; and the time per row against
 django-import-export's default row-by-row import, measured on a sample of the same roster.
 Then, each into an emptied registry, the same roster as CSV (UTF-8 with BOM, as Excel saves
 it) and as .xls written by LibreOffice (17,000 households: BIFF8 holds 65,536 rows), each
@@ -27,6 +28,9 @@ TOWNSHIPS = 10
 VILLAGES_PER_TOWNSHIP = 20
 SAMPLE_ROWS = 2000
 FLOOR_RUNS = 3
+#: The import is measured as often as the floor and, like it, by its fastest run: on a shared
+#: machine one slow run says more about the neighbours than about the code.
+IMPORT_RUNS = FLOOR_RUNS
 TARGET_FLOOR_RATIO = 6
 TARGET_PEAK_MB = 300
 TARGET_SPEEDUP = 50
@@ -218,12 +222,18 @@ def run(workdir):
         flush=True,
     )
     baseline = import_export_seconds_per_row(path)
-    measured = measure(path)
-    seconds, peak_mb = measured["seconds"], measured["peak_mb"]
-    assert measured["persons"] == persons, measured
+    runs = []
+    for _run in range(IMPORT_RUNS):
+        runs.append(measure(path))
+        assert runs[-1]["persons"] == persons, runs[-1]
+        empty_registry()
+    measured = min(runs, key=lambda run: run["seconds"])
+    each = ", ".join(f"{run['seconds']:.1f}" for run in runs)
+    seconds, peak_mb = measured["seconds"], max(run["peak_mb"] for run in runs)
     speedup = baseline / (seconds / persons)
     print(
-        f"roster import: {persons:,} persons in {seconds:.1f} s = {persons / seconds:,.0f} "
+        f"roster import: {persons:,} persons in {seconds:.1f} s (the fastest of {each} s) = "
+        f"{persons / seconds:,.0f} "
         f"persons/s · {seconds / floor:.1f}× read floor (target ≤ {TARGET_FLOOR_RATIO}×) · "
         f"peak {peak_mb:.0f} MB (target ≤ {TARGET_PEAK_MB} MB) · {speedup:.0f}× "
         f"django-import-export default ({1 / baseline:,.0f} rows/s on {SAMPLE_ROWS} rows; "
@@ -239,7 +249,6 @@ def run(workdir):
         flush=True,
     )
     # The other formats, each into an empty registry.
-    empty_registry()
     csv_path = write_csv(path, Path(workdir) / "roster-20000.csv")
     csv_floor = min(csv_read_seconds(csv_path) for _run in range(FLOOR_RUNS))
     report_format("CSV (UTF-8, BOM)", measure(csv_path), csv_floor, baseline)
