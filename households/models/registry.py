@@ -278,8 +278,14 @@ class PersonQuerySet(VersionedScopedQuerySet):
         return self.filter(left_on__isnull=True)
 
     def with_id_number(self, value):
-        """Exact lookup of a normalised ID number through its keyed hash."""
-        return self.filter(id_number_hash=id_number_hash(value))
+        """Exact lookup of a normalised ID number through its keyed hash, current records and
+        records left behind alike: each through its own partial index, which a condition on
+        the hash alone could use neither of (it would read every person of the province)."""
+        value_hash = id_number_hash(value)
+        return self.filter(
+            Q(id_number_hash=value_hash, left_on__isnull=True)
+            | Q(id_number_hash=value_hash, left_on__isnull=False)
+        )
 
 
 class Person(VersionedModel):
@@ -373,6 +379,15 @@ class Person(VersionedModel):
                 condition=Q(months_worked__lte=12), name="person_months_worked_at_most_12"
             ),
             _continued_once("person_continued_once"),
+        ]
+        indexes = [
+            # The ID numbers of records left behind (a move, a death): with the unique index
+            # of the current records, every lookup by ID hash has an index (`with_id_number`).
+            models.Index(
+                fields=["id_number_hash"],
+                condition=Q(left_on__isnull=False),
+                name="person_left_id_number",
+            ),
         ]
 
     def __str__(self):

@@ -164,13 +164,15 @@ class Planning:
         fields += ["name", *PERSON_CHANGES]
         self.known = {}
         hashes = [person.id_hash for person in self.persons]
-        for persons in in_batches(Person.objects, "id_number_hash", hashes):
-            # A person who moved has left records and at most one current one: that one, or
-            # the record left last.
-            for values in persons.values(*fields):
-                known = self.known.setdefault(values["id_number_hash"], values)
-                if _recency(values) > _recency(known):
-                    self.known[values["id_number_hash"]] = values
+        # Current records and records left behind, each read through its own partial index. A
+        # person who moved has left records and at most one current one: that one, or the
+        # record left last.
+        for records in [Person.objects.current(), Person.objects.filter(left_on__isnull=False)]:
+            for persons in in_batches(records, "id_number_hash", hashes):
+                for values in persons.values(*fields):
+                    known = self.known.setdefault(values["id_number_hash"], values)
+                    if _recency(values) > _recency(known):
+                        self.known[values["id_number_hash"]] = values
         self.registered.update(self.known)
         ids = list({values["household_id"] for values in self.known.values()} - self.numbers.keys())
         for households in in_batches(Household.objects, "pk", ids):

@@ -165,3 +165,29 @@ def test_array_parameters_refuse_values_with_commas():
     assert any_array([1, 2], "bigint") == ("string_to_array(%s, ',')::bigint[]", "1,2")
     with pytest.raises(ValueError, match="contains a comma"):
         any_array(["a,b"], "text")
+
+
+def test_lookups_by_id_number_are_served_by_an_index(run):
+    """A province holds 1.7 million persons: a lookup by ID hash that no index serves reads
+    every one of them, for each chunk of an import and for each search by ID number. Current
+    records and records of persons who left each have a partial index."""
+    run(family())
+    Person.objects.with_id_number(SPOUSE_ID).update(left_on="2016-06-01")
+    with CaptureQueriesContext(connection) as queries:
+        run(second_family())
+    lookups = [
+        query["sql"]
+        for query in queries
+        if query["sql"].startswith("SELECT")
+        and '"households_person"."id_number_hash"' in query["sql"]
+    ]
+    assert lookups
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # what the planner does at scale
+        for sql in lookups:
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(line for (line,) in cursor.fetchall())
+            assert "Seq Scan on households_person" not in plan, plan
+        searched = Person.objects.unscoped().with_id_number(SPOUSE_ID)
+        assert "Seq Scan on households_person" not in searched.explain()
+        assert list(searched.values_list("name", flat=True)) == ["李小花"]
