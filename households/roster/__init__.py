@@ -114,7 +114,6 @@ class _Roster(Rules, Planning, Writing):
         # the first member row of each number, the rows of the ID numbers seen.
         self.households: dict[str, HouseholdRow] = {}
         self.head_rows = defaultdict(list)
-        self.second_head = False  # whether some number has more than one head row
         self.member_rows = {}
         self.first_row_of_id = {}
         # Households already registered, the pks of the households in the roster, the persons
@@ -190,4 +189,8 @@ class _Roster(Rules, Planning, Writing):
     def writing(self):
         """Whether the roster is being written: no dry run, no problem so far, and no household
         with a second head (reported at the end, but its rows must not be written)."""
-        return not self.dry_run and not self.report.problems and not self.second_head
+        return (
+            not self.dry_run
+            and not self.report.problems
+            and all(len(rows) == 1 for rows in self.head_rows.values())
+        )

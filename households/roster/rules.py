@@ -290,9 +290,7 @@ class Rules:
         # A blank cell keeps the recorded date; a new household is registered today (write).
         if "registered_on" in values and (day := self.clean_date(row, "registered_on", values)):
             household.values["registered_on"] = day
-        head_rows = self.head_rows[number]
-        head_rows.append(row)
-        self.second_head = self.second_head or len(head_rows) > 1
+        self.head_rows[number].append(row)
         if number not in self.households:
             self.households[number] = household
             self.headed.append(number)
