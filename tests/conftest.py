@@ -192,23 +192,28 @@ def page(browser, live_server):
     context.close()
 
 
-@pytest.fixture
-def login_page(page):
-    """Log in through the real login form; returns the page on the home screen.
+def log_in(page, username, password="pw-for-tests-2016"):
+    """Log in through the real login form, waiting for each form's answer to load.
 
     Users who must use two-factor login get a TOTP device, and the code is entered for them.
+    A click returns before the page it posts to has arrived, so each submit waits for that
+    navigation: a wrong password answers with the same URL, which only the navigation shows.
     """
-
-    def login(username, password="pw-for-tests-2016"):
-        user = User.objects.filter(username=username).first()
-        device = totp_device(user) if user and needs_two_factor(user) else None
-        page.goto("/accounts/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", password)
+    user = User.objects.filter(username=username).first()
+    device = totp_device(user) if user and needs_two_factor(user) else None
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
         page.click("button[type=submit]")
-        if device and "/accounts/two-factor/" in page.url:
-            page.fill("input[name=code]", totp_code(device))
+    if device and "/accounts/two-factor/" in page.url:
+        page.fill("input[name=code]", totp_code(device))
+        with page.expect_navigation():
             page.click("main button[type=submit]")
-        return page
+    return page
 
-    return login
+
+@pytest.fixture
+def login_page(page):
+    """Log in through the real login form; returns the page on the home screen."""
+    return lambda username, password="pw-for-tests-2016": log_in(page, username, password)

@@ -20,7 +20,7 @@ def test_township_cadre_logs_in_and_sees_home(login_page):
     assert "东镇干部" in page.text_content("h1")
     assert "示例东1镇" in page.text_content("main")
     page.click(f"a[href='{team.get_absolute_url()}']")
-    assert page.url.endswith(team.get_absolute_url())
+    page.wait_for_url(f"**{team.get_absolute_url()}")
     assert "示例东1镇" in page.text_content("h1")
 
 

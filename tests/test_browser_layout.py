@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from assessments.services import assessments_compute
 from households.models import Household
-from teams.models import Team, User
-from tests.conftest import totp_code, totp_device
+from teams.demo import DEMO_PASSWORD
+from teams.models import Team
+from tests.conftest import log_in
 from tests.factories import VisitFactory
 
 pytestmark = pytest.mark.browser
@@ -51,17 +52,6 @@ def demo(db):
     return year
 
 
-def log_in(page, username):
-    user = User.objects.get(username=username)
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "bangfu-2016")
-    page.click("button[type=submit]")
-    if "/accounts/two-factor/" in page.url:
-        page.fill("input[name=code]", totp_code(totp_device(user)))
-        page.click("main button[type=submit]")
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     ("username", "urls"),
@@ -88,7 +78,7 @@ def test_the_main_tables_fit_1366_pixels(browser, live_server, demo, username, u
         base_url=live_server.url, locale="zh-CN", viewport={"width": WIDTH, "height": 768}
     )
     page = context.new_page()
-    log_in(page, username)
+    log_in(page, username, DEMO_PASSWORD)
     for url in urls:
         page.goto(url)
         assert page.locator("main h1").count(), url
@@ -114,7 +104,7 @@ def test_household_lists_fit_a_360_pixel_phone(browser, live_server, demo, usern
         base_url=live_server.url, locale="zh-CN", viewport={"width": 360, "height": 740}
     )
     page = context.new_page()
-    log_in(page, username)
+    log_in(page, username, DEMO_PASSWORD)
     for url in urls:
         page.goto(url)
         assert page.locator("main tbody tr").count(), url
@@ -147,7 +137,7 @@ def test_printouts_are_a4_with_page_numbers_the_register_landscape(browser, live
         )
     context = browser.new_context(base_url=live_server.url, locale="zh-CN")
     page = context.new_page()
-    log_in(page, "east_leader")
+    log_in(page, "east_leader", DEMO_PASSWORD)
     book = pdf_pages(page, f"/ledgers/household/{household.pk}/print/")
     assert len(book) > 2
     for number, (text, landscape) in enumerate(book, start=1):

@@ -18,10 +18,10 @@ def test_county_officer_enrols_with_an_authenticator_code_and_reaches_the_teams(
     page.fill("input[name=username]", "officer")
     page.fill("input[name=password]", "pw-for-tests-2016")
     page.click("main button[type=submit]")
-    assert "/accounts/two-factor/enrol/" in page.url
+    page.wait_for_url("**/accounts/two-factor/enrol/**")
     assert page.locator("figure.qr svg").count() == 1
     secret = page.text_content("code.secret").strip()
     page.fill("input[name=code]", f"{totp(base64.b32decode(secret)):06d}")
     page.click("main button[type=submit]")
-    assert page.url.endswith("/teams/")
+    page.wait_for_url("**/teams/")
     assert "已开启两步验证" in page.text_content(".messages")

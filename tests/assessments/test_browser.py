@@ -26,7 +26,7 @@ def test_county_officer_follows_a_dashboard_figure_to_its_households(login_page)
     assert page.locator("svg[role=img]").first.is_visible()
     # The fourth figure column: households still in poverty with no contact cadre.
     row.locator("td").nth(3).locator("a").click()
-    assert "/assessments/dashboard/no_cadre/" in page.url
+    page.wait_for_url("**/assessments/dashboard/no_cadre/**")
     numbers = page.locator(
         "#figure-households tbody tr td:first-child a:first-child"
     ).all_text_contents()
@@ -53,7 +53,7 @@ def test_a_city_officer_walks_down_to_a_village_and_opens_the_trends(login_page,
     assert page.locator("#townships thead th").first.text_content() == "县（市、区）"
     for name in ["示例县", "示例东1镇", "石塘1村"]:
         page.locator("#townships tbody th a", has_text=name).click()
-    assert "/assessments/dashboard/in_poverty/" in page.url
+    page.wait_for_url("**/assessments/dashboard/in_poverty/**")
     assert page.locator("#figure-households tbody td a").first.text_content() == made.number
 
     page.set_viewport_size({"width": 360, "height": 740})

@@ -22,7 +22,7 @@ def test_township_leader_follows_the_team_page_to_the_map(login_page):
     page = login_page("dongzhen")
     page.goto(team.get_absolute_url())
     page.click("text=攻坚图")
-    assert page.url.endswith("/households/townships/449901101/map/")
+    page.wait_for_url("**/households/townships/449901101/map/")
     chart = page.locator("svg[role=img]").first
     assert chart.is_visible()
     assert "示例东1镇攻坚图" in chart.locator("title").first.text_content()
