@@ -133,3 +133,18 @@ def test_validation_of_any_text_refuses_in_chinese_or_accepts_a_valid_number(tex
         assert_clear_refusal(error)
     else:
         assert re.fullmatch(r"[0-9]{17}[0-9X]", text)
+
+
+@given(regions, births, st.integers(0, 999))
+def test_the_birth_date_is_the_one_the_number_was_composed_with(region, born, sequence):
+    number = compose_id_number(region, born, sequence)
+    assert birth_date(number) == born
+    assert birth_date(number) == born  # asked again, as an import does: the remembered date
+
+
+@given(st.text())
+@example("4499011949023100")  # 31 February
+@example("44990119491")  # too short for a date
+def test_any_text_has_a_birth_date_or_none(text):
+    born = birth_date(text)
+    assert born is None or isinstance(born, datetime.date)
