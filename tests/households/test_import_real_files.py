@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from hypothesis import example, given
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from households.idnumber import check_character
 from households.models import Household, Person
 from households.roster import roster_import
-from households.roster.reading import RosterRefused
+from households.roster.reading import FAR_CELL, RosterRefused
 from teams.models import Area
 from tests.households.rosters import (
     CHILD_ID,
@@ -185,6 +187,26 @@ def test_a_value_far_outside_the_roster_is_refused_by_its_cell(stray, county):
     with pytest.raises(RosterRefused, match="A1048576"):
         roster_import(path=stray["value"], county=county)
     assert counts() == (0, 0, 0, 0, 0)
+
+
+def column_letters(number):
+    """Excel's column name of the 1-based column ``number``: 1 → A, 27 → AA, 16384 → XFD."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+@given(st.integers(1, 16384), st.integers(1, 1_048_576))
+@example(702, 199_999)  # ZZ199999: the farthest cell that is still near
+@example(703, 1)  # AAA1
+@example(1, 200_000)
+def test_a_cell_is_far_from_column_aaa_or_row_200000(column, row):
+    """The rule of the scan before calamine reads a sheet (`reading.FAR_CELL`), for any cell
+    of a sheet: a far cell makes the import read a bounded copy of the sheet."""
+    cell = f'<c r="{column_letters(column)}{row}" t="s"><v>0</v></c>'.encode()
+    assert bool(FAR_CELL.search(cell)) == (column >= 703 or row >= 200_000)
 
 
 def sheet_rows(sheet, rows, header=HEADER):
