@@ -33,6 +33,7 @@ class BulkWriter:
         self.postgresql = connection.vendor == "postgresql"
         self.statements = []  # (sql, params) that wait for the next flush
         self.checked = {}  # table → its foreign keys that are deferred to the commit
+        self.types = {}  # table → column → type oid, for the binary COPY
         self.unchecked = False  # whether rows were inserted since the last flush
         self.running = None
         self.pool = ThreadPoolExecutor(max_workers=1) if self.postgresql else None
@@ -99,7 +100,7 @@ class BulkWriter:
                 (pk, *(_encrypt(row, secret, seal) if secret else row), *defaults)
                 for pk, row in zip(pks, rows, strict=True)
             )
-            _copy(cursor, model, columns, full_rows, progress)
+            _copy(cursor, model, columns, self._types(cursor, model), full_rows, progress)
         self._written(model)
         if history:
             self.statements.append(_history(model, columns, pks, self.user, self.reason))
@@ -131,6 +132,18 @@ class BulkWriter:
             running, self.running = self.running, None
             with connection.wrap_database_errors:
                 running.result()
+
+    def _types(self, cursor, model):
+        """Column name → type oid of ``model``'s table, read once from the catalog."""
+        table = model._meta.db_table
+        if table not in self.types:
+            cursor.execute(
+                "SELECT attname, atttypid FROM pg_attribute "
+                "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                [table],
+            )
+            self.types[table] = dict(cursor.fetchall())
+        return self.types[table]
 
     def _written(self, model):
         """Note that ``model``'s table has rows to check, and which foreign keys check them."""
@@ -194,10 +207,13 @@ def _encrypt(row, secret, seal):
     return row
 
 
-def _copy(cursor, model, columns, rows, progress=None):
+def _copy(cursor, model, columns, types, rows, progress=None):
+    """COPY ``rows`` in PostgreSQL's binary format: no value is written out as text in Python
+    and parsed again by the server (dates, numbers, booleans), and no text is escaped."""
     quote = connection.ops.quote_name
-    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
-    with cursor.cursor.copy(sql) as copy:
+    table, names = quote(model._meta.db_table), ", ".join(map(quote, columns))
+    with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types([types[column] for column in columns])
         for done, row in enumerate(rows, start=1):
             copy.write_row(row)
             if progress and done % BATCH == 0:
