@@ -59,7 +59,7 @@ class PersonRow:
     id_hash: str
     relation: ReferenceItem
     values: dict  # person reference fields present in the file: field → item id or None
-    stored: tuple  # the columns of PERSON_COLUMNS, for a new person
+    stored: list  # the columns of PERSON_COLUMNS and the reference fields, for a new person
 
 
 @dataclass(slots=True)

@@ -33,6 +33,7 @@ from households.models import (
 from households.roster.columns import (
     COLUMNS,
     HOUSEHOLD_REFERENCES,
+    PERSON_COLUMNS,
     PERSON_REFERENCES,
     REQUIRED_COLUMNS,
     SEALED_REFERENCES,
@@ -138,9 +139,11 @@ class Rules:
             for key, kind in PERSON_REFERENCES.items()
             if key in columns
         ]
-        # the positions of the sealed ones among the person reference columns of the file
-        self.sealed_columns = [
-            i for i, (key, *_rest) in enumerate(self.person_references) if key in SEALED_REFERENCES
+        # the positions of the sealed ones in a new person's stored values (PersonRow.stored)
+        self.sealed_positions = [
+            len(PERSON_COLUMNS) + i
+            for i, (key, *_rest) in enumerate(self.person_references)
+            if key in SEALED_REFERENCES
         ]
         self.relations = self.references[ReferenceItem.Kind.RELATION]
         self.keys, self.pick = list(self.cells), operator.itemgetter(*self.cells.values())
@@ -181,6 +184,7 @@ class Rules:
             if person.relation.name == Person.HEAD:
                 self.file_heads.setdefault(person.number, person)
             self.persons.append(person)
+        self.seal_chunk()
 
     def parse_row(self, row, values) -> tuple[str, PersonRow | None]:
         """The row's normalised ID number ("" when unreadable) and its person, or None (with
@@ -230,25 +234,38 @@ class Rules:
             self.parse_household(row, number, values)
         if len(self.report.problems) > errors:
             return id_number, None
-        id_hash = self.hash(id_number)
-        # Sealed and derived (as Person.derive_from_id_number does) now, while the database is
-        # busy with the chunk before.
-        references = [*person_values.values()]
-        for i in self.sealed_columns:
-            if references[i]:
-                references[i] = self.seal(references[i])
-        stored = (
+        # Derived (as Person.derive_from_id_number does) now, while the database is busy with
+        # the chunk before; the ID number and the sealed references are hashed and sealed with
+        # the whole chunk (`seal_chunk`).
+        stored = [
             name,
-            self.seal(id_number),
-            id_hash,
+            id_number,
+            "",
             relation.pk,
             relation.name == Person.HEAD,
             Person.Sex.MALE if is_male(id_number) else Person.Sex.FEMALE,
             birth_date(id_number),
-            *references,
-        )
-        person = PersonRow(row, number, name, id_number, id_hash, relation, person_values, stored)
+            *person_values.values(),
+        ]
+        person = PersonRow(row, number, name, id_number, "", relation, person_values, stored)
         return id_number, person
+
+    def seal_chunk(self):
+        """Hash and seal the chunk's ID numbers and sealed references, one kind of value at a
+        time. Called between each row's other work, OpenSSL took twice as long for a value
+        (its state had left the processor's caches): 1.7 s instead of 0.9 s for 73,753 persons.
+        """
+        persons = self.persons
+        ids = [person.id_number for person in persons]
+        hashes, sealed = list(map(self.hash, ids)), list(map(self.seal, ids))
+        for person, id_hash, sealed_id in zip(persons, hashes, sealed, strict=True):
+            person.id_hash = id_hash
+            person.stored[1:3] = sealed_id, id_hash
+        for position in self.sealed_positions:
+            values = [person.stored[position] for person in persons]
+            for person, value in zip(persons, values, strict=True):
+                if value:
+                    person.stored[position] = self.seal(value)
 
     def clean_name(self, row, raw):
         name, repair = _text(raw)
