@@ -253,7 +253,7 @@ class Rules:
     def seal_chunk(self):
         """Hash and seal the chunk's ID numbers and sealed references, one kind of value at a
         time. Called between each row's other work, OpenSSL took twice as long for a value
-        (its state had left the processor's caches): 1.7 s instead of 0.9 s for 73,753 persons.
+        (its state had left the processor's caches): 1.7 s instead of 0.8 s for 73,753 persons.
         """
         persons = self.persons
         ids = [person.id_number for person in persons]
