@@ -1,5 +1,6 @@
 """Named personas and the browser harness shared by every test."""
 
+import functools
 import os
 import shutil
 
@@ -216,4 +217,4 @@ def log_in(page, username, password="pw-for-tests-2016"):
 @pytest.fixture
 def login_page(page):
     """Log in through the real login form; returns the page on the home screen."""
-    return lambda username, password="pw-for-tests-2016": log_in(page, username, password)
+    return functools.partial(log_in, page)

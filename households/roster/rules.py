@@ -71,6 +71,8 @@ def area_key(name: str) -> str:
 SEPARATORS = re.compile(r"[、,，;；\s]+")
 HOUSEHOLD_NUMBER = re.compile(r"[0-9]{17}")  # ASCII only: \d also takes other scripts' digits
 DATE = re.compile(r"([0-9]{4})(?:[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?|([0-9]{2})([0-9]{2}))")
+#: Where a new person's stored values (PersonRow.stored) hold the ID number and its hash.
+ID_AT, HASH_AT = map(PERSON_COLUMNS.index, ["id_number", "id_number_hash"])
 REPAIR_PHONE_NUMBER = "phone_number"
 REPAIRS = {
     REPAIR_SPACES: gettext_lazy("spaces around values removed"),
@@ -259,8 +261,8 @@ class Rules:
         ids = [person.id_number for person in persons]
         hashes, sealed = list(map(self.hash, ids)), list(map(self.seal, ids))
         for person, id_hash, sealed_id in zip(persons, hashes, sealed, strict=True):
-            person.id_hash = id_hash
-            person.stored[1:3] = sealed_id, id_hash
+            person.id_hash = person.stored[HASH_AT] = id_hash
+            person.stored[ID_AT] = sealed_id
         for position in self.sealed_positions:
             values = [person.stored[position] for person in persons]
             for person, value in zip(persons, values, strict=True):
