@@ -372,14 +372,15 @@ class Planning:
                 report.households.new += 1
                 entries.append({"number": number, "new": True, "persons": len(entry["in"])})
                 continue
+            if not (entry["changes"] or entry["in"] or any(to for _name, to in entry["out"])):
+                continue  # only members left out, who stay registered (report.missing)
             entry["warnings"] = []
             if entry["out"] and not self.kept[number] and number in self.households:
                 entry["warnings"].append("all_members_replaced")
             report.households.updated += 1
             entries.append(entry)
-        report.households.unchanged = len(self.existing) - sum(
-            1 for number in self.existing if number in self.entries
-        )
+        listed = {entry["number"] for entry in entries}
+        report.households.unchanged = sum(1 for number in self.existing if number not in listed)
         report.entries = entries
         report.sheets = self.file.sheet_names
         report.hidden_rows = [self.label(key) for key in self.file.hidden]

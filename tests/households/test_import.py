@@ -384,3 +384,13 @@ def test_the_stored_report_masks_id_numbers_and_phones_even_when_they_are_wrong(
     assert "1380013800x" not in stored
     assert {p.column for p in report.problems} == {"证件号码", "联系电话"}
     assert "*" * 16 + typo[-2:] in stored
+
+
+def test_a_member_left_out_and_kept_is_no_change_of_the_household(run):
+    """A member the roster leaves out stays registered (see above): the household is
+    unchanged, and the member is listed once, under the members not in the file."""
+    run(family())
+    report = run(family()[:2], dry_run=True)
+    assert (report.households.updated, report.households.unchanged) == (0, 1)
+    assert report.entries == []
+    assert report.missing == [(NUMBER, "张小山", "*" * 16 + CHILD_ID[-2:])]
